@@ -1,0 +1,114 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// Engine is an embedded access-grant engine. It is safe for concurrent use by
+// any number of goroutines: writes are serialised, and reads run on the last
+// published revision without waiting for writes.
+type Engine struct {
+	cfg   config
+	val   *model.Validator
+	now   func() time.Time
+	store *store.Store
+
+	// writeMu is the one write path: open, fill, commit, publish, in order.
+	writeMu sync.Mutex
+	ids     idGen
+
+	// current is what readers see: one revision, whole.
+	current atomic.Pointer[view]
+	closed  atomic.Bool
+}
+
+// view is one published revision: the store snapshot of that revision.
+type view struct {
+	snap *store.Snapshot
+}
+
+// Open returns an engine configured by opts. With no options it keeps
+// everything in memory and allows any well-formed entity type.
+func Open(opts ...Option) (*Engine, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	val, err := model.NewValidator(cfg.entityTypes...)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, val: val, now: cfg.now, store: st}
+	snap := st.Snapshot()
+	e.ids.seed(snap.Read().MaxGrantID())
+	e.current.Store(&view{snap: snap})
+	return e, nil
+}
+
+// Close stops the engine. It waits for a write in progress to finish; every
+// call after Close returns ErrClosed, and so does a second Close.
+func (e *Engine) Close() error {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if e.closed.Swap(true) {
+		return closedError()
+	}
+	return nil
+}
+
+func closedError() error {
+	return model.NewError(model.CodeClosed, "", "grantdb: engine is closed")
+}
+
+// clock returns the engine's time in UTC.
+func (e *Engine) clock() time.Time { return e.now().UTC() }
+
+// read returns the published revision for a read call, after checking the
+// engine is open, the context is live and org is valid.
+func (e *Engine) read(ctx context.Context, org string) (*view, error) {
+	if e.closed.Load() {
+		return nil, closedError()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := e.val.Org(org); err != nil {
+		return nil, err
+	}
+	return e.current.Load(), nil
+}
+
+// write runs fill in a write transaction and, when it returns nil, commits
+// and publishes the new revision. On any error nothing is committed.
+func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	if e.closed.Load() {
+		return store.ChangeSet{}, closedError()
+	}
+	tx := e.store.Write()
+	defer tx.Abort()
+	if err := fill(tx); err != nil {
+		return store.ChangeSet{}, err
+	}
+	// A context cancelled while the transaction was filled stops it before
+	// it commits: the store stays as it was.
+	if err := ctx.Err(); err != nil {
+		return store.ChangeSet{}, err
+	}
+	cs, snap := tx.Commit()
+	e.current.Store(&view{snap: snap})
+	return cs, nil
+}

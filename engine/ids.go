@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+)
+
+// GrantIDPrefix starts every grant id.
+const GrantIDPrefix = "agrant_"
+
+// idAlphabet is Crockford's base32 in lower case: its byte order is its
+// numeric order, so ids compare as the numbers they encode.
+const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+const (
+	idTimeChars = 10 // 50 bits of milliseconds since the Unix epoch
+	idSeqChars  = 4  // 20 bits of counter within one millisecond
+	idRandChars = 6  // 30 random bits
+	idSeqMax    = 1<<(5*idSeqChars) - 1
+	idLen       = len(GrantIDPrefix) + idTimeChars + idSeqChars + idRandChars
+)
+
+// idGen makes grant ids that sort by creation: the clock's millisecond, then
+// a counter for ids made in the same millisecond (or while the clock stands
+// still or goes back), then random bits so that ids are hard to guess. Only
+// the write path calls it, under the write lock.
+type idGen struct {
+	lastMs int64
+	seq    int64
+	rnd    [256]byte
+	rndPos int
+}
+
+// seed makes every later id sort after id, an id loaded from disk.
+func (g *idGen) seed(id string) {
+	ms, seq, ok := parseID(id)
+	if ok && (ms > g.lastMs || ms == g.lastMs && seq > g.seq) {
+		g.lastMs, g.seq = ms, seq
+	}
+}
+
+func (g *idGen) next(now time.Time) string {
+	ms := now.UnixMilli()
+	if ms > g.lastMs {
+		g.lastMs, g.seq = ms, 0
+	} else if g.seq++; g.seq > idSeqMax {
+		g.lastMs, g.seq = g.lastMs+1, 0
+	}
+	var b [idLen]byte
+	copy(b[:], GrantIDPrefix)
+	p := b[len(GrantIDPrefix):]
+	putBase32(p[:idTimeChars], uint64(g.lastMs))
+	putBase32(p[idTimeChars:idTimeChars+idSeqChars], uint64(g.seq))
+	putBase32(p[idTimeChars+idSeqChars:], g.random30())
+	return string(b[:])
+}
+
+func (g *idGen) random30() uint64 {
+	if g.rndPos == 0 || g.rndPos+4 > len(g.rnd) {
+		_, _ = rand.Read(g.rnd[:]) // crypto/rand.Read never fails on Go 1.24+
+		g.rndPos = 0
+	}
+	r := g.rnd[g.rndPos : g.rndPos+4]
+	g.rndPos += 4
+	return uint64(r[0])<<22 | uint64(r[1])<<14 | uint64(r[2])<<6 | uint64(r[3])>>2
+}
+
+func putBase32(dst []byte, v uint64) {
+	for i := len(dst) - 1; i >= 0; i-- {
+		dst[i] = idAlphabet[v&31]
+		v >>= 5
+	}
+}
+
+func parseID(id string) (ms, seq int64, ok bool) {
+	if len(id) != idLen || !strings.HasPrefix(id, GrantIDPrefix) {
+		return 0, 0, false
+	}
+	p := id[len(GrantIDPrefix):]
+	t, ok1 := getBase32(p[:idTimeChars])
+	s, ok2 := getBase32(p[idTimeChars : idTimeChars+idSeqChars])
+	return int64(t), int64(s), ok1 && ok2
+}
+
+func getBase32(s string) (uint64, bool) {
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		d := strings.IndexByte(idAlphabet, s[i])
+		if d < 0 {
+			return 0, false
+		}
+		v = v<<5 | uint64(d)
+	}
+	return v, true
+}

@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// AddMembers adds memberships to org, all or none: one invalid membership,
+// or one that would close a cycle (ErrConflict on group_id), and nothing is
+// added. Memberships that already exist are no-ops.
+func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Membership) error {
+	if _, err := e.read(ctx, org); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := e.val.Membership(m); err != nil {
+			return err
+		}
+	}
+	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+		for _, m := range ms {
+			if m.Member.Type.IsGroup() {
+				reaches, err := reachesGroup(&tx.ReadTxn, org, m.Group, m.Member)
+				if err != nil {
+					return err
+				}
+				if reaches {
+					return model.NewError(model.CodeConflict, model.FieldGroupID,
+						"%s is already a member of %s: adding %s to %s would close a cycle", m.Group, m.Member, m.Member, m.Group)
+				}
+			}
+			if _, err := tx.AddMembership(org, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// RemoveMembers removes memberships from org, all in one commit. Removing one
+// that is not there is a no-op.
+func (e *Engine) RemoveMembers(ctx context.Context, org string, ms ...model.Membership) error {
+	if _, err := e.read(ctx, org); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := e.val.Membership(m); err != nil {
+			return err
+		}
+	}
+	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+		for _, m := range ms {
+			if _, err := tx.RemoveMembership(org, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// reachesGroup reports whether target is from itself or one of its
+// ancestors along memberships.
+func reachesGroup(tx *store.ReadTxn, org string, from, target model.Subject) (bool, error) {
+	seen := map[model.Subject]bool{from: true}
+	queue := []model.Subject{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur == target {
+			return true, nil
+		}
+		err := tx.GroupsOf(org, cur, func(g model.Subject) bool {
+			if !seen[g] {
+				seen[g] = true
+				queue = append(queue, g)
+			}
+			return true
+		})
+		if err != nil {
+			return false, err
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,32 @@
+package store
+
+import "github.com/grantdb/grantdb/model"
+
+// ChangeSet is what one commit did: its revision and the rows it wrote and
+// deleted, per table, in the order the transaction made them. It is the one
+// unit that the derived index and the journal consume. A later change to the
+// same key supersedes an earlier one.
+type ChangeSet struct {
+	Revision    uint64
+	Grants      []GrantChange
+	Memberships []MembershipChange
+}
+
+// GrantChange is one grant written (inserted or replaced, by its unique key)
+// or deleted. Grant points at the stored, immutable row: read it, never
+// write through it.
+type GrantChange struct {
+	Deleted bool
+	Grant   *model.Grant
+}
+
+// MembershipChange is one membership added or removed in an organisation.
+type MembershipChange struct {
+	Deleted    bool
+	Org        string
+	Membership model.Membership
+}
+
+func (c *ChangeSet) empty() bool {
+	return len(c.Grants) == 0 && len(c.Memberships) == 0
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Table and index names.
+const (
+	tableGrants      = "grants"
+	tableMemberships = "memberships"
+
+	// indexID is memdb's primary index. For grants it is the unique key
+	// (org, entity, grantee), which also serves "by entity" and "by
+	// organisation" as prefixes; grants are found by id through a separate
+	// ordered map (see Snapshot), which costs far less than a third radix
+	// index. For memberships it is (org, member, group), which serves "by
+	// member" as a prefix.
+	indexID = "id"
+	// indexGrantee orders grants by (org, grantee, entity).
+	indexGrantee = "grantee"
+	// indexGroup orders memberships by (org, group, member).
+	indexGroup = "group"
+)
+
+func newDBSchema() *memdb.DBSchema {
+	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
+		tableGrants:      grantsTableSchema(),
+		tableMemberships: membershipsTableSchema(),
+	}}
+}
+
+func grantsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableGrants,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*grantRow]{
+				key: func(r *grantRow) string { return r.key },
+			}},
+			indexGrantee: {Name: indexGrantee, Unique: true, Indexer: keyIndexer[*grantRow]{
+				key: func(r *grantRow) string { return granteeKey(r.g.Org, r.g.Grantee, r.g.Entity) },
+			}},
+		},
+	}
+}
+
+func membershipsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableMemberships,
+		Indexes: map[string]*memdb.IndexSchema{
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*membershipRow]{
+				key: func(r *membershipRow) string { return r.key },
+			}},
+			indexGroup: {Name: indexGroup, Unique: true, Indexer: keyIndexer[*membershipRow]{
+				key: func(r *membershipRow) string { return groupKey(r.org, r.m) },
+			}},
+		},
+	}
+}
+
+// keyIndexer indexes rows of type R by a string key that the row computes
+// directly (no reflection). Queries pass the raw key (or key prefix) as one
+// string argument. Keys are handed to memdb without copying: row keys are
+// immutable strings, and the radix tree only reads the bytes it is given.
+type keyIndexer[R any] struct {
+	key func(R) string
+}
+
+func (ix keyIndexer[R]) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(R)
+	if !ok {
+		return false, nil, fmt.Errorf("store: indexer got %T", obj)
+	}
+	return true, stringBytes(ix.key(r)), nil
+}
+
+func (ix keyIndexer[R]) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("store: index takes one key argument, got %d", len(args))
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("store: index key must be a string, got %T", args[0])
+	}
+	return stringBytes(s), nil
+}
+
+func (ix keyIndexer[R]) PrefixFromArgs(args ...any) ([]byte, error) { return ix.FromArgs(args...) }
+
+// stringBytes views s as bytes without copying. The result must never be
+// written to; memdb's radix tree only reads and slices keys.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}

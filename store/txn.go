@@ -1,0 +1,116 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/google/btree"
+	"github.com/hashicorp/go-memdb"
+)
+
+// Store holds the current committed state and opens transactions on it.
+type Store struct {
+	// db is written through, and is not memdb's primary database: a
+	// non-primary database does not track mutated radix nodes for watches,
+	// which nothing here uses and which makes large commits walk the whole
+	// tree under the writer lock.
+	db   *memdb.MemDB
+	ids  *btree.BTreeG[idEntry]
+	rev  uint64
+	last *Snapshot
+}
+
+// New returns an empty store at revision 0.
+func New() (*Store, error) {
+	primary, err := memdb.NewMemDB(newDBSchema())
+	if err != nil {
+		return nil, fmt.Errorf("store: schema: %w", err)
+	}
+	s := &Store{db: primary.Snapshot(), ids: newIDTree()}
+	s.last = s.snapshot()
+	return s, nil
+}
+
+// Snapshot is one committed revision of the store, frozen: later commits do
+// not change what it shows. Any number of goroutines may read one at once.
+type Snapshot struct {
+	db  *memdb.MemDB
+	ids *btree.BTreeG[idEntry]
+	rev uint64
+}
+
+// Revision is the revision of the commit this snapshot shows (0: nothing
+// committed yet).
+func (s *Snapshot) Revision() uint64 { return s.rev }
+
+// Read opens a read transaction on the snapshot. It never blocks and never
+// needs closing.
+func (s *Snapshot) Read() *ReadTxn {
+	return &ReadTxn{txn: s.db.Txn(false), ids: s.ids, rev: s.rev}
+}
+
+// Snapshot returns the last committed revision.
+func (s *Store) Snapshot() *Snapshot { return s.last }
+
+func (s *Store) snapshot() *Snapshot {
+	return &Snapshot{db: s.db.Snapshot(), ids: s.ids.Clone(), rev: s.rev}
+}
+
+// ReadTxn reads one snapshot.
+type ReadTxn struct {
+	txn *memdb.Txn
+	ids *btree.BTreeG[idEntry]
+	rev uint64
+}
+
+// Revision is the revision the transaction reads.
+func (r *ReadTxn) Revision() uint64 { return r.rev }
+
+// WriteTxn is a read-write transaction: it reads its own writes, and nothing
+// of it is visible elsewhere until Commit. The caller serialises writers.
+type WriteTxn struct {
+	ReadTxn
+	store   *Store
+	changes ChangeSet
+	done    bool
+}
+
+// Write opens a write transaction on the last committed state. The caller
+// must hold its write lock until Commit or Abort.
+func (s *Store) Write() *WriteTxn {
+	w := &WriteTxn{store: s}
+	w.ReadTxn = ReadTxn{txn: s.db.Txn(true), ids: s.ids.Clone(), rev: s.rev}
+	return w
+}
+
+// Commit makes the transaction's writes the store's state under the next
+// revision, and returns what changed and a snapshot of the new state. A
+// transaction that wrote nothing commits no revision: it returns an empty
+// change set carrying the current revision, and the current snapshot.
+// Commit after Commit or Abort panics, as it is a programming error.
+func (w *WriteTxn) Commit() (ChangeSet, *Snapshot) {
+	if w.done {
+		panic("store: commit of a finished transaction")
+	}
+	w.done = true
+	s := w.store
+	if w.changes.empty() {
+		w.txn.Abort()
+		return ChangeSet{Revision: s.rev}, s.last
+	}
+	w.txn.Commit()
+	s.ids = w.ids
+	s.rev++
+	w.changes.Revision = s.rev
+	s.last = s.snapshot()
+	return w.changes, s.last
+}
+
+// Abort discards the transaction. It is a no-op after Commit, so that
+// `defer tx.Abort()` is always safe.
+func (w *WriteTxn) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.txn.Abort()
+}
