@@ -109,6 +109,15 @@ func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error)
 		return store.ChangeSet{}, err
 	}
 	cs, snap := tx.Commit()
-	e.current.Store(&view{snap: snap})
+	e.publish(cs, snap)
 	return cs, nil
+}
+
+// publish derives what readers need from a commit and makes the new revision
+// visible, whole. It runs under writeMu, in commit order.
+func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
+	if len(cs.Grants) == 0 && len(cs.Memberships) == 0 {
+		return // nothing committed: the published view is current
+	}
+	e.current.Store(&view{snap: snap})
 }
