@@ -116,8 +116,8 @@ func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error)
 // publish derives what readers need from a commit and makes the new revision
 // visible, whole. It runs under writeMu, in commit order.
 func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
-	if len(cs.Grants) == 0 && len(cs.Memberships) == 0 {
-		return // nothing committed: the published view is current
+	if e.current.Load().snap == snap {
+		return // the transaction wrote nothing: the published view is current
 	}
 	e.current.Store(&view{snap: snap})
 }
