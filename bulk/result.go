@@ -1,0 +1,63 @@
+package bulk
+
+import "github.com/grantdb/grantdb/model"
+
+// Mode says what a batch does with duplicates: inputs whose (entity,
+// grantee) already has a grant, or that repeat an earlier input of the batch.
+type Mode int
+
+// The batch modes.
+const (
+	// SkipDuplicates (the zero value) skips duplicates, fails invalid inputs
+	// and creates the rest.
+	SkipDuplicates Mode = iota
+	// AllOrNothing refuses the whole batch when any input is invalid or a
+	// duplicate: nothing is written.
+	AllOrNothing
+	// Upsert gives a duplicate the new level and window, keeping its id.
+	Upsert
+)
+
+// Options configure one BulkCreate.
+type Options struct {
+	Mode Mode
+	// Progress, when set, is called on the caller's goroutine as the batch
+	// is applied: done never decreases and the last call is (total, total).
+	Progress func(done, total int)
+}
+
+// Status is the outcome of one item of a batch.
+type Status string
+
+// The item statuses.
+const (
+	StatusCreated    Status = "created"
+	StatusUpdated    Status = "updated"
+	StatusSkipped    Status = "skipped"
+	StatusFailed     Status = "failed"
+	StatusRolledBack Status = "rolled_back"
+)
+
+// Item is the outcome of the input at Index. Grant is the new, updated or
+// (when skipped) existing grant; Err, set when the item failed, is always a
+// *model.Error.
+type Item struct {
+	Index  int
+	Status Status
+	Grant  model.Grant
+	Err    error
+}
+
+// Summary counts a batch's items. Succeeded counts created and updated items;
+// Failed counts failed items only (not rolled-back ones).
+type Summary struct {
+	Total, Succeeded, Skipped, Failed int
+}
+
+// Result is the outcome of a batch: one Item per input, in input order.
+// Committed is false only for a refused AllOrNothing batch.
+type Result struct {
+	Summary   Summary
+	Items     []Item
+	Committed bool
+}
