@@ -1,7 +1,6 @@
 package model
 
 import (
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -30,18 +29,21 @@ func NewValidator(entityTypes ...string) (*Validator, error) {
 		return v, nil
 	}
 	v.types = make(map[string]struct{}, len(entityTypes))
+	// The message lists the types in the order they were configured, as the
+	// seeds list their allowed values ("{'knowledge_slice', 'vector_store',
+	// 'assistant'}"), each once.
+	quoted := make([]string, 0, len(entityTypes))
 	for _, t := range entityTypes {
 		if !wellFormedType(t) {
 			return nil, validationf(FieldEntityType, "configured entity type %q must match ^[a-z][a-z0-9_]{0,63}$", t)
 		}
+		if _, dup := v.types[t]; dup {
+			continue
+		}
 		v.types[t] = struct{}{}
+		quoted = append(quoted, "'"+t+"'")
 	}
-	sorted := make([]string, 0, len(v.types))
-	for t := range v.types {
-		sorted = append(sorted, "'"+t+"'")
-	}
-	sort.Strings(sorted)
-	v.oneOf = "{" + strings.Join(sorted, ", ") + "}"
+	v.oneOf = "{" + strings.Join(quoted, ", ") + "}"
 	return v, nil
 }
 
