@@ -1,6 +1,11 @@
 package bulk
 
-import "github.com/grantdb/grantdb/model"
+import (
+	"errors"
+	"net/http"
+
+	"github.com/grantdb/grantdb/model"
+)
 
 // Mode says what a batch does with duplicates: inputs whose (entity,
 // grantee) already has a grant, or that repeat an earlier input of the batch.
@@ -60,4 +65,24 @@ type Result struct {
 	Summary   Summary
 	Items     []Item
 	Committed bool
+}
+
+// HTTPStatus is the status code of a bulk response carrying r: 200 when no
+// item failed (a batch of skipped items included); 207 when the batch
+// committed with failures and some item succeeded or was skipped; otherwise
+// (nothing committed, or every item failed) 409 when every failure is a
+// duplicate, else 422.
+func (r Result) HTTPStatus() int {
+	if r.Summary.Failed == 0 {
+		return http.StatusOK
+	}
+	if r.Committed && r.Summary.Succeeded+r.Summary.Skipped > 0 {
+		return http.StatusMultiStatus
+	}
+	for _, it := range r.Items {
+		if it.Status == StatusFailed && !errors.Is(it.Err, model.ErrDuplicate) {
+			return http.StatusUnprocessableEntity
+		}
+	}
+	return http.StatusConflict
 }

@@ -10,19 +10,29 @@ import (
 // Check reports whether user may act on entity at level in org: whether an
 // active grant to the user, or to a department or role the user reaches
 // through memberships, gives level or more. An unknown user has no access.
+// Check reads the derived index of the published revision and does not
+// allocate.
 func (e *Engine) Check(ctx context.Context, org, user string, entity model.EntityRef, level model.Level) (bool, error) {
 	v, err := e.read(ctx, org)
 	if err != nil {
 		return false, err
 	}
-	if err := model.ID(model.FieldUserID, user); err != nil {
-		return false, err
-	}
-	if err := e.val.Entity(entity); err != nil {
+	if err := e.resolveArgs(user, entity); err != nil {
 		return false, err
 	}
 	if err := model.GrantLevel(level); err != nil {
 		return false, err
 	}
-	return resolve.Check(v.snap.Read(), org, user, entity, level, e.clock())
+	return v.index.Check(org, user, entity, level, e.nowNanos()), nil
 }
+
+// resolveArgs checks the user and entity of a resolution call.
+func (e *Engine) resolveArgs(user string, entity model.EntityRef) error {
+	if err := model.ID(model.FieldUserID, user); err != nil {
+		return err
+	}
+	return e.val.Entity(entity)
+}
+
+// nowNanos is the engine clock in the index's time (unix nanoseconds).
+func (e *Engine) nowNanos() int64 { return resolve.Nanos(e.now(), 0) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/resolve"
 	"github.com/grantdb/grantdb/store"
 )
 
@@ -26,11 +27,19 @@ type Engine struct {
 	// current is what readers see: one revision, whole.
 	current atomic.Pointer[view]
 	closed  atomic.Bool
+
+	// jobs runs bulk access jobs in the background (see jobs_runner.go).
+	jobs jobRunners
+	// expiry tracks grants by their end and sweeps ended ones (expiry.go).
+	expiry expirer
 }
 
-// view is one published revision: the store snapshot of that revision.
+// view is one published revision: the store snapshot of that revision and
+// the resolve index derived from it, always of the same revision. A nil index
+// is the empty index (an engine that has committed nothing yet).
 type view struct {
-	snap *store.Snapshot
+	snap  *store.Snapshot
+	index *resolve.Index
 }
 
 // Open returns an engine configured by opts. With no options it keeps
@@ -54,12 +63,17 @@ func Open(opts ...Option) (*Engine, error) {
 	snap := st.Snapshot()
 	e.ids.seed(snap.Read().MaxGrantID())
 	e.current.Store(&view{snap: snap})
+	e.startSweeper()
 	return e, nil
 }
 
 // Close stops the engine. It waits for a write in progress to finish; every
 // call after Close returns ErrClosed, and so does a second Close.
 func (e *Engine) Close() error {
+	// Runs last, after the lock is released: running jobs see the engine
+	// closed at their next commit and stop.
+	defer e.jobs.stop()
+	e.stopSweeper() // before writeMu: a sweep in progress holds it
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if e.closed.Swap(true) {
@@ -116,8 +130,12 @@ func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error)
 // publish derives what readers need from a commit and makes the new revision
 // visible, whole. It runs under writeMu, in commit order.
 func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
-	if e.current.Load().snap == snap {
+	cur := e.current.Load()
+	if cur.snap == snap {
 		return // the transaction wrote nothing: the published view is current
 	}
-	e.current.Store(&view{snap: snap})
+	// The index of the new revision is derived before it is published, so a
+	// reader never sees the snapshot of one revision with the index of another.
+	e.expiry.observe(cs)
+	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs)})
 }

@@ -139,7 +139,7 @@ func (e *Engine) ListGrants(ctx context.Context, org string, q model.GrantQuery)
 		}
 		if len(page.Grants) == limit {
 			// One more matches: the page is full and something follows.
-			page.NextCursor = encodeCursor(lastPos)
+			page.NextCursor = encodeCursor(org, q, lastPos)
 			return false
 		}
 		page.Grants = append(page.Grants, g)
@@ -185,7 +185,7 @@ func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int
 		limit = model.MaxPageSize
 	}
 	if q.Cursor != "" {
-		pos, err := decodeCursor(q.Cursor)
+		pos, err := decodeCursor(org, q)
 		if err != nil {
 			return scan, 0, err
 		}

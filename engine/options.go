@@ -8,12 +8,13 @@ import (
 type Option func(*config)
 
 type config struct {
-	entityTypes []string
-	now         func() time.Time
+	entityTypes   []string
+	now           func() time.Time
+	sweepInterval time.Duration
 }
 
 func defaultConfig() config {
-	return config{now: time.Now}
+	return config{now: time.Now, sweepInterval: DefaultSweepInterval}
 }
 
 // WithEntityTypes restricts grants to the given entity types (for example
@@ -31,4 +32,17 @@ func WithClock(now func() time.Time) Option {
 			c.now = now
 		}
 	}
+}
+
+// DefaultSweepInterval is how often the expiry sweeper runs unless
+// WithSweepInterval says otherwise.
+const DefaultSweepInterval = time.Minute
+
+// WithSweepInterval sets how often the expiry sweeper removes grants whose
+// window has ended. Sweeping is compaction only: an ended grant behaves as
+// revoked in every call whether or not it has been swept, so the interval
+// trades memory for background work, never correctness. Default: 1m0s
+// (DefaultSweepInterval). Zero or a negative interval turns sweeping off.
+func WithSweepInterval(d time.Duration) Option {
+	return func(c *config) { c.sweepInterval = d }
 }

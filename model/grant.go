@@ -98,22 +98,40 @@ func (g *Grant) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*g = Grant{
+	out := Grant{
 		ID:        w.ID,
 		Org:       w.Org,
 		Entity:    EntityRef{Type: w.EntityType, ID: w.EntityID},
 		Grantee:   Subject{Type: SubjectType(w.GranteeType), ID: w.GranteeID},
 		Level:     w.AccessLevel,
 		GrantedBy: w.GrantedBy,
-		CreatedAt: w.CreatedAt.UTC(),
-		UpdatedAt: w.UpdatedAt.UTC(),
 	}
-	if w.EffectiveFrom != nil {
-		g.EffectiveFrom = w.EffectiveFrom.UTC()
+	if w.EffectiveFrom == nil {
+		w.EffectiveFrom = &time.Time{}
 	}
-	if w.EffectiveTo != nil {
-		g.EffectiveTo = w.EffectiveTo.UTC()
+	if w.EffectiveTo == nil {
+		w.EffectiveTo = &time.Time{}
 	}
+	for _, t := range []struct {
+		field string
+		in    time.Time
+		out   *time.Time
+	}{
+		{"created_at", w.CreatedAt, &out.CreatedAt},
+		{"updated_at", w.UpdatedAt, &out.UpdatedAt},
+		{FieldEffectiveFrom, *w.EffectiveFrom, &out.EffectiveFrom},
+		{FieldEffectiveTo, *w.EffectiveTo, &out.EffectiveTo},
+	} {
+		u := t.in.UTC()
+		// An offset can carry a time out of the years JSON can write
+		// ("0000-01-01T00:00:00+01:00" is year -1 in UTC); refuse it here so
+		// that every grant that decodes also encodes.
+		if y := u.Year(); y < 0 || y > 9999 {
+			return validationf(t.field, "%s must be within the years 0000 to 9999 in UTC", t.field)
+		}
+		*t.out = u
+	}
+	*g = out
 	return nil
 }
 

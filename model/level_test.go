@@ -2,7 +2,7 @@ package model_test
 
 import (
 	"encoding/json"
-	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/grantdb/grantdb/model"
@@ -64,7 +64,7 @@ func TestParseLevelRefusesOtherWords(t *testing.T) {
 func TestLevelOutOfRange(t *testing.T) {
 	for _, l := range []model.Level{4, 17, 255} {
 		assert.False(t, l.Valid())
-		assert.Equal(t, "level("+itoa(int(l))+")", l.String())
+		assert.Equal(t, "level("+strconv.Itoa(int(l))+")", l.String())
 
 		_, err := l.MarshalText()
 		var me *model.Error
@@ -103,10 +103,3 @@ func TestLevelJSONInStruct(t *testing.T) {
 		assert.Error(t, json.Unmarshal([]byte(`{"level":2}`), &back))
 	})
 }
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
-
-var _ = errors.Is

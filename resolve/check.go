@@ -1,50 +1,42 @@
 package resolve
 
-import (
-	"time"
+import "github.com/grantdb/grantdb/model"
 
-	"github.com/grantdb/grantdb/model"
-	"github.com/grantdb/grantdb/store"
-)
-
-// Check reports whether user has at least level on entity at time now: an
-// active grant of level or more whose grantee is the user or a group the user
-// reaches along memberships.
-func Check(tx *store.ReadTxn, org, user string, entity model.EntityRef, level model.Level, now time.Time) (bool, error) {
-	subjects, err := Subjects(tx, org, user)
-	if err != nil {
-		return false, err
+// Check reports whether user has at least level on entity in org at now (unix
+// nanoseconds): whether an active grant of that level or more names the user,
+// or a group the user reaches along memberships. An unknown user or entity has
+// no access. Check does not allocate; the caller validates its inputs.
+func (ix *Index) Check(org, user string, entity model.EntityRef, level model.Level, now int64) bool {
+	if ix == nil {
+		return false
 	}
-	allowed := false
-	err = tx.ScanGrants(store.GrantScan{Org: org, Entity: entity}, func(_ string, g model.Grant) bool {
-		if g.Level >= level && subjects[g.Grantee] && g.ActiveAt(now) {
-			allowed = true
-			return false
+	es := ix.entries(org, entity)
+	var u *node
+	for i := range es {
+		e := &es[i]
+		if e.level < level {
+			return false // sorted by level: nothing below reaches it
 		}
-		return true
-	})
-	return allowed, err
-}
-
-// Subjects returns the user and every group the user reaches along
-// memberships.
-func Subjects(tx *store.ReadTxn, org, user string) (map[model.Subject]bool, error) {
-	start := model.User(user)
-	seen := map[model.Subject]bool{start: true}
-	queue := []model.Subject{start}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		err := tx.GroupsOf(org, cur, func(g model.Subject) bool {
-			if !seen[g] {
-				seen[g] = true
-				queue = append(queue, g)
+		if e.effect != effectAllow || !e.activeAt(now) {
+			continue
+		}
+		if u == nil {
+			// Looked up only once some grant could give the level.
+			if u = ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user}); u == nil {
+				return false
 			}
+		}
+		if e.grantee == u.id {
 			return true
-		})
-		if err != nil {
-			return nil, err
+		}
+		if e.toUser {
+			continue
+		}
+		for _, p := range u.parents {
+			if ix.nodes.get(p).hasAncestor(e.grantee) {
+				return true
+			}
 		}
 	}
-	return seen, nil
+	return false
 }

@@ -1,5 +1,24 @@
 // Package resolve answers what a user may do: a user's effective level on an
 // entity through direct grants, nested departments and roles that include
 // roles, with the paths that explain it, listed from the user's side and from
-// the entity's. It reads the store through store.ReadTxn and never writes.
+// the entity's.
+//
+// The answers come from an Index: a derived, immutable structure of one store
+// revision, built from each commit's store.ChangeSet (Index.Apply) or from a
+// whole snapshot (Build), and published by the engine together with the
+// memdb snapshot of the same revision. Per entity it keeps its grants as
+// compact entries sorted by level; per subject an interned id and its direct
+// groups; per group the set of its ancestors, so that a membership change
+// recomputes only the sets of the groups below it and never a user's. Check
+// reads only the index and does not allocate. The lists (ResolvedAccess,
+// UsersWithAccess) also read the reverse directions — grants by grantee,
+// members by group — from a store.ReadTxn, which must be of the index's
+// revision.
+//
+// Times are unix nanoseconds (see Nanos): a grant applies at now when
+// EffectiveFrom <= now < EffectiveTo, zero bounds open. Explanations are
+// deterministic: see Index.Resolve for how chains are chosen and ordered.
+//
+// resolve never writes the store, and validates nothing: the engine checks
+// inputs before calling it.
 package resolve

@@ -10,6 +10,8 @@ type ChangeSet struct {
 	Revision    uint64
 	Grants      []GrantChange
 	Memberships []MembershipChange
+	// Jobs are the bulk access job rows written (summaries, specs, steps).
+	Jobs []JobChange
 }
 
 // GrantChange is one grant written (inserted or replaced, by its unique key)
@@ -28,5 +30,5 @@ type MembershipChange struct {
 }
 
 func (c *ChangeSet) empty() bool {
-	return len(c.Grants) == 0 && len(c.Memberships) == 0
+	return len(c.Grants) == 0 && len(c.Memberships) == 0 && len(c.Jobs) == 0
 }

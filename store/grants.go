@@ -142,13 +142,18 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	if old := w.grantRow(row.key); old != nil && old.g.ID != row.g.ID {
+	old := w.grantRow(row.key)
+	if old != nil && old.g.ID != row.g.ID {
 		w.ids.Delete(idEntry{id: old.g.ID})
 	}
 	if err := w.txn.Insert(tableGrants, row); err != nil {
 		return fmt.Errorf("store: put grant: %w", err)
 	}
-	w.ids.ReplaceOrInsert(idEntry{id: row.g.ID, key: row.key})
+	// An update in place keeps id and key, so the id map already maps it:
+	// skipping the write spares a copy of the btree path.
+	if old == nil || old.g.ID != row.g.ID {
+		w.ids.ReplaceOrInsert(idEntry{id: row.g.ID, key: row.key})
+	}
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Grant: &row.g})
 	return nil
 }

@@ -29,6 +29,9 @@ func newDBSchema() *memdb.DBSchema {
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		tableGrants:      grantsTableSchema(),
 		tableMemberships: membershipsTableSchema(),
+		tableJobs:        jobsTableSchema(),
+		tableJobSpecs:    jobSpecsTableSchema(),
+		tableJobSteps:    jobStepsTableSchema(),
 	}}
 }
 

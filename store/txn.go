@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/google/btree"
 	"github.com/hashicorp/go-memdb"
@@ -17,6 +18,9 @@ type Store struct {
 	ids  *btree.BTreeG[idEntry]
 	rev  uint64
 	last *Snapshot
+	// published is last, for Snapshot: readers on other goroutines load it
+	// while the writer commits.
+	published atomic.Pointer[Snapshot]
 }
 
 // New returns an empty store at revision 0.
@@ -27,6 +31,7 @@ func New() (*Store, error) {
 	}
 	s := &Store{db: primary.Snapshot(), ids: newIDTree()}
 	s.last = s.snapshot()
+	s.published.Store(s.last)
 	return s, nil
 }
 
@@ -49,7 +54,8 @@ func (s *Snapshot) Read() *ReadTxn {
 }
 
 // Snapshot returns the last committed revision.
-func (s *Store) Snapshot() *Snapshot { return s.last }
+// It is safe to call from any goroutine, while a write goes on.
+func (s *Store) Snapshot() *Snapshot { return s.published.Load() }
 
 func (s *Store) snapshot() *Snapshot {
 	return &Snapshot{db: s.db.Snapshot(), ids: s.ids.Clone(), rev: s.rev}
@@ -97,11 +103,20 @@ func (w *WriteTxn) Commit() (ChangeSet, *Snapshot) {
 		w.txn.Abort()
 		return ChangeSet{Revision: s.rev}, s.last
 	}
+	return w.commitAt(s.rev + 1)
+}
+
+// commitAt commits under revision rev, even when nothing was written: a
+// load from disk sets the revision it loaded.
+func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
+	s := w.store
+	w.done = true
 	w.txn.Commit()
 	s.ids = w.ids
-	s.rev++
-	w.changes.Revision = s.rev
+	s.rev = rev
+	w.changes.Revision = rev
 	s.last = s.snapshot()
+	s.published.Store(s.last)
 	return w.changes, s.last
 }
 

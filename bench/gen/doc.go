@@ -1,0 +1,32 @@
+// Package gen generates realistic organisations for grantdb's benchmarks:
+// users, a nested department tree, roles that include roles, memberships,
+// entities of several types, grants with a realistic mix of grantees, levels
+// and time windows, and a query mix of hot and cold users.
+//
+// Everything is deterministic for a seed: the same Config gives the same Org,
+// field by field, on every machine and every run (math/rand/v2's PCG, no map
+// iteration, no clock). Sizes Small (~10k grants), Medium (~100k) and Large
+// (1M grants, 100k users, ~6 memberships each) are presets of Config.
+//
+// # Time
+//
+// Windows are relative to a fixed Epoch, the moment queries are meant to be
+// asked at. Some grants have already ended by Epoch, and grantdb refuses a
+// grant whose window has ended when it is written, so load an Org with the
+// engine clock at Org.LoadTime (before every EffectiveTo) and then move the
+// clock to Org.Epoch:
+//
+//	clock := org.LoadTime
+//	e, _ := engine.Open(engine.WithClock(func() time.Time { return clock }))
+//	// ... AddMembers(org.Memberships), create org.Grants ...
+//	clock = org.Epoch // (use an atomic in concurrent code)
+//
+// # Answers
+//
+// The Org knows the answers to its own questions: Level is a naive oracle
+// (breadth-first over memberships, linear over the entity's grants, at
+// Epoch), Queries carries the expected decision of each query, and
+// UserWithReach and EntityWithAudience pick the user and the entity the
+// resolve benchmarks need ("a user who reaches ~50 entities", "an entity
+// reached by ~1,000 users").
+package gen

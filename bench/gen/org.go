@@ -1,0 +1,86 @@
+package gen
+
+import (
+	"sync"
+	"time"
+
+	"github.com/grantdb/grantdb/model"
+)
+
+// Org is one generated organisation, ready for the engine API: add
+// Memberships, then create Grants (see the package doc for the clock). Treat
+// its fields as read-only: the methods answer from a compact copy of the
+// generated data and an index built on first use. Its methods are safe for
+// concurrent use.
+type Org struct {
+	// ID is the organisation id every call takes.
+	ID string
+	// Config is the configuration the Org was made from, defaults filled in.
+	Config Config
+	// LoadTime is when the grants are meant to be written: LoadLead before
+	// Epoch, before every grant's EffectiveTo.
+	LoadTime time.Time
+	// Epoch is when queries are meant to be asked (the package's Epoch).
+	Epoch time.Time
+	// Users are the user ids, in generation order.
+	Users []string
+	// Departments is the department tree, parents before their children.
+	Departments []Department
+	// Roles are the role ids. A role may include roles that come after it
+	// (never one before), so roles form a DAG.
+	Roles []string
+	// Entities are the entities that grants name, in generation order.
+	Entities []model.EntityRef
+	// Memberships nest departments, let roles include roles and put users in
+	// leaf departments and roles: department nesting first, then role
+	// inclusion, then users' memberships. No membership repeats and none
+	// closes a cycle.
+	Memberships []model.Membership
+	// Grants are the grants, grouped by entity. No (entity, grantee) pair
+	// repeats.
+	Grants []model.GrantInput
+
+	c compact
+
+	indexOnce sync.Once
+	ix        *index
+}
+
+// Department is one department of the tree.
+type Department struct {
+	ID string
+	// Parent is the id of the department it is nested in; empty at the top.
+	Parent string
+	// Depth is 1 at the top and Config.DeptDepth for leaves.
+	Depth int
+}
+
+// compact is the generated organisation in integer form. Subjects are coded
+// as one int32 space: users [0, users), departments [users, users+depts),
+// roles after them.
+type compact struct {
+	users, depts, roles int
+	subjects            []model.Subject // by code
+	deptParent          []int32         // by department number; -1 at the top
+	deptChildren        [][]int32
+	leaves              []int32 // department numbers of the leaves
+	leafUsers           [][]int32
+	roleIncludes        [][]int32 // role number -> role numbers it includes
+	userDepts           [][]int32 // user -> leaf department numbers
+	userRoles           [][]int32 // user -> role numbers
+	entityGrants        []int32   // grants of entity i: [entityGrants[i], entityGrants[i+1])
+	grants              []grantRec
+}
+
+// grantRec is one grant in compact form.
+type grantRec struct {
+	entity  int32
+	subject int32
+	level   model.Level
+	// active reports whether the grant gives access at Epoch.
+	active bool
+}
+
+func (c *compact) deptCode(d int32) int32 { return int32(c.users) + d }
+func (c *compact) roleCode(r int32) int32 { return int32(c.users+c.depts) + r }
+func (c *compact) isUser(code int32) bool { return code < int32(c.users) }

@@ -1,0 +1,49 @@
+// Command report compares grantdb with Casbin and OpenFGA on one generated
+// organisation, and writes the comparison as tables, plots and JSON.
+//
+//	cd bench/report && go run . -size medium
+//
+// It builds the organisation with bench/gen (fixed seed, -seed), loads the
+// same memberships and grants into each engine, checks that every engine
+// answers a sample of the generator's queries as the generator expects (a
+// disagreement is a correctness finding and is printed, not averaged away),
+// then measures load time, check latency (median, p90, p99), check
+// throughput on one goroutine and on GOMAXPROCS goroutines, and heap after
+// load; and, for grantdb alone, Resolve, ResolvedAccess, UsersWithAccess,
+// ListGrants pages, BulkCreate and AddMembers. It writes
+// results/<size>.md, results/<size>.svg and results/<size>.json.
+//
+// # How each engine holds the organisation
+//
+//   - grantdb: engine.Open in memory with a clock at the organisation's
+//     LoadTime, AddMembers of every membership, one BulkCreate of every
+//     grant (windows included), then the clock moved to Epoch.
+//   - Casbin v2: RBAC with domains, the organisation as the domain. Each
+//     membership is a g line (user in department or role, department in
+//     department, role in role); each grant is one p line with its level as
+//     the action. The level order admin ⊇ write ⊇ read is in the matcher
+//     (one p per grant, not one per covered action). Casbin has no time
+//     windows: only grants active at Epoch are loaded.
+//   - OpenFGA: the embedded server (pkg/server) over the in-memory datastore,
+//     called in-process through its Go API. Types user, department and role
+//     (member: user or a nested group's members) and one type per entity
+//     type with admin, write (admin or direct) and read (write or direct).
+//     As for Casbin, only grants active at Epoch are written.
+//
+// # Budgets
+//
+// Casbin's Enforce and OpenFGA's in-memory datastore both scan every policy
+// or tuple, and OpenFGA's writes get slower with every tuple stored. Each
+// peer has a load budget and a query budget (flags): a peer that runs out of
+// load budget keeps what it has loaded (memberships first, then grants
+// entity by entity), its checks are measured on that subset, and only the
+// queries whose entity it holds completely are compared with the expected
+// answers; a peer that runs out of query budget stops checking. The report
+// says where each peer was stopped.
+//
+// # Sizes
+//
+// The plot of check latency against organisation size uses this run and the
+// results/<size>.json files of the other sizes already there, taken on the
+// same machine (run small, medium and large in turn for the full curve).
+package main

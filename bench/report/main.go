@@ -1,0 +1,100 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/grantdb/grantdb/bench/gen"
+)
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(2)
+	}
+	rep, err := run(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "report:", err)
+		os.Exit(1)
+	}
+	if n := len(rep.Disagreements); n > 0 {
+		fmt.Fprintf(os.Stderr, "report: %d disagreement(s) with the expected answers: see %s/%s.md\n", n, cfg.out, rep.Size)
+		os.Exit(3)
+	}
+}
+
+// parseFlags returns the run's config. Defaults let -size large finish in
+// about ten minutes on a 2-core machine; -size small is quick enough for CI.
+func parseFlags(args []string) (config, error) {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	size := fs.String("size", "medium", "organisation size: small (~10k grants), medium (~100k) or large (1M)")
+	seed := fs.Uint64("seed", 1, "generator seed")
+	out := fs.String("out", "results", "directory for <size>.md, <size>.svg and <size>.json (empty: write nothing)")
+	engines := fs.String("engines", "grantdb,casbin,openfga", "engines to measure, comma-separated")
+	gSamples := fs.Int("samples", 200_000, "grantdb: queries checked, timed and compared")
+	pSamples := fs.Int("peer-samples", 1000, "casbin, openfga: queries checked, timed and compared (within the query budget)")
+	casbinLoad := fs.Duration("casbin-load", 60*time.Second, "casbin: load budget")
+	casbinQuery := fs.Duration("casbin-query", 30*time.Second, "casbin: query budget (sampled checks)")
+	openfgaLoad := fs.Duration("openfga-load", 120*time.Second, "openfga: load budget (writes stop when it runs out)")
+	openfgaQuery := fs.Duration("openfga-query", 30*time.Second, "openfga: query budget (sampled checks)")
+	tp := fs.Duration("throughput", 2*time.Second, "grantdb: duration of each throughput measurement")
+	peerTP := fs.Duration("peer-throughput", 3*time.Second, "casbin, openfga: duration of each throughput measurement")
+	batch := fs.Int("openfga-batch", 1000, "openfga: tuples per Write")
+	ops := fs.Bool("ops", true, "measure grantdb's operations besides Check")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	s, err := gen.ParseSize(*size)
+	if err != nil {
+		return config{}, err
+	}
+	if *batch < 1 || *gSamples < 1 || *pSamples < 1 {
+		return config{}, fmt.Errorf("-openfga-batch, -samples and -peer-samples must be positive")
+	}
+	return config{
+		size: s, seed: *seed, out: *out, engines: strings.Split(*engines, ","),
+		grantdbSamples: *gSamples, peerSamples: *pSamples,
+		casbinLoad: *casbinLoad, casbinQuery: *casbinQuery,
+		openfgaLoad: *openfgaLoad, openfgaQuery: *openfgaQuery,
+		throughput: *tp, peerThroughput: *peerTP, openfgaBatch: *batch,
+		ops: *ops, command: "go run . " + strings.Join(args, " "), log: os.Stderr,
+	}, nil
+}
+
+// nanos formats a duration given in nanoseconds with three significant
+// figures.
+func nanos(ns float64) string {
+	switch {
+	case ns <= 0:
+		return "–"
+	case ns < 1e3:
+		return fmt.Sprintf("%.0f ns", ns)
+	case ns < 1e6:
+		return fmt.Sprintf("%.3g µs", ns/1e3)
+	case ns < 1e9:
+		return fmt.Sprintf("%.3g ms", ns/1e6)
+	default:
+		return fmt.Sprintf("%.3g s", ns/1e9)
+	}
+}
+
+// bytesIEC formats a byte count.
+func bytesIEC(n int64) string {
+	f := float64(n)
+	switch {
+	case n < 0:
+		return fmt.Sprintf("%d B", n)
+	case f < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case f < 1<<20:
+		return fmt.Sprintf("%.1f KiB", f/(1<<10))
+	case f < 1<<30:
+		return fmt.Sprintf("%.1f MiB", f/(1<<20))
+	default:
+		return fmt.Sprintf("%.2f GiB", f/(1<<30))
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+var engineOrder = []string{nameGrantdb, nameCasbin, nameOpenFGA}
+
+// markdown renders the report as the tables of results/<size>.md.
+func markdown(rep *Report) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	m := rep.Machine
+	p("# grantdb, Casbin and OpenFGA on the %s organisation\n\n", rep.Size)
+	p("`cd bench/report && %s` — %s, %.0f s.\n\n", rep.Command, rep.Started.Format("2006-01-02 15:04 MST"), rep.DurationS)
+	p("Machine: %s/%s, %s, %d cores (GOMAXPROCS %d), %s; load average %s at the start, %s at the end.\n\n",
+		m.GOOS, m.GOARCH, m.CPU, m.Cores, m.GOMAXPROCS, m.GoVersion, m.LoadBefore, m.LoadAfter)
+	p("Organisation (bench/gen, seed %d): %d users, %d entities, %d memberships, %d grants (%d active at Epoch).\n\n",
+		rep.Seed, rep.Users, rep.Entities, rep.Memberships, rep.Grants, rep.Active)
+
+	p("## Per engine\n\n")
+	p("| engine | version | load | loaded | heap after load | check p50 | p90 | p99 | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, name := range engineOrder {
+		e := rep.Engines[name]
+		if e == nil {
+			continue
+		}
+		if e.Error != "" && e.CheckSamples == 0 {
+			p("| %s | %s | %.2f s | %s | – | – | – | – | – | – | – |\n", name, e.Version, e.LoadS, loadedCell(e))
+			continue
+		}
+		p("| %s | %s | %.2f s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, e.Version, e.LoadS, loadedCell(e),
+			bytesIEC(e.HeapBytes), nanos(e.CheckP50Ns), nanos(e.CheckP90Ns), nanos(e.CheckP99Ns),
+			countCell(e.CheckSamples, e.QueryStopped), rate(e.ThroughputSingle), rate(e.ThroughputParallel))
+	}
+	p("\n")
+
+	p("## Ratios (peer ÷ grantdb; above 1, grantdb is faster or smaller)\n\n")
+	p("| | casbin | openfga |\n|---|--:|--:|\n")
+	for _, row := range []struct{ label, key string }{
+		{"check latency, median", "check_vs_"},
+		{"load time", "load_vs_"},
+		{"heap after load", "heap_vs_"},
+		{"parallel throughput (grantdb ÷ peer)", "throughput_vs_"},
+	} {
+		p("| %s | %s | %s |\n", row.label, ratioCell(rep, row.key+nameCasbin), ratioCell(rep, row.key+nameOpenFGA))
+	}
+	p("\n≥: the peer was stopped before it finished loading, so the ratio is a lower bound.\n\n")
+
+	p("## Correctness: answers compared with the generator's\n\n")
+	p("| engine | compared | agreed | disagreed | errors | not compared (entity not loaded completely) |\n|---|--:|--:|--:|--:|--:|\n")
+	for _, name := range engineOrder {
+		if e := rep.Engines[name]; e != nil {
+			a := e.Agree
+			p("| %s | %d | %d | %d | %d | %d |\n", name, a.Compared, a.Agreed, a.Disagree, a.Errors, a.Skipped)
+		}
+	}
+	if len(rep.Disagreements) == 0 {
+		p("\nEvery engine answered every compared query as the generator expects, so the engines agree with each other on every query they all answered.\n\n")
+	} else {
+		p("\n**Disagreements** (a correctness finding, the first %d per engine):\n\n", maxDisagreements)
+		p("| engine | query | user | entity | level | expected | got | error |\n|---|--:|---|---|---|---|---|---|\n")
+		for _, d := range rep.Disagreements {
+			p("| %s | %d | %s | %s | %s | %t | %t | %s |\n", d.Engine, d.Index, d.User, d.Entity, d.Level, d.Expected, d.Got, d.Err)
+		}
+		p("\n")
+	}
+
+	if len(rep.Operations) > 0 {
+		p("## grantdb's operations\n\n")
+		p("| operation | what | calls | p50 | p90 | p99 | p50 per item |\n|---|---|--:|--:|--:|--:|--:|\n")
+		for _, op := range rep.Operations {
+			per := "–"
+			if op.PerItemNs > 0 {
+				per = nanos(op.PerItemNs)
+			}
+			p("| %s | %s | %d | %s | %s | %s | %s |\n", op.Name, op.Detail, op.Calls, nanos(op.P50Ns), nanos(op.P90Ns), nanos(op.P99Ns), per)
+		}
+		p("\n")
+	}
+
+	p("## Load phases\n\n| engine | phase | items | time |\n|---|---|--:|--:|\n")
+	for _, name := range engineOrder {
+		if e := rep.Engines[name]; e != nil {
+			for _, ph := range e.LoadPhases {
+				p("| %s | %s | %d | %.2f s |\n", name, ph.Name, ph.Items, ph.S)
+			}
+		}
+	}
+	p("\n## How each engine holds the organisation\n\n")
+	for _, name := range engineOrder {
+		if e := rep.Engines[name]; e != nil {
+			p("- **%s**: %s.\n", name, e.Model)
+		}
+	}
+	p("\nCasbin and OpenFGA have no time windows here: they are given only the grants active at Epoch (%d of %d); grantdb is given all of them and judges windows itself.\n", rep.Active, rep.Grants)
+
+	p("\n## Budgets and notes\n\n")
+	bu := rep.Budgets
+	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write; %d sampled queries per peer, %d for grantdb; throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d.\n",
+		bu.CasbinLoadS, bu.CasbinQueryS, bu.OpenFGALoadS, bu.OpenFGAQueryS, bu.OpenFGAWriteBatch, bu.PeerSamples, bu.GrantdbSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
+	for _, name := range engineOrder {
+		if e := rep.Engines[name]; e != nil {
+			for _, n := range e.Notes {
+				p("- %s: %s.\n", name, n)
+			}
+			if e.Error != "" {
+				p("- %s: %s.\n", name, e.Error)
+			}
+		}
+	}
+	for _, n := range rep.Notes {
+		p("- %s.\n", n)
+	}
+	p("- Heap after load is the live heap after a full GC minus the live heap before the load (the generated organisation is in both).\n")
+	p("- The size plot uses this run and the other sizes' results files in the same directory taken on the same machine:")
+	seen := map[string]bool{}
+	for _, pt := range rep.SizeCurve {
+		if !seen[pt.Size] {
+			seen[pt.Size] = true
+			p(" %s (%s);", pt.Size, pt.From)
+		}
+	}
+	p(" points of a peer stopped during its load are drawn hollow.\n")
+	p("\n![latency per operation and check latency by organisation size](%s.svg)\n", rep.Size)
+	return b.String()
+}
+
+func loadedCell(e *EngineResult) string {
+	if e.LoadStopped || e.LoadItems < e.LoadTotal {
+		return fmt.Sprintf("%d of %d (stopped)", e.LoadItems, e.LoadTotal)
+	}
+	return fmt.Sprintf("%d", e.LoadItems)
+}
+
+func countCell(n int, stopped bool) string {
+	if stopped {
+		return fmt.Sprintf("%d (budget)", n)
+	}
+	return fmt.Sprintf("%d", n)
+}
+
+func rate(r float64) string {
+	switch {
+	case r <= 0:
+		return "–"
+	case r >= 1e6:
+		return fmt.Sprintf("%.2fM", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1fk", r/1e3)
+	default:
+		return fmt.Sprintf("%.1f", r)
+	}
+}
+
+func ratioCell(rep *Report, key string) string {
+	r, ok := rep.Ratios[key]
+	if !ok {
+		return "–"
+	}
+	prefix := ""
+	for _, lb := range rep.LowerBounds {
+		if lb == key {
+			prefix = "≥ "
+		}
+	}
+	switch {
+	case r >= 100:
+		return fmt.Sprintf("%s%.0f×", prefix, r)
+	case r >= 10:
+		return fmt.Sprintf("%s%.1f×", prefix, r)
+	default:
+		return fmt.Sprintf("%s%.2f×", prefix, r)
+	}
+}

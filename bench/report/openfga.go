@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	openfgav1 "github.com/openfga/api/proto/openfga/v1"
+	"github.com/openfga/language/pkg/go/transformer"
+	"github.com/openfga/openfga/pkg/server"
+	"github.com/openfga/openfga/pkg/storage/memory"
+
+	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
+)
+
+const openfgaDesc = "embedded server (pkg/server) over the in-memory datastore, in-process Go API, default caches (off); types user, department and role (member: [user, <same type>#member]); per entity type admin, write (direct or admin), read (direct or write); memberships written first, then the grants active at Epoch, entity by entity"
+
+// openfgaModel returns the authorization model in OpenFGA's DSL: groups
+// whose members are users or the members of a nested group of their type,
+// and per entity type the three levels, each including the one above.
+func openfgaModel(entityTypes []string) string {
+	var b strings.Builder
+	b.WriteString("model\n  schema 1.1\ntype user\n")
+	for _, group := range []string{"department", "role"} {
+		fmt.Fprintf(&b, "type %s\n  relations\n    define member: [user, %s#member]\n", group, group)
+	}
+	const direct = "[user, department#member, role#member]"
+	for _, t := range entityTypes {
+		fmt.Fprintf(&b, "type %s\n  relations\n", t)
+		fmt.Fprintf(&b, "    define admin: %s\n", direct)
+		fmt.Fprintf(&b, "    define write: %s or admin\n", direct)
+		fmt.Fprintf(&b, "    define read: %s or write\n", direct)
+	}
+	return b.String()
+}
+
+// openfgaSubject is OpenFGA's server in-process over its memory datastore.
+type openfgaSubject struct {
+	batch   int
+	timeout time.Duration
+
+	srv     *server.Server
+	storeID string
+	modelID string
+	cov     *coverage
+}
+
+// openfgaUser names a grantee as a tuple's user: a user, or the members of
+// a group.
+func openfgaUser(s model.Subject) string {
+	if s.Type == model.SubjectUser {
+		return "user:" + s.ID
+	}
+	return string(s.Type) + ":" + s.ID + "#member"
+}
+
+func (s *openfgaSubject) load(ctx context.Context, o *gen.Org, log *progress) (loaded, error) {
+	srv, err := server.NewServerWithOpts(
+		server.WithDatastore(memory.New(memory.WithMaxTuplesPerWrite(s.batch))),
+		server.WithRequestTimeout(s.timeout),
+	)
+	if err != nil {
+		return loaded{}, fmt.Errorf("openfga: server: %w", err)
+	}
+	s.srv = srv
+	bg := context.Background()
+	store, err := srv.CreateStore(bg, &openfgav1.CreateStoreRequest{Name: o.ID})
+	if err != nil {
+		return loaded{}, fmt.Errorf("openfga: CreateStore: %w", err)
+	}
+	s.storeID = store.GetId()
+	am, err := transformer.TransformDSLToProto(openfgaModel(o.Config.EntityTypes))
+	if err != nil {
+		return loaded{}, fmt.Errorf("openfga: model: %w", err)
+	}
+	wm, err := srv.WriteAuthorizationModel(bg, &openfgav1.WriteAuthorizationModelRequest{
+		StoreId: s.storeID, TypeDefinitions: am.GetTypeDefinitions(),
+		SchemaVersion: am.GetSchemaVersion(), Conditions: am.GetConditions(),
+	})
+	if err != nil {
+		return loaded{}, fmt.Errorf("openfga: WriteAuthorizationModel: %w", err)
+	}
+	s.modelID = wm.GetAuthorizationModelId()
+
+	grants := activeGrants(o)
+	s.cov = newCoverage(grants)
+	total := len(o.Memberships) + len(grants)
+	tuples := make([]*openfgav1.TupleKey, 0, total)
+	for _, m := range o.Memberships {
+		tuples = append(tuples, &openfgav1.TupleKey{
+			Object: string(m.Group.Type) + ":" + m.Group.ID, Relation: "member", User: openfgaUser(m.Member)})
+	}
+	for _, g := range grants {
+		tuples = append(tuples, &openfgav1.TupleKey{
+			Object: g.Entity.Type + ":" + g.Entity.ID, Relation: g.Level.String(), User: openfgaUser(g.Grantee)})
+	}
+
+	res := loaded{total: total}
+	tick := ticker(5 * time.Second)
+	start := time.Now()
+	var membersS float64
+	for done := 0; done < total; {
+		if ctx.Err() != nil {
+			res.stopped = true
+			break
+		}
+		n := min(s.batch, total-done)
+		if done < len(o.Memberships) { // keep memberships and grants in separate writes
+			n = min(n, len(o.Memberships)-done)
+		}
+		_, err := srv.Write(bg, &openfgav1.WriteRequest{
+			StoreId: s.storeID, AuthorizationModelId: s.modelID,
+			Writes: &openfgav1.WriteRequestWrites{TupleKeys: tuples[done : done+n]},
+		})
+		if err != nil {
+			return res, fmt.Errorf("openfga: Write at tuple %d: %w", done, err)
+		}
+		for i := done; i < done+n; i++ {
+			if i >= len(o.Memberships) {
+				s.cov.have[grants[i-len(o.Memberships)].Entity]++
+			}
+		}
+		done += n
+		res.items = done
+		if done == len(o.Memberships) {
+			s.cov.memberships = true
+			membersS = time.Since(start).Seconds()
+		}
+		if tick() {
+			log.printf("openfga: %d of %d tuples written (%.0f s)", done, total, time.Since(start).Seconds())
+		}
+	}
+	took := time.Since(start).Seconds()
+	if s.cov.memberships {
+		res.phases = []Phase{
+			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
+			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
+		}
+	} else {
+		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
+	}
+	log.printf("openfga: %d of %d tuples written in %.1f s", res.items, total, took)
+	return res, nil
+}
+
+func (s *openfgaSubject) check(q gen.Query) (bool, error) {
+	resp, err := s.srv.Check(context.Background(), &openfgav1.CheckRequest{
+		StoreId: s.storeID, AuthorizationModelId: s.modelID,
+		TupleKey: &openfgav1.CheckRequestTupleKey{
+			User: "user:" + q.User, Relation: q.Level.String(), Object: q.Entity.Type + ":" + q.Entity.ID},
+	})
+	if err != nil {
+		return false, err
+	}
+	return resp.GetAllowed(), nil
+}
+
+func (s *openfgaSubject) covers(q gen.Query) bool { return s.cov != nil && s.cov.covers(q.Entity) }
+
+func (s *openfgaSubject) close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}

@@ -1,0 +1,148 @@
+package main
+
+import "time"
+
+// Report is everything one run measured; it is written as results/<size>.json
+// and rendered as results/<size>.md and results/<size>.svg.
+type Report struct {
+	Size        string    `json:"size"`
+	Seed        uint64    `json:"seed"`
+	Grants      int       `json:"grants"`
+	Active      int       `json:"grants_active_at_epoch"`
+	Users       int       `json:"users"`
+	Entities    int       `json:"entities"`
+	Memberships int       `json:"memberships"`
+	Started     time.Time `json:"started"`
+	DurationS   float64   `json:"duration_s"`
+	Command     string    `json:"command"`
+	Machine     Machine   `json:"machine"`
+	// Engines is keyed by engine name: grantdb, casbin, openfga.
+	Engines map[string]*EngineResult `json:"engines"`
+	// Ratios are peer ÷ grantdb: above 1, grantdb is faster or smaller.
+	Ratios map[string]float64 `json:"ratios"`
+	// LowerBounds names the ratios that are lower bounds, because the peer
+	// was stopped before it finished loading.
+	LowerBounds []string `json:"ratios_lower_bounds,omitempty"`
+	// Operations are grantdb's own calls besides Check.
+	Operations []OpResult `json:"grantdb_operations"`
+	// Disagreements are sampled queries that an engine answered otherwise
+	// than the generator expects (the first few per engine).
+	Disagreements []Disagreement `json:"disagreements"`
+	Budgets       Budgets        `json:"budgets"`
+	Notes         []string       `json:"notes"`
+	// SizeCurve holds check latency by organisation size, this run's and
+	// those read from other results files (for the size plot).
+	SizeCurve []SizePoint `json:"size_curve"`
+}
+
+// EngineResult is one engine's figures.
+type EngineResult struct {
+	// Version is the module version of the engine measured.
+	Version string `json:"version"`
+	// Model says how the engine holds the organisation.
+	Model string `json:"model"`
+	// LoadS is the time to load what was loaded (memberships and grants).
+	LoadS float64 `json:"load_s"`
+	// LoadItems and LoadTotal count what was loaded, out of what there was
+	// to load: memberships plus grants (grantdb) or active grants (peers).
+	LoadItems int `json:"load_items"`
+	LoadTotal int `json:"load_total"`
+	// LoadStopped reports that the load budget ran out.
+	LoadStopped bool `json:"load_stopped"`
+	// LoadPhases are the parts of the load, in order.
+	LoadPhases []Phase `json:"load_phases"`
+	// HeapBytes is the live heap after load (after GC) minus the live heap
+	// before it.
+	HeapBytes int64 `json:"heap_bytes"`
+	// Check latency over CheckSamples timed calls.
+	CheckSamples int     `json:"check_samples"`
+	CheckP50Ns   float64 `json:"check_p50_ns"`
+	CheckP90Ns   float64 `json:"check_p90_ns"`
+	CheckP99Ns   float64 `json:"check_p99_ns"`
+	CheckMeanNs  float64 `json:"check_mean_ns"`
+	// QueryStopped reports that the query budget ran out before every
+	// planned check was made.
+	QueryStopped bool `json:"query_stopped"`
+	// Checks per second, on one goroutine and on Goroutines goroutines.
+	ThroughputSingle   float64 `json:"throughput_single_per_s"`
+	ThroughputParallel float64 `json:"throughput_parallel_per_s"`
+	Goroutines         int     `json:"goroutines"`
+	// Agreement with the generator's expected answers.
+	Agree Agreement `json:"agreement"`
+	// Error is set when the engine could not be measured at all.
+	Error string   `json:"error,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Phase is one timed part of a load.
+type Phase struct {
+	Name  string  `json:"name"`
+	Items int     `json:"items"`
+	S     float64 `json:"s"`
+}
+
+// Agreement counts sampled queries compared with the expected answer.
+type Agreement struct {
+	// Compared queries had their answer checked; Skipped ones were asked
+	// but are about an entity the engine does not hold completely (a
+	// stopped load), so their answer cannot be expected to match.
+	Compared int `json:"compared"`
+	Agreed   int `json:"agreed"`
+	Disagree int `json:"disagreed"`
+	Skipped  int `json:"skipped"`
+	Errors   int `json:"errors"`
+}
+
+// Disagreement is one query answered otherwise than expected.
+type Disagreement struct {
+	Engine   string `json:"engine"`
+	Index    int    `json:"query_index"`
+	User     string `json:"user"`
+	Entity   string `json:"entity"`
+	Level    string `json:"level"`
+	Expected bool   `json:"expected"`
+	Got      bool   `json:"got"`
+	Err      string `json:"error,omitempty"`
+}
+
+// OpResult is one grantdb operation's latency.
+type OpResult struct {
+	// Label is the short name the plot shows.
+	Label  string  `json:"label"`
+	Name   string  `json:"name"`
+	Detail string  `json:"detail"`
+	Calls  int     `json:"calls"`
+	P50Ns  float64 `json:"p50_ns"`
+	P90Ns  float64 `json:"p90_ns"`
+	P99Ns  float64 `json:"p99_ns"`
+	MeanNs float64 `json:"mean_ns"`
+	// Items is how many things one call handles (grants written, rows
+	// returned), and PerItemNs the median divided by it.
+	Items     int     `json:"items,omitempty"`
+	PerItemNs float64 `json:"per_item_ns,omitempty"`
+}
+
+// Budgets are the limits the run was given.
+type Budgets struct {
+	PeerSamples        int     `json:"peer_samples"`
+	GrantdbSamples     int     `json:"grantdb_samples"`
+	CasbinLoadS        float64 `json:"casbin_load_s"`
+	CasbinQueryS       float64 `json:"casbin_query_s"`
+	OpenFGALoadS       float64 `json:"openfga_load_s"`
+	OpenFGAQueryS      float64 `json:"openfga_query_s"`
+	ThroughputS        float64 `json:"throughput_s"`
+	PeerThroughputS    float64 `json:"peer_throughput_s"`
+	OpenFGAWriteBatch  int     `json:"openfga_write_batch"`
+	CasbinMaxHierarchy int     `json:"casbin_max_hierarchy"`
+}
+
+// SizePoint is one engine's check latency at one organisation size.
+type SizePoint struct {
+	Size    string  `json:"size"`
+	Grants  int     `json:"grants"`
+	Engine  string  `json:"engine"`
+	P50Ns   float64 `json:"p50_ns"`
+	P99Ns   float64 `json:"p99_ns"`
+	Partial bool    `json:"partial"`
+	From    string  `json:"from"`
+}

@@ -1,0 +1,156 @@
+package bulk
+
+import (
+	"time"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// applyTxn applies the job's operation to one resource in tx. A step that
+// cannot be applied (a bad resource, a bad input) writes nothing and returns
+// its failures; err is for a write that failed, which aborts the commit.
+func (r *JobRun) applyTxn(tx *store.WriteTxn, res model.EntityRef, now time.Time) (failures []model.Error, err error) {
+	if Operation(r.spec.Operation) == OpCreate {
+		return r.createTxn(tx, res, now)
+	}
+	if err := r.v.Entity(res); err != nil {
+		return []model.Error{jobStepError(err)}, nil
+	}
+	existing, err := jobGrantsOn(&tx.ReadTxn, r.org, res)
+	if err != nil {
+		return nil, err
+	}
+	switch Operation(r.spec.Operation) {
+	case OpRevoke:
+		return nil, r.revokeTxn(tx, existing)
+	case OpReplaceGrantees:
+		return nil, r.replaceTxn(tx, res, existing, r.grantees, now)
+	default: // OpReplaceAll
+		return nil, r.replaceTxn(tx, res, existing, nil, now)
+	}
+}
+
+// jobGrantsOn returns every grant stored on res, ended ones included.
+func jobGrantsOn(tx *store.ReadTxn, org string, res model.EntityRef) ([]model.Grant, error) {
+	var out []model.Grant
+	err := tx.ScanGrants(store.GrantScan{Org: org, Entity: res}, func(_ string, g model.Grant) bool {
+		out = append(out, g)
+		return true
+	})
+	return out, err
+}
+
+// revokeTxn deletes the grants of the job's grantees (all when none are
+// named) among existing.
+func (r *JobRun) revokeTxn(tx *store.WriteTxn, existing []model.Grant) error {
+	for _, g := range existing {
+		if r.grantees != nil && !r.grantees[g.Grantee] {
+			continue
+		}
+		if _, err := tx.DeleteGrant(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replaceTxn makes the grants on res of the grantees in scope (all when
+// scope is nil) exactly the job's ACL. A grant that survives keeps its id,
+// window and creation time, and takes the entry's level; the others in
+// scope are deleted; entries with no live grant get a new one, granted by
+// the job's requester, with no window. Ended grants count as absent.
+func (r *JobRun) replaceTxn(tx *store.WriteTxn, res model.EntityRef, existing []model.Grant, scope map[model.Subject]bool, now time.Time) error {
+	want := make(map[model.Subject]model.Level, len(r.spec.ACL))
+	for _, ace := range r.spec.ACL {
+		want[ace.Grantee] = ace.Level
+	}
+	for _, g := range existing {
+		if scope != nil && !scope[g.Grantee] {
+			continue
+		}
+		level, keep := want[g.Grantee]
+		if keep && !g.EndedAt(now) {
+			delete(want, g.Grantee) // satisfied by the grant that survives
+			if g.Level != level {
+				g.Level, g.UpdatedAt = level, now
+				if err := tx.PutGrant(g); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if _, err := tx.DeleteGrant(g); err != nil {
+			return err
+		}
+	}
+	for _, ace := range r.spec.ACL {
+		if _, missing := want[ace.Grantee]; !missing {
+			continue
+		}
+		g := model.Grant{
+			ID: r.c.NewGrantID(now), Org: r.org, Entity: res, Grantee: ace.Grantee,
+			Level: ace.Level, GrantedBy: r.spec.RequestedBy, CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.PutGrant(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createTxn creates the job's grants on entity res, in input order: all of
+// them or, when any input is invalid, none (the step fails with one error per
+// bad input, naming it as grants[i]). A duplicate (a live grant of the same
+// grantee on res, stored or created earlier in the step) is skipped, or with
+// Upsert takes the input's level and window and keeps its id, granter and
+// creation time. An input with no GrantedBy is granted by the requester.
+func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Time) ([]model.Error, error) {
+	idx := r.grantsOf[res]
+	var failures []model.Error
+	for _, i := range idx {
+		if err := r.v.Grant(r.spec.Grants[i], now); err != nil {
+			failures = append(failures, jobStepError(jobIndexedError("grants", i, err)))
+		}
+	}
+	if len(failures) > 0 {
+		return failures, nil
+	}
+	upsert := Mode(r.spec.Mode) == Upsert
+	for _, i := range idx {
+		in := r.spec.Grants[i]
+		if old, ok := tx.GrantByKey(r.org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {
+			if !upsert {
+				continue
+			}
+			old.Level, old.UpdatedAt = in.Level, now
+			old.EffectiveFrom, old.EffectiveTo = jobUTC(in.EffectiveFrom), jobUTC(in.EffectiveTo)
+			if err := tx.PutGrant(old); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		by := in.GrantedBy
+		if by == "" {
+			by = r.spec.RequestedBy
+		}
+		g := model.Grant{
+			ID: r.c.NewGrantID(now), Org: r.org, Entity: in.Entity, Grantee: in.Grantee,
+			Level: in.Level, GrantedBy: by,
+			EffectiveFrom: jobUTC(in.EffectiveFrom), EffectiveTo: jobUTC(in.EffectiveTo),
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.PutGrant(g); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// jobUTC returns t in UTC, keeping the zero time zero.
+func jobUTC(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}

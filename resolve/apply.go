@@ -1,0 +1,273 @@
+package resolve
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// Apply returns the index of the revision that cs commits on top of ix's. ix
+// is left unchanged, so readers still holding it keep a consistent view.
+//
+// The cost follows the size of the change, not of the index: a one-grant
+// commit copies one shard of the entity map and a few small arrays; a large
+// commit touches each entity once, whatever the number of changes to it. A
+// membership change recomputes the ancestor sets of the member group and the
+// groups below it only.
+func (ix *Index) Apply(cs store.ChangeSet) *Index {
+	if ix == nil {
+		ix = &Index{}
+	}
+	if len(cs.Grants) == 0 && len(cs.Memberships) == 0 {
+		next := *ix // nothing the index holds changed (a commit of other rows)
+		next.rev = cs.Revision
+		return &next
+	}
+	b := &indexBuilder{
+		entities: newCowMapBuilder(ix.entities),
+		subjects: newCowMapBuilder(ix.subjects),
+		nodes:    newNodeVecBuilder(ix.nodes),
+		owned:    make(map[sid]bool),
+		grants:   ix.grants,
+	}
+	for i := range cs.Memberships {
+		b.membership(&cs.Memberships[i])
+	}
+	b.grantChanges(cs.Grants)
+	b.recomputeAncestors()
+	return &Index{
+		rev:      cs.Revision,
+		entities: b.entities.done(),
+		subjects: b.subjects.done(),
+		nodes:    b.nodes.done(),
+		grants:   b.grants,
+	}
+}
+
+// indexBuilder derives one revision from the previous one.
+type indexBuilder struct {
+	entities *cowMapBuilder[entityKey, []entry]
+	subjects *cowMapBuilder[subjectKey, *node]
+	nodes    *nodeVecBuilder
+	// owned are the nodes copied (or created) in this revision, which may be
+	// changed in place.
+	owned map[sid]bool
+	// moved are the groups whose parents changed: they and every group below
+	// them need their ancestor sets recomputed.
+	moved  []sid
+	grants int
+}
+
+func (b *indexBuilder) lookup(org string, s model.Subject) sid {
+	if n, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
+		return n.id
+	}
+	return 0
+}
+
+// intern returns the sid of s in org, adding a node for it when it is new.
+func (b *indexBuilder) intern(org string, s model.Subject) sid {
+	h, k := hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}
+	if n, ok := b.subjects.get(h, k); ok {
+		return n.id
+	}
+	n := &node{subject: s, org: org}
+	n.id = b.nodes.add(n)
+	if s.Type.IsGroup() {
+		n.setAncestors([]sid{n.id})
+	} else {
+		n.parents = n.inline[:0:inlineSids]
+	}
+	b.owned[n.id] = true
+	b.subjects.set(h, k, n)
+	return n.id
+}
+
+// own returns the node of s, copied first unless this revision already owns
+// it. Both the sid vector and the subject map point at the copy.
+func (b *indexBuilder) own(s sid) *node {
+	n := b.nodes.get(s)
+	if b.owned[s] {
+		return n
+	}
+	n = n.clone()
+	b.nodes.set(s, n)
+	h, k := n.key()
+	b.subjects.set(h, k, n)
+	b.owned[s] = true
+	return n
+}
+
+func (b *indexBuilder) membership(mc *store.MembershipChange) {
+	m := mc.Membership
+	if mc.Deleted {
+		member, group := b.lookup(mc.Org, m.Member), b.lookup(mc.Org, m.Group)
+		if member == 0 || group == 0 {
+			return
+		}
+		mn := b.own(member)
+		i := slices.Index(mn.parents, group)
+		if i < 0 {
+			return
+		}
+		mn.parents = slices.Delete(mn.parents, i, i+1)
+		if mn.isGroup() {
+			gn := b.own(group)
+			if j := slices.Index(gn.children, member); j >= 0 {
+				gn.children = slices.Delete(gn.children, j, j+1)
+			}
+			b.moved = append(b.moved, member)
+		}
+		return
+	}
+	member, group := b.intern(mc.Org, m.Member), b.intern(mc.Org, m.Group)
+	if slices.Contains(b.nodes.get(member).parents, group) {
+		return
+	}
+	mn := b.own(member)
+	mn.parents = append(mn.parents, group)
+	if mn.isGroup() {
+		gn := b.own(group)
+		gn.children = append(gn.children, member)
+		b.moved = append(b.moved, member)
+	}
+}
+
+// recomputeAncestors gives every moved group, and every group below one, the
+// ancestor set of its new parents. Groups are computed after their parents;
+// the engine refuses cycles, and a cycle that got here anyway is cut rather
+// than followed forever.
+func (b *indexBuilder) recomputeAncestors() {
+	if len(b.moved) == 0 {
+		return
+	}
+	const (
+		pending = 1
+		working = 2
+		done    = 3
+	)
+	state := make(map[sid]uint8)
+	queue := append([]sid(nil), b.moved...)
+	for len(queue) > 0 {
+		s := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		if state[s] != 0 {
+			continue
+		}
+		state[s] = pending
+		queue = append(queue, b.nodes.get(s).children...)
+	}
+	var compute func(s sid)
+	compute = func(s sid) {
+		if state[s] != pending {
+			return
+		}
+		state[s] = working
+		n := b.own(s)
+		set := []sid{s}
+		for _, p := range n.parents {
+			compute(p)
+			set = append(set, b.nodes.get(p).ancestors...)
+		}
+		slices.Sort(set)
+		n.setAncestors(slices.Compact(set))
+		state[s] = done
+	}
+	for s := range state {
+		compute(s)
+	}
+}
+
+// grantChanges applies the grant changes, one pass per touched entity: the
+// changes are chained per entity (latest first), then each entity's entries
+// are rebuilt once from its old entries and the last change per grantee.
+func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
+	if len(gcs) == 0 {
+		return
+	}
+	heads := make(map[entityKey]int32)
+	next := make([]int32, len(gcs))
+	grantees := make([]sid, len(gcs))
+	for i := range gcs {
+		g := gcs[i].Grant
+		if gcs[i].Deleted {
+			grantees[i] = b.lookup(g.Org, g.Grantee)
+		} else {
+			grantees[i] = b.intern(g.Org, g.Grantee)
+		}
+		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
+		if h, ok := heads[k]; ok {
+			next[i] = h
+		} else {
+			next[i] = -1
+		}
+		heads[k] = int32(i)
+	}
+	var seen []sid
+	var seenSet map[sid]bool
+	for k, head := range heads {
+		h := hashEntity(k.org, k.id)
+		old, _ := b.entities.get(h, k)
+		// The last change per grantee wins; with few changes a slice is
+		// cheaper than a set.
+		seen, seenSet = seen[:0], nil
+		var puts []entry
+		for i := head; i >= 0; i = next[i] {
+			s := grantees[i]
+			if seenSet != nil {
+				if seenSet[s] {
+					continue
+				}
+				seenSet[s] = true
+			} else {
+				if slices.Contains(seen, s) {
+					continue
+				}
+				if len(seen) == 16 {
+					seenSet = make(map[sid]bool)
+					for _, x := range seen {
+						seenSet[x] = true
+					}
+					seenSet[s] = true
+				}
+			}
+			seen = append(seen, s)
+			if !gcs[i].Deleted {
+				puts = append(puts, newEntry(gcs[i].Grant, s))
+			}
+		}
+		changed := func(s sid) bool {
+			if seenSet != nil {
+				return seenSet[s]
+			}
+			return slices.Contains(seen, s)
+		}
+		out := make([]entry, 0, len(old)+len(puts))
+		for _, e := range old {
+			if !changed(e.grantee) {
+				out = append(out, e)
+			}
+		}
+		out = append(out, puts...)
+		b.grants += len(out) - len(old)
+		if len(out) == 0 {
+			b.entities.delete(h, k)
+			continue
+		}
+		sortEntries(out)
+		b.entities.set(h, k, slices.Clip(out))
+	}
+}
+
+// sortEntries orders an entity's entries for the hot path: highest level
+// first, then by grant id.
+func sortEntries(es []entry) {
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.level != b.level {
+			return cmp.Compare(b.level, a.level)
+		}
+		return cmp.Compare(a.grant.ID, b.grant.ID)
+	})
+}

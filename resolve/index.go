@@ -1,0 +1,147 @@
+package resolve
+
+import (
+	"hash/maphash"
+	"math"
+	"time"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// Index is the derived, immutable index of one revision of the store: per
+// entity, its grants as compact entries; per subject, an interned id and its
+// memberships; per group, its ancestor set. It answers Check without
+// allocating and without touching memdb. An Index never changes once built:
+// Apply returns the next revision's index and leaves the receiver as it was,
+// so readers of an older revision keep a consistent view. The nil *Index is
+// the empty index.
+type Index struct {
+	rev      uint64
+	entities cowMap[entityKey, []entry]
+	subjects cowMap[subjectKey, *node]
+	nodes    nodeVec
+	grants   int
+}
+
+// entityKey and subjectKey are scoped to an organisation. Their strings are
+// those of the stored grant rows (shared, not copied).
+type entityKey struct{ org, typ, id string }
+
+type subjectKey struct {
+	org string
+	typ model.SubjectType
+	id  string
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// The shard hashes leave out the type: ids carry the entropy, and keys that
+// differ only in type merely share a shard.
+func hashEntity(org, id string) uint64 {
+	return maphash.String(hashSeed, id) ^ maphash.String(hashSeed, org)*0x9e3779b97f4a7c15
+}
+
+func hashSubject(org, id string) uint64 { return hashEntity(org, id) }
+
+// effect is what an entry does. Only allow exists today; deny entries (DESIGN
+// §4, "Coming next") will take levels away and are kept apart by this field.
+type effect uint8
+
+const effectAllow effect = 0
+
+// entry is one grant on an entity, in the form the hot path reads. An
+// entity's entries are sorted by level, highest first (then by grant id), so
+// that Check stops at the first entry below the asked level.
+type entry struct {
+	grant   *model.Grant // the stored, immutable row
+	from    int64        // unix nanos; math.MinInt64 when open
+	to      int64        // unix nanos, exclusive; math.MaxInt64 when open
+	grantee sid          // the interned grantee
+	level   model.Level
+	effect  effect
+	toUser  bool // the grantee is a user, so only that user can match
+}
+
+func (e *entry) activeAt(now int64) bool { return e.from <= now && now < e.to }
+
+// Nanos converts t to the index's time: unix nanoseconds, with the zero time
+// as open (open, math.MinInt64 for a start or math.MaxInt64 for an end) and
+// times beyond the int64 range clamped to it.
+func Nanos(t time.Time, open int64) int64 {
+	switch {
+	case t.IsZero():
+		return open
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minNanosTime = time.Unix(0, math.MinInt64)
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+)
+
+func newEntry(g *model.Grant, grantee sid) entry {
+	return entry{
+		grant:   g,
+		from:    Nanos(g.EffectiveFrom, math.MinInt64),
+		to:      Nanos(g.EffectiveTo, math.MaxInt64),
+		grantee: grantee,
+		level:   g.Level,
+		effect:  effectAllow,
+		toUser:  g.Grantee.Type == model.SubjectUser,
+	}
+}
+
+// Revision is the store revision the index reflects.
+func (ix *Index) Revision() uint64 {
+	if ix == nil {
+		return 0
+	}
+	return ix.rev
+}
+
+// Grants is the number of grants the index holds, in every organisation.
+func (ix *Index) Grants() int {
+	if ix == nil {
+		return 0
+	}
+	return ix.grants
+}
+
+func (ix *Index) entries(org string, e model.EntityRef) []entry {
+	es, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
+	return es
+}
+
+// subject returns the node of s in org, or nil.
+func (ix *Index) subject(org string, s model.Subject) *node {
+	n, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
+	return n
+}
+
+// Build returns the index of a snapshot: every grant and membership it holds,
+// at its revision. Open uses it after loading a store from disk.
+func Build(snap *store.Snapshot) (*Index, error) {
+	tx := snap.Read()
+	cs := store.ChangeSet{Revision: snap.Revision()}
+	err := tx.EachMembership(func(org string, m model.Membership) bool {
+		cs.Memberships = append(cs.Memberships, store.MembershipChange{Org: org, Membership: m})
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.EachGrant(func(g *model.Grant) bool {
+		cs.Grants = append(cs.Grants, store.GrantChange{Grant: g})
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return (*Index)(nil).Apply(cs), nil
+}

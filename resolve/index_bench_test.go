@@ -1,0 +1,226 @@
+package resolve_test
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/resolve"
+	"github.com/grantdb/grantdb/store"
+)
+
+// The index benchmarks build the index straight from a generated
+// organisation's change set (no memdb), so that a 1M-grant index takes a few
+// seconds to set up. Run, for example:
+//
+//	go test -run '^$' -bench 'Index.*/large' -benchmem -count 5 ./resolve/
+
+// fixture is one generated organisation and its index.
+type fixture struct {
+	org     *gen.Org
+	cs      store.ChangeSet
+	index   *resolve.Index
+	now     int64
+	allowed []gen.Query
+	denied  []gen.Query
+}
+
+// changeSet turns an Org into the change set of one commit that writes it
+// all, with synthetic grant ids in creation order.
+func changeSet(o *gen.Org) store.ChangeSet {
+	cs := store.ChangeSet{Revision: 1}
+	for _, m := range o.Memberships {
+		cs.Memberships = append(cs.Memberships, store.MembershipChange{Org: o.ID, Membership: m})
+	}
+	rows := make([]model.Grant, len(o.Grants))
+	for i, in := range o.Grants {
+		rows[i] = model.Grant{
+			ID: fmt.Sprintf("agrant_%010d", i), Org: o.ID, Entity: in.Entity, Grantee: in.Grantee,
+			Level: in.Level, GrantedBy: in.GrantedBy, EffectiveFrom: in.EffectiveFrom, EffectiveTo: in.EffectiveTo,
+			CreatedAt: o.LoadTime, UpdatedAt: o.LoadTime,
+		}
+		cs.Grants = append(cs.Grants, store.GrantChange{Grant: &rows[i]})
+	}
+	return cs
+}
+
+var fixtures sync.Map // gen.Size -> *fixture
+
+func load(b *testing.B, size gen.Size) *fixture {
+	b.Helper()
+	if f, ok := fixtures.Load(size); ok {
+		return f.(*fixture)
+	}
+	o := gen.Generate(1, size)
+	f := &fixture{org: o, cs: changeSet(o), now: o.Epoch.UnixNano()}
+	f.index = (*resolve.Index)(nil).Apply(f.cs)
+	for _, q := range o.Queries(20_000) {
+		if got := f.index.Check(o.ID, q.User, q.Entity, q.Level, f.now); got != q.Allowed {
+			b.Fatalf("Check(%s, %s, %s) = %v, the generator's oracle says %v", q.User, q.Entity, q.Level, got, q.Allowed)
+		}
+		if q.Allowed {
+			f.allowed = append(f.allowed, q)
+		} else {
+			f.denied = append(f.denied, q)
+		}
+	}
+	fixtures.Store(size, f)
+	return f
+}
+
+// loadQuiet returns the fixture after a full collection, so that the
+// collector is not still marking the setup's garbage while the benchmark
+// runs (it would take one of the two cores).
+func loadQuiet(b *testing.B, size gen.Size) *fixture {
+	f := load(b, size)
+	runtime.GC()
+	return f
+}
+
+// cpuTime is the process's user and system CPU time so far. The benchmarks
+// report it per op beside the wall time: on a shared machine the wall time
+// also counts the time other processes held the cores.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per op since start.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+}
+
+var sizes = []gen.Size{gen.Small, gen.Medium, gen.Large}
+
+var sinkBool bool
+
+func BenchmarkIndexCheck(b *testing.B) {
+	for _, size := range sizes {
+		for _, allowed := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/allowed=%v", size, allowed), func(b *testing.B) {
+				f := loadQuiet(b, size)
+				qs := f.denied
+				if allowed {
+					qs = f.allowed
+				}
+				b.ReportAllocs()
+				i, start := 0, cpuTime()
+				for b.Loop() {
+					q := &qs[i%len(qs)]
+					sinkBool = f.index.Check(f.org.ID, q.User, q.Entity, q.Level, f.now)
+					i++
+				}
+				reportCPU(b, start)
+			})
+		}
+	}
+}
+
+var sinkDecision resolve.Decision
+
+func BenchmarkIndexResolve(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(size.String(), func(b *testing.B) {
+			f := loadQuiet(b, size)
+			b.ReportAllocs()
+			i, start := 0, cpuTime()
+			for b.Loop() {
+				q := &f.allowed[i%len(f.allowed)]
+				sinkDecision = f.index.Resolve(f.org.ID, q.User, q.Entity, f.now)
+				i++
+			}
+			reportCPU(b, start)
+		})
+	}
+}
+
+var sinkIndex *resolve.Index
+
+// BenchmarkIndexApplyAll applies the whole organisation as one commit to an
+// empty index, and reports the heap the index keeps per grant.
+func BenchmarkIndexApplyAll(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(size.String(), func(b *testing.B) {
+			f := load(b, size)
+			var before, after runtime.MemStats
+			var cpu time.Duration
+			for b.Loop() {
+				sinkIndex = nil
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				start := cpuTime()
+				sinkIndex = (*resolve.Index)(nil).Apply(f.cs)
+				cpu += cpuTime() - start
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(f.cs.Grants)), "heapB/grant")
+			b.ReportMetric(float64(len(f.cs.Grants)), "grants")
+		})
+	}
+}
+
+// BenchmarkIndexApplyOne applies one-grant commits (alternately a new grant
+// and its revocation) on top of the full index.
+func BenchmarkIndexApplyOne(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(size.String(), func(b *testing.B) {
+			f := loadQuiet(b, size)
+			g := *f.cs.Grants[len(f.cs.Grants)/2].Grant
+			g.ID, g.Grantee = "agrant_zzzzzzzzzz", model.User("bench_new_user")
+			put := store.ChangeSet{Grants: []store.GrantChange{{Grant: &g}}}
+			del := store.ChangeSet{Grants: []store.GrantChange{{Grant: &g, Deleted: true}}}
+			ix := f.index
+			b.ReportAllocs()
+			i, start := 0, cpuTime()
+			for b.Loop() {
+				if i%2 == 0 {
+					ix = ix.Apply(put)
+				} else {
+					ix = ix.Apply(del)
+				}
+				i++
+			}
+			reportCPU(b, start)
+			sinkIndex = ix
+		})
+	}
+}
+
+// BenchmarkIndexApplyMembership adds and removes one department nesting on
+// top of the full index: the ancestor sets below it are recomputed.
+func BenchmarkIndexApplyMembership(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(size.String(), func(b *testing.B) {
+			f := loadQuiet(b, size)
+			deps := f.org.Departments
+			leaf, top := deps[len(deps)-1], deps[0]
+			m := model.Membership{Member: model.Department(leaf.ID), Group: model.Department("bench_new_" + top.ID)}
+			add := store.ChangeSet{Memberships: []store.MembershipChange{{Org: f.org.ID, Membership: m}}}
+			remove := store.ChangeSet{Memberships: []store.MembershipChange{{Org: f.org.ID, Membership: m, Deleted: true}}}
+			ix := f.index
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i%2 == 0 {
+					ix = ix.Apply(add)
+				} else {
+					ix = ix.Apply(remove)
+				}
+				i++
+			}
+			sinkIndex = ix
+		})
+	}
+}

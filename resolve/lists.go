@@ -1,0 +1,115 @@
+package resolve
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// The lists read the reverse directions (grants by grantee, members by group)
+// from the store, and levels from the index. tx and ix must be of the same
+// revision, so that the answer is that revision's, whole.
+
+// ResolvedAccess returns every entity on which user's level in org at now is
+// at least q.MinLevel (and at least read), restricted to q.EntityType when it
+// is set, sorted by entity type then id. The list is complete.
+func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, now int64) ([]Decision, error) {
+	out := []Decision{}
+	if ix == nil {
+		return out, nil
+	}
+	c := ix.closureOf(org, user)
+	if c == nil {
+		return out, nil
+	}
+	minLevel := max(q.MinLevel, model.LevelRead)
+	seen := make(map[model.EntityRef]bool)
+	for _, s := range c.order {
+		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: q.EntityType}, Grantee: ix.nodes.get(s).subject}
+		err := tx.ScanGrants(scan, func(_ string, g model.Grant) bool {
+			if g.Level < minLevel || seen[g.Entity] {
+				return true
+			}
+			seen[g.Entity] = true
+			level, via := ix.decide(ix.entries(org, g.Entity), c, now)
+			if level >= minLevel {
+				out = append(out, Decision{Entity: g.Entity, Level: level, Via: via})
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b Decision) int {
+		return cmp.Or(strings.Compare(a.Entity.Type, b.Entity.Type), strings.Compare(a.Entity.ID, b.Entity.ID))
+	})
+	return out, nil
+}
+
+// UsersWithAccess returns every user whose level on entity in org at now is
+// at least min (and at least read), sorted by user id, each with the paths
+// that explain the level. Members of a granted group include the members of
+// every group below it. The list is complete.
+func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.EntityRef, min model.Level, now int64) ([]UserAccess, error) {
+	out := []UserAccess{}
+	if ix == nil {
+		return out, nil
+	}
+	es := ix.entries(org, entity)
+	minLevel := max(min, model.LevelRead)
+	// Only users reached by an active grant of the level or more can qualify.
+	users := make(map[string]bool)
+	groups := make(map[sid]bool)
+	var queue []sid
+	for i := range es {
+		e := &es[i]
+		if e.level < minLevel {
+			break
+		}
+		if e.effect != effectAllow || !e.activeAt(now) {
+			continue
+		}
+		if e.toUser {
+			users[e.grant.Grantee.ID] = true
+		} else if !groups[e.grantee] {
+			groups[e.grantee] = true
+			queue = append(queue, e.grantee)
+		}
+	}
+	for len(queue) > 0 {
+		g := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		n := ix.nodes.get(g)
+		for _, child := range n.children {
+			if !groups[child] {
+				groups[child] = true
+				queue = append(queue, child)
+			}
+		}
+		err := tx.MembersOf(org, n.subject, func(m model.Subject) bool {
+			if m.Type == model.SubjectUser {
+				users[m.ID] = true
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for user := range users {
+		c := ix.closureOf(org, user)
+		if c == nil {
+			continue
+		}
+		level, via := ix.decide(es, c, now)
+		if level >= minLevel {
+			out = append(out, UserAccess{User: user, Level: level, Via: via})
+		}
+	}
+	slices.SortFunc(out, func(a, b UserAccess) int { return strings.Compare(a.User, b.User) })
+	return out, nil
+}

@@ -1,0 +1,136 @@
+package resolve
+
+import (
+	"slices"
+
+	"github.com/grantdb/grantdb/model"
+)
+
+// sid is an interned subject (a user, a department or a role of one
+// organisation). Sids start at 1 and are never reused; 0 means "none".
+type sid = uint32
+
+// node is what the index knows about one subject. It is immutable once
+// published: a commit that changes a subject replaces its node.
+//
+// The fields Check reads come first, and small sets live in the node itself
+// (inline), so that Check pays one cache miss per node, not two: a user's
+// parents, a group's ancestors.
+type node struct {
+	// parents are the groups the subject is a direct member of.
+	parents []sid
+	// ancestors is, for a group, the sorted set of itself and every group it
+	// reaches along memberships. Users have none: a user's subjects are the
+	// user and the ancestors of its parents, so that a membership change
+	// recomputes only the sets of the groups below it, never a user's.
+	ancestors []sid
+	// inline holds a user's parents or a group's ancestors when they fit.
+	inline [inlineSids]sid
+	id     sid
+	// children are the groups that are direct members of this group
+	// (groups only; user members are read from the store when listing).
+	children []sid
+	org      string
+	subject  model.Subject
+}
+
+const inlineSids = 8
+
+func (n *node) isGroup() bool { return n.subject.Type.IsGroup() }
+
+// key returns the node's key and hash in the subject map.
+func (n *node) key() (uint64, subjectKey) {
+	return hashSubject(n.org, n.subject.ID), subjectKey{n.org, n.subject.Type, n.subject.ID}
+}
+
+// setAncestors makes set the group's ancestors, inline when it fits.
+func (n *node) setAncestors(set []sid) {
+	if len(set) <= inlineSids {
+		n.ancestors = append(n.inline[:0:inlineSids], set...)
+		return
+	}
+	n.ancestors = slices.Clip(set)
+}
+
+// clone copies n and its slices, so that the copy may be changed in place.
+func (n *node) clone() *node {
+	c := *n
+	c.children = slices.Clone(n.children)
+	if n.isGroup() {
+		c.parents = slices.Clone(n.parents)
+		c.setAncestors(n.ancestors)
+	} else if len(n.parents) <= inlineSids {
+		c.parents = append(c.inline[:0:inlineSids], n.parents...)
+	} else {
+		c.parents = slices.Clone(n.parents)
+	}
+	return &c
+}
+
+// hasAncestor reports whether g is in the group's ancestor set.
+func (n *node) hasAncestor(g sid) bool {
+	_, ok := slices.BinarySearch(n.ancestors, g)
+	return ok
+}
+
+// nodeVec is an immutable vector of nodes indexed by sid, shared between
+// revisions in chunks: the next revision copies the chunk list and the
+// chunks it writes, nothing else.
+type nodeVec struct {
+	chunks []*nodeChunk
+	n      sid // sids in use are 1..n
+}
+
+const chunkBits = 10
+
+type nodeChunk [1 << chunkBits]*node
+
+// get returns the node of s, or nil.
+func (v *nodeVec) get(s sid) *node {
+	c := s >> chunkBits
+	if int(c) >= len(v.chunks) {
+		return nil
+	}
+	return v.chunks[c][s&(1<<chunkBits-1)]
+}
+
+// nodeVecBuilder derives the next revision of a nodeVec.
+type nodeVecBuilder struct {
+	v         nodeVec
+	ownChunks bool
+	ownChunk  map[sid]bool
+}
+
+func newNodeVecBuilder(v nodeVec) *nodeVecBuilder {
+	return &nodeVecBuilder{v: v, ownChunk: make(map[sid]bool)}
+}
+
+func (b *nodeVecBuilder) get(s sid) *node { return b.v.get(s) }
+
+// add appends n under the next sid and returns that sid.
+func (b *nodeVecBuilder) add(n *node) sid {
+	b.v.n++
+	b.set(b.v.n, n)
+	return b.v.n
+}
+
+// set stores n as the node of s.
+func (b *nodeVecBuilder) set(s sid, n *node) {
+	if !b.ownChunks {
+		b.v.chunks = slices.Clone(b.v.chunks)
+		b.ownChunks = true
+	}
+	c := s >> chunkBits
+	for int(c) >= len(b.v.chunks) {
+		b.v.chunks = append(b.v.chunks, new(nodeChunk))
+		b.ownChunk[sid(len(b.v.chunks)-1)] = true
+	}
+	if !b.ownChunk[c] {
+		cp := *b.v.chunks[c]
+		b.v.chunks[c] = &cp
+		b.ownChunk[c] = true
+	}
+	b.v.chunks[c][s&(1<<chunkBits-1)] = n
+}
+
+func (b *nodeVecBuilder) done() nodeVec { return b.v }

@@ -1,0 +1,92 @@
+package store_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/grantdb/grantdb/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDir_LockRefusesASecondOpen(t *testing.T) {
+	path := t.TempDir()
+	d, err := store.OpenDir(path, store.DirOptions{})
+	require.NoError(t, err)
+
+	_, err = store.OpenDir(path, store.DirOptions{})
+	assert.ErrorIs(t, err, store.ErrLocked)
+	assert.Contains(t, err.Error(), path)
+
+	require.NoError(t, d.Close())
+	again, err := store.OpenDir(path, store.DirOptions{})
+	require.NoError(t, err, "closing releases the lock")
+	require.NoError(t, again.Close())
+}
+
+func TestDir_CreatesAMissingDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b")
+	td := openTestDir(t, path, store.DirOptions{})
+	td.commit(newWorkload(30), 1)
+	assert.Equal(t, []string{"journal-00000000000000000001.buntdb"}, filesIn(t, path, "journal-"))
+}
+
+func TestDir_RefusesWhatIsNotOurs(t *testing.T) {
+	cases := map[string]func(t *testing.T) string{
+		"a file": func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "file")
+			require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
+			return p
+		},
+		"a directory of someone else's files": func(t *testing.T) string {
+			p := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(p, "notes.txt"), []byte("x"), 0o644))
+			return p
+		},
+		"a directory with a subdirectory": func(t *testing.T) string {
+			p := t.TempDir()
+			require.NoError(t, os.Mkdir(filepath.Join(p, "snapshot-00000000000000000001.buntdb"), 0o755))
+			return p
+		},
+		"a journal holding someone else's keys": func(t *testing.T) string {
+			p := t.TempDir()
+			rec := "*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$3\r\nann\r\n"
+			require.NoError(t, os.WriteFile(filepath.Join(p, "journal-00000000000000000001.buntdb"), []byte(rec), 0o644))
+			return p
+		},
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := setup(t)
+			_, err := tryOpenTestDir(t, path, store.DirOptions{})
+			require.Error(t, err)
+			assert.ErrorIs(t, err, store.ErrNotDatabase)
+			assert.Contains(t, err.Error(), path)
+		})
+	}
+	t.Run("no LOCK is left in a foreign directory", func(t *testing.T) {
+		p := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(p, "notes.txt"), []byte("x"), 0o644))
+		_, err := store.OpenDir(p, store.DirOptions{})
+		require.Error(t, err)
+		assert.Equal(t, []string{"notes.txt"}, filesIn(t, p, ""))
+	})
+}
+
+func TestDir_RemovesTemporaryFiles(t *testing.T) {
+	path := t.TempDir()
+	tmp := filepath.Join(path, "snapshot-00000000000000000003.buntdb.tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte("half a snapshot"), 0o644))
+	td := openTestDir(t, path, store.DirOptions{})
+	assert.NoFileExists(t, tmp)
+	assert.Zero(t, td.state().Revision)
+}
+
+func TestDir_LoadIsOnceAndIntoANewStore(t *testing.T) {
+	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	s, err := store.New()
+	require.NoError(t, err)
+	_, err = td.dir.Load(s)
+	assert.Error(t, err)
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/grantdb/grantdb/model"
+)
+
+// Whole-store scans, for rebuilding derived structures (the resolve index)
+// from a snapshot, for example after a load from disk.
+
+// EachGrant calls fn with every stored grant of every organisation, in key
+// order, until fn returns false. g points at the stored, immutable row, as in
+// a ChangeSet: read it and keep it if you like, never write through it. Ended
+// grants that have not been swept yet are included.
+func (r *ReadTxn) EachGrant(fn func(g *model.Grant) bool) error {
+	it, err := r.txn.Get(tableGrants, indexID)
+	if err != nil {
+		return fmt.Errorf("store: scan all grants: %w", err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(&raw.(*grantRow).g) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// EachMembership calls fn with every membership of every organisation,
+// ordered by organisation then member, until fn returns false.
+func (r *ReadTxn) EachMembership(fn func(org string, m model.Membership) bool) error {
+	it, err := r.txn.Get(tableMemberships, indexID)
+	if err != nil {
+		return fmt.Errorf("store: scan all memberships: %w", err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		row := raw.(*membershipRow)
+		if !fn(row.org, row.m) {
+			return nil
+		}
+	}
+	return nil
+}
