@@ -160,12 +160,7 @@ func (w *WriteTxn) insertRow(row, old *grantRow) error {
 	if err := w.txn.Insert(tableGrants, row); err != nil {
 		return fmt.Errorf("store: put grant: %w", err)
 	}
-	if old == nil || old.g.ID != row.g.ID {
-		if old != nil {
-			w.ids.Delete(idEntry{id: old.g.ID})
-		}
-		w.ids.ReplaceOrInsert(idEntry{id: row.g.ID, key: row.key})
-	}
+	w.gx.put(row, old)
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Grant: &row.g})
 	return nil
 }

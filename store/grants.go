@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/btree"
 	"github.com/grantdb/grantdb/model"
 )
 
@@ -25,26 +24,12 @@ func newGrantRow(g model.Grant) *grantRow {
 	return &grantRow{key: key, g: g}
 }
 
-// idEntry maps a grant id to the grant's key.
-type idEntry struct {
-	id  string
-	key string
-}
-
-func newIDTree() *btree.BTreeG[idEntry] {
-	return btree.NewG(32, func(a, b idEntry) bool { return a.id < b.id })
-}
-
 // GrantByID returns the grant with that id in org, if it is stored. Ended
 // grants that have not been swept yet are returned too: deciding what is
 // visible at what time is the caller's.
 func (r *ReadTxn) GrantByID(org, id string) (model.Grant, bool) {
-	e, ok := r.ids.Get(idEntry{id: id})
-	if !ok {
-		return model.Grant{}, false
-	}
-	row := r.grantRow(e.key)
-	if row == nil || row.g.Org != org {
+	row, ok := r.gx.byID.Get(&grantRow{g: model.Grant{ID: id}})
+	if !ok || row.g.Org != org {
 		return model.Grant{}, false
 	}
 	return row.g, true
@@ -52,8 +37,8 @@ func (r *ReadTxn) GrantByID(org, id string) (model.Grant, bool) {
 
 // GrantByKey returns the grant of (org, entity, grantee), if one is stored.
 func (r *ReadTxn) GrantByKey(org string, e model.EntityRef, s model.Subject) (model.Grant, bool) {
-	row := r.grantRow(grantKey(org, e, s))
-	if row == nil {
+	row, ok := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s}})
+	if !ok {
 		return model.Grant{}, false
 	}
 	return row.g, true
@@ -61,19 +46,27 @@ func (r *ReadTxn) GrantByKey(org string, e model.EntityRef, s model.Subject) (mo
 
 // MaxGrantID returns the greatest grant id stored, or "" when there is none.
 func (r *ReadTxn) MaxGrantID() string {
-	e, ok := r.ids.Max()
+	row, ok := r.gx.byID.Max()
 	if !ok {
 		return ""
 	}
-	return e.id
+	return row.g.ID
 }
 
+// grantRow returns the row stored under key, or nil. It reads the btree
+// rather than memdb: a read of a memdb index inside a write transaction
+// makes memdb forget the nodes the transaction already copied.
 func (r *ReadTxn) grantRow(key string) *grantRow {
-	raw, err := r.txn.First(tableGrants, indexID, key)
-	if err != nil || raw == nil {
+	f, ok := splitKey(key, 5)
+	if !ok {
 		return nil
 	}
-	return raw.(*grantRow)
+	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{
+		Org:     f[0],
+		Entity:  model.EntityRef{Type: f[1], ID: f[2]},
+		Grantee: model.Subject{Type: model.SubjectType(f[3]), ID: f[4]},
+	}})
+	return row
 }
 
 // GrantScan selects grants of one organisation for ScanGrants. Zero fields
@@ -92,14 +85,14 @@ type GrantScan struct {
 // grantee; with a grantee and no entity id, that grantee's grants in entity
 // order), with the grant's position, until fn returns false.
 func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) bool) error {
-	index, pre, exact := indexID, "", false
+	byGrantee, pre := false, ""
 	switch {
 	case q.Entity.ID != "" && q.Grantee.ID != "":
-		pre, exact = grantKey(q.Org, q.Entity, q.Grantee), true
+		pre = grantKey(q.Org, q.Entity, q.Grantee) // one key at most
 	case q.Entity.ID != "":
 		pre = prefix(q.Org, q.Entity.Type, q.Entity.ID)
 	case q.Grantee.ID != "":
-		index, pre = indexGrantee, prefix(q.Org, string(q.Grantee.Type), q.Grantee.ID)
+		byGrantee, pre = true, prefix(q.Org, string(q.Grantee.Type), q.Grantee.ID)
 		if q.Entity.Type != "" {
 			pre += q.Entity.Type + sep
 		}
@@ -115,23 +108,31 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		}
 		start = q.After
 	}
-	it, err := r.txn.LowerBound(tableGrants, index, start)
+	visit := func(pos string, row *grantRow) bool {
+		if !strings.HasPrefix(pos, pre) {
+			return false
+		}
+		return pos == q.After || fn(pos, row.g)
+	}
+	if q.Entity.ID != "" && q.Grantee.ID != "" {
+		if row := r.grantRow(pre); row != nil {
+			visit(row.key, row)
+		}
+		return nil
+	}
+	if byGrantee {
+		r.gx.byGrantee.AscendGreaterOrEqual(granteePivot(start), func(row *grantRow) bool {
+			return visit(granteeKey(row.g.Org, row.g.Grantee, row.g.Entity), row)
+		})
+		return nil
+	}
+	it, err := r.txn.LowerBound(tableGrants, indexID, start)
 	if err != nil {
 		return fmt.Errorf("store: scan grants: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		row := raw.(*grantRow)
-		pos := row.key
-		if index == indexGrantee {
-			pos = granteeKey(row.g.Org, row.g.Grantee, row.g.Entity)
-		}
-		if !strings.HasPrefix(pos, pre) || exact && pos != pre {
-			return nil
-		}
-		if pos == q.After {
-			continue
-		}
-		if !fn(pos, row.g) {
+		if !visit(row.key, row) {
 			return nil
 		}
 	}
@@ -142,20 +143,7 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	old := w.grantRow(row.key)
-	if old != nil && old.g.ID != row.g.ID {
-		w.ids.Delete(idEntry{id: old.g.ID})
-	}
-	if err := w.txn.Insert(tableGrants, row); err != nil {
-		return fmt.Errorf("store: put grant: %w", err)
-	}
-	// An update in place keeps id and key, so the id map already maps it:
-	// skipping the write spares a copy of the btree path.
-	if old == nil || old.g.ID != row.g.ID {
-		w.ids.ReplaceOrInsert(idEntry{id: row.g.ID, key: row.key})
-	}
-	w.changes.Grants = append(w.changes.Grants, GrantChange{Grant: &row.g})
-	return nil
+	return w.insertRow(row, w.grantRow(row.key))
 }
 
 // DeleteGrant removes the grant stored under g's key, reporting whether one
@@ -168,7 +156,7 @@ func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
 	if err := w.txn.Delete(tableGrants, row); err != nil {
 		return false, fmt.Errorf("store: delete grant: %w", err)
 	}
-	w.ids.Delete(idEntry{id: row.g.ID})
+	w.gx.remove(row)
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Deleted: true, Grant: &row.g})
 	return true, nil
 }

@@ -14,13 +14,11 @@ const (
 
 	// indexID is memdb's primary index. For grants it is the unique key
 	// (org, entity, grantee), which also serves "by entity" and "by
-	// organisation" as prefixes; grants are found by id through a separate
-	// ordered map (see Snapshot), which costs far less than a third radix
-	// index. For memberships it is (org, member, group), which serves "by
-	// member" as a prefix.
+	// organisation" as prefixes; grants by id and by grantee are found
+	// through btrees beside memdb (grant_indexes.go says why). For
+	// memberships it is (org, member, group), which serves "by member" as a
+	// prefix.
 	indexID = "id"
-	// indexGrantee orders grants by (org, grantee, entity).
-	indexGrantee = "grantee"
 	// indexGroup orders memberships by (org, group, member).
 	indexGroup = "group"
 )
@@ -41,9 +39,6 @@ func grantsTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*grantRow]{
 				key: func(r *grantRow) string { return r.key },
-			}},
-			indexGrantee: {Name: indexGrantee, Unique: true, Indexer: keyIndexer[*grantRow]{
-				key: func(r *grantRow) string { return granteeKey(r.g.Org, r.g.Grantee, r.g.Entity) },
 			}},
 		},
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/google/btree"
 	"github.com/hashicorp/go-memdb"
 )
 
@@ -15,7 +14,7 @@ type Store struct {
 	// which nothing here uses and which makes large commits walk the whole
 	// tree under the writer lock.
 	db   *memdb.MemDB
-	ids  *btree.BTreeG[idEntry]
+	gx   grantIndexes
 	rev  uint64
 	last *Snapshot
 	// published is last, for Snapshot: readers on other goroutines load it
@@ -29,7 +28,7 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: schema: %w", err)
 	}
-	s := &Store{db: primary.Snapshot(), ids: newIDTree()}
+	s := &Store{db: primary.Snapshot(), gx: newGrantIndexes()}
 	s.last = s.snapshot()
 	s.published.Store(s.last)
 	return s, nil
@@ -39,7 +38,7 @@ func New() (*Store, error) {
 // not change what it shows. Any number of goroutines may read one at once.
 type Snapshot struct {
 	db  *memdb.MemDB
-	ids *btree.BTreeG[idEntry]
+	gx  grantIndexes
 	rev uint64
 }
 
@@ -50,7 +49,7 @@ func (s *Snapshot) Revision() uint64 { return s.rev }
 // Read opens a read transaction on the snapshot. It never blocks and never
 // needs closing.
 func (s *Snapshot) Read() *ReadTxn {
-	return &ReadTxn{txn: s.db.Txn(false), ids: s.ids, rev: s.rev}
+	return &ReadTxn{txn: s.db.Txn(false), gx: s.gx, rev: s.rev}
 }
 
 // Snapshot returns the last committed revision.
@@ -58,13 +57,13 @@ func (s *Snapshot) Read() *ReadTxn {
 func (s *Store) Snapshot() *Snapshot { return s.published.Load() }
 
 func (s *Store) snapshot() *Snapshot {
-	return &Snapshot{db: s.db.Snapshot(), ids: s.ids.Clone(), rev: s.rev}
+	return &Snapshot{db: s.db.Snapshot(), gx: s.gx.clone(), rev: s.rev}
 }
 
 // ReadTxn reads one snapshot.
 type ReadTxn struct {
 	txn *memdb.Txn
-	ids *btree.BTreeG[idEntry]
+	gx  grantIndexes
 	rev uint64
 }
 
@@ -84,7 +83,7 @@ type WriteTxn struct {
 // must hold its write lock until Commit or Abort.
 func (s *Store) Write() *WriteTxn {
 	w := &WriteTxn{store: s}
-	w.ReadTxn = ReadTxn{txn: s.db.Txn(true), ids: s.ids.Clone(), rev: s.rev}
+	w.ReadTxn = ReadTxn{txn: s.db.Txn(true), gx: s.gx.clone(), rev: s.rev}
 	return w
 }
 
@@ -112,7 +111,7 @@ func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
 	s := w.store
 	w.done = true
 	w.txn.Commit()
-	s.ids = w.ids
+	s.gx = w.gx
 	s.rev = rev
 	w.changes.Revision = rev
 	s.last = s.snapshot()
