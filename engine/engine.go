@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,6 +33,8 @@ type Engine struct {
 	jobs jobRunners
 	// expiry tracks grants by their end and sweeps ended ones (expiry.go).
 	expiry expirer
+	// disk is the database directory of a durable engine (persist_dir.go).
+	disk durable
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -43,7 +46,11 @@ type view struct {
 }
 
 // Open returns an engine configured by opts. With no options it keeps
-// everything in memory and allows any well-formed entity type.
+// everything in memory and allows any well-formed entity type. With
+// WithPath it loads the database directory first (the newest snapshot, then
+// the journal after it), continues its revisions and grant ids, and resumes
+// the jobs that had not ended; a directory open elsewhere is ErrLocked, a
+// damaged one an error naming the file and what is wrong.
 func Open(opts ...Option) (*Engine, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -61,25 +68,42 @@ func Open(opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, val: val, now: cfg.now, store: st}
 	snap := st.Snapshot()
+	var idx *resolve.Index
+	if cfg.persist.path != "" {
+		if snap, idx, err = e.openDurable(st); err != nil {
+			return nil, err
+		}
+	}
 	e.ids.seed(snap.Read().MaxGrantID())
-	e.current.Store(&view{snap: snap})
+	e.current.Store(&view{snap: snap, index: idx})
 	e.startSweeper()
+	if e.disk.dir != nil {
+		if err := e.resumeJobs(); err != nil {
+			_ = e.Close()
+			return nil, fmt.Errorf("grantdb: resume jobs: %w", err)
+		}
+	}
 	return e, nil
 }
 
 // Close stops the engine. It waits for a write in progress to finish; every
-// call after Close returns ErrClosed, and so does a second Close.
+// call after Close returns ErrClosed, and so does a second Close. A running
+// job stops between steps, to be resumed by the next Open of a durable
+// engine. A durable engine then stops a checkpoint in progress (the journal
+// still holds what it would have covered), closes its files and releases
+// the directory; Close returns the journal's failure, if writes had failed.
 func (e *Engine) Close() error {
-	// Runs last, after the lock is released: running jobs see the engine
-	// closed at their next commit and stop.
-	defer e.jobs.stop()
 	e.stopSweeper() // before writeMu: a sweep in progress holds it
 	e.writeMu.Lock()
-	defer e.writeMu.Unlock()
-	if e.closed.Swap(true) {
+	already := e.closed.Swap(true)
+	e.writeMu.Unlock()
+	// After the lock is released: running jobs see the engine closed at
+	// their next commit and stop.
+	e.jobs.stop()
+	if already {
 		return closedError()
 	}
-	return nil
+	return e.closeDurable()
 }
 
 func closedError() error {
@@ -105,12 +129,17 @@ func (e *Engine) read(ctx context.Context, org string) (*view, error) {
 }
 
 // write runs fill in a write transaction and, when it returns nil, commits
-// and publishes the new revision. On any error nothing is committed.
+// it, journals it (a durable engine) and publishes the new revision. On any
+// error nothing is published; an error of the journal also refuses every
+// later write (see ErrWriteFailed).
 func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if e.closed.Load() {
 		return store.ChangeSet{}, closedError()
+	}
+	if err := e.writeRefused(); err != nil {
+		return store.ChangeSet{}, err
 	}
 	tx := e.store.Write()
 	defer tx.Abort()
@@ -123,6 +152,12 @@ func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error)
 		return store.ChangeSet{}, err
 	}
 	cs, snap := tx.Commit()
+	if snap != e.current.Load().snap {
+		// On disk before any reader sees it, and before the call returns.
+		if err := e.journal(cs, snap); err != nil {
+			return store.ChangeSet{}, err
+		}
+	}
 	e.publish(cs, snap)
 	return cs, nil
 }

@@ -11,10 +11,11 @@ type config struct {
 	entityTypes   []string
 	now           func() time.Time
 	sweepInterval time.Duration
+	persist       persistConfig // persist.go
 }
 
 func defaultConfig() config {
-	return config{now: time.Now, sweepInterval: DefaultSweepInterval}
+	return config{now: time.Now, sweepInterval: DefaultSweepInterval, persist: defaultPersistConfig()}
 }
 
 // WithEntityTypes restricts grants to the given entity types (for example

@@ -39,7 +39,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 
 	cases := map[string]map[string]indexerCase{
 		tableGrants: {
-			indexID:      {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123\x00user\x00usr_def456"},
+			indexID: {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123\x00user\x00usr_def456"},
 		},
 		tableMemberships: {
 			indexID:    {member, "org_xyz789\x00user\x00ann\x00department\x00eng"},

@@ -132,7 +132,7 @@ func (a *memAdapter) LoadPolicy(m casbinmodel.Model) error {
 	return nil
 }
 
-func (a *memAdapter) SavePolicy(casbinmodel.Model) error           { return errReadOnly }
+func (a *memAdapter) SavePolicy(casbinmodel.Model) error          { return errReadOnly }
 func (a *memAdapter) AddPolicy(string, string, []string) error    { return errReadOnly }
 func (a *memAdapter) RemovePolicy(string, string, []string) error { return errReadOnly }
 func (a *memAdapter) RemoveFilteredPolicy(string, string, int, ...string) error {

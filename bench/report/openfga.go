@@ -57,6 +57,11 @@ func openfgaUser(s model.Subject) string {
 }
 
 func (s *openfgaSubject) load(ctx context.Context, o *gen.Org, log *progress) (loaded, error) {
+	return s.loadUntil(o, log, func() bool { return ctx.Err() != nil })
+}
+
+// loadUntil loads o, asking stop before each Write whether to stop there.
+func (s *openfgaSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) (loaded, error) {
 	srv, err := server.NewServerWithOpts(
 		server.WithDatastore(memory.New(memory.WithMaxTuplesPerWrite(s.batch))),
 		server.WithRequestTimeout(s.timeout),
@@ -102,7 +107,7 @@ func (s *openfgaSubject) load(ctx context.Context, o *gen.Org, log *progress) (l
 	start := time.Now()
 	var membersS float64
 	for done := 0; done < total; {
-		if ctx.Err() != nil {
+		if stop() {
 			res.stopped = true
 			break
 		}

@@ -66,9 +66,9 @@ func operationsPlot(rep *Report) (*plot.Plot, error) {
 	}
 	p := plot.New()
 	p.Title.Text = "Latency per operation, " + rep.Size + " organisation (dot: median, triangle: p99)"
-	p.Y.Label.Text = "latency (ns, log scale)"
+	p.Y.Label.Text = "latency (log scale)"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = durationTicks{}
 	p.Add(plotter.NewGrid())
 	labels := make([]string, len(bars))
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -109,7 +109,8 @@ func operationsPlot(rep *Report) (*plot.Plot, error) {
 	if lo < hi {
 		p.Y.Min, p.Y.Max = lo/2, hi*2
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(4)
 	return p, nil
 }
 
@@ -119,10 +120,10 @@ func sizePlot(rep *Report) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "Check latency (median) by organisation size (hollow: peer stopped during its load)"
 	p.X.Label.Text = "grants (log scale)"
-	p.Y.Label.Text = "check latency, median (ns, log scale)"
+	p.Y.Label.Text = "check latency, median (log scale)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = durationTicks{}
 	p.Add(plotter.NewGrid())
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 	for _, name := range engineOrder {
@@ -175,7 +176,20 @@ func sizePlot(rep *Report) (*plot.Plot, error) {
 		p.X.Min, p.X.Max = xlo/2, xhi*2
 		p.Y.Min, p.Y.Max = ylo/3, yhi*3
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(8), -vg.Points(4)
 	return p, nil
+}
+
+// durationTicks are log-scale ticks on nanoseconds, labelled as durations.
+type durationTicks struct{}
+
+func (durationTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = nanos(ticks[i].Value)
+		}
+	}
+	return ticks
 }

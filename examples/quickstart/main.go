@@ -40,7 +40,41 @@ func run(ctx context.Context, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "Organisation %s: %d memberships, %d grants.\n\n", org, len(organisation()), len(grants()))
-	return printAccessTable(ctx, out, db)
+	if err := printAccessTable(ctx, out, db); err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	for _, q := range []struct {
+		user   string
+		entity model.EntityRef
+	}{{"carol", entities[0]}, {"dave", entities[1]}, {"mallory", entities[0]}} {
+		if err := explain(ctx, out, db, q.user, q.entity); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// explain prints why user has the level it has on e: each grant that gives
+// it, with the chain of memberships that reaches the grant's grantee.
+func explain(ctx context.Context, out io.Writer, db *engine.Engine, user string, e model.EntityRef) error {
+	d, err := db.Resolve(ctx, org, user, e)
+	if err != nil {
+		return err
+	}
+	if len(d.Via) == 0 {
+		fmt.Fprintf(out, "%s has no access to %s: no grant reaches them.\n", user, e.ID)
+		return nil
+	}
+	for _, p := range d.Via {
+		chain := make([]string, len(p.Chain))
+		for i, s := range p.Chain {
+			chain[i] = s.ID
+		}
+		fmt.Fprintf(out, "%s can %s %s because %s, granted %s.\n",
+			user, d.Level, e.ID, strings.Join(chain, " → "), p.Grant.Level)
+	}
+	return nil
 }
 
 // organisation: engineering sits inside R&D; senior editors carry the editor

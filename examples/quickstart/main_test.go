@@ -25,4 +25,7 @@ func TestQuickstartPrintsTheAccessTable(t *testing.T) {
 	assert.Equal(t, []string{"write", "none", "write", "admin"}, rows["carol"], "role inclusion: senior_editor carries editor")
 	assert.Equal(t, []string{"read", "write", "read", "read"}, rows["dave"], "nested departments: engineering inside rnd")
 	assert.Equal(t, []string{"none", "none", "none", "none"}, rows["mallory"], "unknown user")
+
+	assert.Contains(t, out.String(), "carol can write handbook because carol → senior_editor → editor, granted write.")
+	assert.Contains(t, out.String(), "dave can write roadmap because dave → engineering, granted write.")
 }
