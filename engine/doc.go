@@ -19,4 +19,7 @@
 //     once, whether or not it has been removed yet.
 //   - Values returned are copies; changing them changes nothing stored.
 //   - Without WithPath, everything lives in memory and is gone at Close.
+//     With WithPath, every commit is journalled (fsynced, by default) before
+//     the call returns and before readers see it, and Open loads it back;
+//     Snapshot copies the current revision to a directory that Open reads.
 package engine

@@ -21,6 +21,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "report:", err)
 		os.Exit(1)
 	}
+	if g := rep.Engines[nameGrantdb]; g != nil && g.Error != "" {
+		fmt.Fprintln(os.Stderr, "report: grantdb could not be measured:", g.Error)
+		os.Exit(1)
+	}
 	if n := len(rep.Disagreements); n > 0 {
 		fmt.Fprintf(os.Stderr, "report: %d disagreement(s) with the expected answers: see %s/%s.md\n", n, cfg.out, rep.Size)
 		os.Exit(3)
@@ -55,11 +59,17 @@ func parseFlags(args []string) (config, error) {
 	if *batch < 1 || *gSamples < 1 || *pSamples < 1 {
 		return config{}, fmt.Errorf("-openfga-batch, -samples and -peer-samples must be positive")
 	}
+	names := strings.Split(*engines, ",")
+	for _, n := range names {
+		if n != nameGrantdb && n != nameCasbin && n != nameOpenFGA {
+			return config{}, fmt.Errorf("-engines: unknown engine %q (want grantdb, casbin or openfga)", n)
+		}
+	}
 	if *openfgaLoad <= 0 {
 		*openfgaLoad = defaultOpenFGALoad[s]
 	}
 	return config{
-		size: s, seed: *seed, out: *out, engines: strings.Split(*engines, ","),
+		size: s, seed: *seed, out: *out, engines: names,
 		grantdbSamples: *gSamples, peerSamples: *pSamples,
 		casbinLoad: *casbinLoad, casbinQuery: *casbinQuery,
 		openfgaLoad: *openfgaLoad, openfgaQuery: *openfgaQuery,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -16,8 +18,8 @@ func markdown(rep *Report) string {
 	p("`cd bench/report && %s` — %s, %.0f s.\n\n", rep.Command, rep.Started.Format("2006-01-02 15:04 MST"), rep.DurationS)
 	p("Machine: %s/%s, %s, %d cores (GOMAXPROCS %d), %s; load average %s at the start, %s at the end.\n\n",
 		m.GOOS, m.GOARCH, m.CPU, m.Cores, m.GOMAXPROCS, m.GoVersion, m.LoadBefore, m.LoadAfter)
-	p("Organisation (bench/gen, seed %d): %d users, %d entities, %d memberships, %d grants (%d active at Epoch).\n\n",
-		rep.Seed, rep.Users, rep.Entities, rep.Memberships, rep.Grants, rep.Active)
+	p("Organisation (bench/gen, seed %d): %s users, %s entities, %s memberships, %s grants (%s active at Epoch).\n\n",
+		rep.Seed, count(rep.Users), count(rep.Entities), count(rep.Memberships), count(rep.Grants), count(rep.Active))
 
 	p("## Per engine\n\n")
 	p("| engine | version | load | loaded | heap after load | check p50 | p90 | p99 | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
@@ -55,7 +57,7 @@ func markdown(rep *Report) string {
 	for _, name := range engineOrder {
 		if e := rep.Engines[name]; e != nil {
 			a := e.Agree
-			p("| %s | %d | %d | %d | %d | %d |\n", name, a.Compared, a.Agreed, a.Disagree, a.Errors, a.Skipped)
+			p("| %s | %s | %s | %s | %s | %s |\n", name, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped))
 		}
 	}
 	if len(rep.Disagreements) == 0 {
@@ -77,7 +79,7 @@ func markdown(rep *Report) string {
 			if op.PerItemNs > 0 {
 				per = nanos(op.PerItemNs)
 			}
-			p("| %s | %s | %d | %s | %s | %s | %s |\n", op.Name, op.Detail, op.Calls, nanos(op.P50Ns), nanos(op.P90Ns), nanos(op.P99Ns), per)
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", op.Name, op.Detail, count(op.Calls), nanos(op.P50Ns), nanos(op.P90Ns), nanos(op.P99Ns), per)
 		}
 		p("\n")
 	}
@@ -86,7 +88,7 @@ func markdown(rep *Report) string {
 	for _, name := range engineOrder {
 		if e := rep.Engines[name]; e != nil {
 			for _, ph := range e.LoadPhases {
-				p("| %s | %s | %d | %.2f s |\n", name, ph.Name, ph.Items, ph.S)
+				p("| %s | %s | %s | %.2f s |\n", name, ph.Name, count(ph.Items), ph.S)
 			}
 		}
 	}
@@ -96,7 +98,7 @@ func markdown(rep *Report) string {
 			p("- **%s**: %s.\n", name, e.Model)
 		}
 	}
-	p("\nCasbin and OpenFGA have no time windows here: they are given only the grants active at Epoch (%d of %d); grantdb is given all of them and judges windows itself.\n", rep.Active, rep.Grants)
+	p("\nCasbin and OpenFGA have no time windows here: they are given only the grants active at Epoch (%s of %s); grantdb is given all of them and judges windows itself.\n", count(rep.Active), count(rep.Grants))
 
 	p("\n## Budgets and notes\n\n")
 	bu := rep.Budgets
@@ -131,16 +133,16 @@ func markdown(rep *Report) string {
 
 func loadedCell(e *EngineResult) string {
 	if e.LoadStopped || e.LoadItems < e.LoadTotal {
-		return fmt.Sprintf("%d of %d (stopped)", e.LoadItems, e.LoadTotal)
+		return fmt.Sprintf("%s of %s (stopped)", count(e.LoadItems), count(e.LoadTotal))
 	}
-	return fmt.Sprintf("%d", e.LoadItems)
+	return count(e.LoadItems)
 }
 
 func countCell(n int, stopped bool) string {
 	if stopped {
-		return fmt.Sprintf("%d (budget)", n)
+		return count(n) + " (budget)"
 	}
-	return fmt.Sprintf("%d", n)
+	return count(n)
 }
 
 func rate(r float64) string {
@@ -169,7 +171,7 @@ func ratioCell(rep *Report, key string) string {
 	}
 	switch {
 	case r >= 100:
-		return fmt.Sprintf("%s%.0f×", prefix, r)
+		return prefix + count(int(math.Round(r))) + "×"
 	case r >= 10:
 		return fmt.Sprintf("%s%.1f×", prefix, r)
 	default:
@@ -194,12 +196,30 @@ func targets(p func(string, ...any), rep *Report) {
 	}
 	for _, ph := range g.LoadPhases {
 		if ph.Name == "BulkCreate" && ph.S > 0 {
-			p("| BulkCreate of 1M grants under 15 s (stretch 8 s) | %d grants in %.2f s (%.0fk grants/s; 1M at this rate: %.1f s) |\n",
-				ph.Items, ph.S, float64(ph.Items)/ph.S/1e3, 1e6*ph.S/float64(ph.Items))
+			p("| BulkCreate of 1M grants under 15 s (stretch 8 s) | %s grants in %.2f s (%.0fk grants/s; 1M at this rate: %.1f s) |\n",
+				count(ph.Items), ph.S, float64(ph.Items)/ph.S/1e3, 1e6*ph.S/float64(ph.Items))
 		}
 	}
 	if rep.Grants > 0 {
-		p("| heap under 1.5 KB per stored grant | %s per grant (memberships included) |\n", bytesIEC(g.HeapBytes/int64(rep.Grants)))
+		p("| heap under 1.5 KB per stored grant | %s B per grant (memberships included) |\n", count(int(g.HeapBytes/int64(rep.Grants))))
 	}
 	p("\n")
+}
+
+// count formats n with thousands separators.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }

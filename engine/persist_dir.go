@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/resolve"
+	"github.com/grantdb/grantdb/store"
+)
+
+// durableDir is what the engine uses of a *store.Dir once it is loaded; tests
+// wrap it to inject failures.
+type durableDir interface {
+	Append(cs store.ChangeSet) error
+	SinceCheckpoint() (commits int, bytes int64)
+	Checkpoint(ctx context.Context, snap *store.Snapshot) error
+	Close() error
+}
+
+var _ durableDir = (*store.Dir)(nil)
+
+// durable is a durable engine's link to its database directory. Its zero
+// value (no dir) is an in-memory engine's.
+type durable struct {
+	dir durableDir
+	log *slog.Logger
+	// failed is the journal failure that stopped publishing: every write
+	// after it returns it. Guarded by the engine's writeMu.
+	failed error
+
+	// ckpt* run the background checkpoint: at most one at a time, cancelled
+	// and waited for by Close.
+	ckptCtx     context.Context
+	ckptCancel  context.CancelFunc
+	ckptWG      sync.WaitGroup
+	ckptRunning atomic.Bool
+}
+
+// openDurable loads the database directory of cfg into st, a new store, and
+// links e to it. It returns the snapshot of the loaded revision and the
+// index derived from it, for Open to publish.
+func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, error) {
+	pc := e.cfg.persist
+	log := pc.logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	d, err := store.OpenDir(pc.path, store.DirOptions{Sync: pc.sync, Logger: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("grantdb: open %s: %w", pc.path, err)
+	}
+	if _, err := d.Load(st); err != nil {
+		_ = d.Close()
+		return nil, nil, fmt.Errorf("grantdb: load %s: %w", pc.path, err)
+	}
+	// The high-water also covers ids of grants deleted since: an id is never
+	// drawn twice. Job ids are seeded from the stored jobs at the first
+	// SubmitJob (jobRunners.nextID); jobs are never deleted.
+	e.ids.seed(d.GrantIDHighWater())
+	snap := st.Snapshot()
+	idx, err := resolve.Build(snap)
+	if err != nil {
+		_ = d.Close()
+		return nil, nil, fmt.Errorf("grantdb: load %s: index: %w", pc.path, err)
+	}
+	if err := e.expiry.load(snap); err != nil {
+		_ = d.Close()
+		return nil, nil, fmt.Errorf("grantdb: load %s: expiry: %w", pc.path, err)
+	}
+	var dir durableDir = d
+	if pc.dirHook != nil {
+		dir = pc.dirHook(dir)
+	}
+	e.disk.dir, e.disk.log = dir, log
+	e.disk.ckptCtx, e.disk.ckptCancel = context.WithCancel(context.Background())
+	return snap, idx, nil
+}
+
+// journal writes the commit cs, whose snapshot is snap, to the database
+// directory before it is published, then starts a checkpoint when one is
+// due. It runs under writeMu, only for commits that wrote something. After
+// a failure the engine publishes nothing more: the store has committed a
+// revision that is not acknowledged, so readers must never see it, nor any
+// later write build on it.
+func (e *Engine) journal(cs store.ChangeSet, snap *store.Snapshot) error {
+	if e.disk.dir == nil {
+		return nil
+	}
+	if err := e.disk.dir.Append(cs); err != nil {
+		e.disk.failed = fmt.Errorf("grantdb: journal revision %d: %w", cs.Revision, err)
+		return e.disk.failed
+	}
+	e.maybeCheckpoint(snap)
+	return nil
+}
+
+// writeRefused is the error that refuses a write after a journal failure,
+// or nil. It runs under writeMu.
+func (e *Engine) writeRefused() error {
+	if e.disk.failed == nil {
+		return nil
+	}
+	return fmt.Errorf("grantdb: writes are refused until the engine is reopened: %w", e.disk.failed)
+}
+
+// maybeCheckpoint starts a background checkpoint of snap (just journalled)
+// when the journal has grown past a threshold since the last one and none
+// is running. It runs under writeMu, so it never races Close's wait.
+func (e *Engine) maybeCheckpoint(snap *store.Snapshot) {
+	pc := &e.cfg.persist
+	if e.disk.ckptRunning.Load() || pc.ckptRecords <= 0 && pc.ckptBytes <= 0 {
+		return
+	}
+	n, b := e.disk.dir.SinceCheckpoint()
+	if (pc.ckptRecords <= 0 || n < pc.ckptRecords) && (pc.ckptBytes <= 0 || b < pc.ckptBytes) {
+		return
+	}
+	e.disk.ckptRunning.Store(true)
+	e.disk.ckptWG.Add(1)
+	go func() {
+		defer e.disk.ckptWG.Done()
+		err := e.disk.dir.Checkpoint(e.disk.ckptCtx, snap)
+		// A failed checkpoint costs replay time, not data: the journal it
+		// would have replaced is still there. Checkpoint resets the counts
+		// when it starts, so the next try waits for another threshold.
+		if err != nil && e.disk.ckptCtx.Err() == nil {
+			e.disk.log.Error("grantdb: checkpoint failed; the journal is kept and the checkpoint retried later",
+				"revision", snap.Revision(), "error", err)
+		}
+		e.disk.ckptRunning.Store(false)
+	}()
+}
+
+// load tracks every grant of snap that has an end: Open's counterpart of
+// observe, for the grants loaded from disk.
+func (x *expirer) load(snap *store.Snapshot) error {
+	var cs store.ChangeSet
+	err := snap.Read().EachGrant(func(g *model.Grant) bool {
+		if !g.EffectiveTo.IsZero() {
+			cs.Grants = append(cs.Grants, store.GrantChange{Grant: g})
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	x.observe(cs)
+	return nil
+}
+
+// closeDurable stops a running checkpoint, waits for it, and closes the
+// directory, releasing its lock. The engine is already closed to writes.
+// It returns the journal's failure, if writes had failed.
+func (e *Engine) closeDurable() error {
+	if e.disk.dir == nil {
+		return nil
+	}
+	e.disk.ckptCancel()
+	e.disk.ckptWG.Wait()
+	if err := e.disk.dir.Close(); err != nil {
+		return fmt.Errorf("grantdb: close %s: %w", e.cfg.persist.path, err)
+	}
+	return nil
+}
+
+// Snapshot writes a point-in-time copy of the engine's current revision (the
+// last one readers see) into the directory path, which must be missing or
+// empty; Open(WithPath(path)) then opens it at that revision. Writers are
+// not blocked while it is written, and later writes are not in it. It works
+// for an in-memory engine too (a way to make it durable). A cancelled ctx
+// stops it, leaving path without a snapshot.
+func (e *Engine) Snapshot(ctx context.Context, path string) error {
+	if e.closed.Load() {
+		return closedError()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if path == "" {
+		return model.NewError(model.CodeValidation, "path", "snapshot path must not be empty")
+	}
+	snap := e.current.Load().snap
+	if err := store.WriteSnapshotDir(ctx, snap, path); err != nil {
+		return fmt.Errorf("grantdb: snapshot of revision %d to %s: %w", snap.Revision(), path, err)
+	}
+	return nil
+}
