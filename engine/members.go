@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -14,10 +15,8 @@ func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Members
 	if _, err := e.read(ctx, org); err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if err := e.val.Membership(m); err != nil {
-			return err
-		}
+	if err := e.validMemberships(ms); err != nil {
+		return err
 	}
 	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
 		for _, m := range ms {
@@ -41,13 +40,15 @@ func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Members
 }
 
 // RemoveMembers removes memberships from org, all in one commit. Removing one
-// that is not there is a no-op.
+// that is not there is a no-op — a group "in itself" included, since it can
+// never be there; one that is malformed refuses the call as in AddMembers,
+// and nothing is removed.
 func (e *Engine) RemoveMembers(ctx context.Context, org string, ms ...model.Membership) error {
 	if _, err := e.read(ctx, org); err != nil {
 		return err
 	}
 	for _, m := range ms {
-		if err := e.val.Membership(m); err != nil {
+		if err := e.val.Membership(m); err != nil && !errors.Is(err, model.ErrConflict) {
 			return err
 		}
 	}
@@ -60,6 +61,17 @@ func (e *Engine) RemoveMembers(ctx context.Context, org string, ms ...model.Memb
 		return nil
 	})
 	return err
+}
+
+// validMemberships checks the shape of each membership (model.Validator's
+// Membership), returning the first refusal.
+func (e *Engine) validMemberships(ms []model.Membership) error {
+	for _, m := range ms {
+		if err := e.val.Membership(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reachesGroup reports whether target is from itself or one of its

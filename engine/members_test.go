@@ -193,6 +193,10 @@ func TestRemoveMembersBadInput(t *testing.T) {
 	err = e.RemoveMembers(ctx, testOrg, membership(userAlice, deptEng), membership(deptEng, roleEditor))
 	requireModelError(t, err, model.ErrValidation, model.FieldMemberType)
 	assert.True(t, mayAccess(t, e, testOrg, "alice", doc("d1"), model.LevelRead))
+
+	// A group in itself can never be stored, so removing it is a no-op.
+	require.NoError(t, e.RemoveMembers(ctx, testOrg, membership(deptEng, deptEng)))
+	assert.True(t, mayAccess(t, e, testOrg, "alice", doc("d1"), model.LevelRead))
 }
 
 // A cycle is judged on the memberships stored now: once the path back is
