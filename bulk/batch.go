@@ -86,7 +86,8 @@ func NewBatch(ctx context.Context, org string, inputs []model.GrantInput, opts O
 // item.
 const maxItems = 1<<31 - 1
 
-// FieldMode names the batch mode in errors.
+// FieldMode names the mode in errors: a batch's (Options.Mode) or an OpCreate
+// job's (JobSpec.Mode).
 const FieldMode = "mode"
 
 // fail records that item i failed with err, which becomes a *model.Error if

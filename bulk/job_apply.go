@@ -123,9 +123,7 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 			if !upsert {
 				continue
 			}
-			old.Level, old.UpdatedAt = in.Level, now
-			old.EffectiveFrom, old.EffectiveTo = jobUTC(in.EffectiveFrom), jobUTC(in.EffectiveTo)
-			if err := tx.PutGrant(old); err != nil {
+			if err := tx.PutGrant(updated(old, &in, now)); err != nil {
 				return nil, err
 			}
 			continue
@@ -137,7 +135,7 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 		g := model.Grant{
 			ID: r.c.NewGrantID(now), Org: r.org, Entity: in.Entity, Grantee: in.Grantee,
 			Level: in.Level, GrantedBy: by,
-			EffectiveFrom: jobUTC(in.EffectiveFrom), EffectiveTo: jobUTC(in.EffectiveTo),
+			EffectiveFrom: utc(in.EffectiveFrom), EffectiveTo: utc(in.EffectiveTo),
 			CreatedAt: now, UpdatedAt: now,
 		}
 		if err := tx.PutGrant(g); err != nil {
@@ -145,12 +143,4 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 		}
 	}
 	return nil, nil
-}
-
-// jobUTC returns t in UTC, keeping the zero time zero.
-func jobUTC(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
 }

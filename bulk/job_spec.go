@@ -6,10 +6,9 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
-// Field names of job errors, in the seeds' snake_case.
+// Field names of job errors, in the seeds' snake_case (and FieldMode).
 const (
 	jobFieldOperation   = "operation"
-	jobFieldMode        = "mode"
 	jobFieldResources   = "resources"
 	jobFieldRequestedBy = "requested_by"
 	jobFieldJobID       = "job_id"
@@ -83,7 +82,7 @@ func validateCreateJobSpec(spec JobSpec) error {
 			"entity_type must be empty for create: its entities come from its grants")
 	}
 	if spec.Mode != SkipDuplicates && spec.Mode != Upsert {
-		return model.NewError(model.CodeValidation, jobFieldMode,
+		return model.NewError(model.CodeValidation, FieldMode,
 			"mode of a create job must be skip_duplicates or upsert")
 	}
 	return nil

@@ -25,6 +25,7 @@ const (
 
 // Options configure one BulkCreate.
 type Options struct {
+	// Mode is what the batch does with duplicates (zero: SkipDuplicates).
 	Mode Mode
 	// Progress, when set, is called on the caller's goroutine as the batch
 	// is applied: done never decreases and the last call is (total, total).
@@ -36,10 +37,19 @@ type Status string
 
 // The item statuses.
 const (
-	StatusCreated    Status = "created"
-	StatusUpdated    Status = "updated"
-	StatusSkipped    Status = "skipped"
-	StatusFailed     Status = "failed"
+	// StatusCreated: the input became a new grant.
+	StatusCreated Status = "created"
+	// StatusUpdated: Upsert gave a duplicate's grant the input's level and
+	// window.
+	StatusUpdated Status = "updated"
+	// StatusSkipped: SkipDuplicates left a duplicate alone; the Item carries
+	// the existing grant, or the earlier input's new one.
+	StatusSkipped Status = "skipped"
+	// StatusFailed: the input was invalid, or a duplicate under
+	// AllOrNothing; the Item's Err says why.
+	StatusFailed Status = "failed"
+	// StatusRolledBack: the input was fine, but its AllOrNothing batch was
+	// refused, so nothing was written.
 	StatusRolledBack Status = "rolled_back"
 )
 
@@ -53,8 +63,9 @@ type Item struct {
 	Err    error
 }
 
-// Summary counts a batch's items. Succeeded counts created and updated items;
-// Failed counts failed items only (not rolled-back ones).
+// Summary counts a batch's items. Total is the number of inputs; Succeeded
+// counts created and updated items, Skipped skipped ones, and Failed failed
+// items only (not rolled-back ones).
 type Summary struct {
 	Total, Succeeded, Skipped, Failed int
 }

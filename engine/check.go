@@ -11,7 +11,8 @@ import (
 // active grant to the user, or to a department or role the user reaches
 // through memberships, gives level or more. An unknown user has no access.
 // Check reads the derived index of the published revision and does not
-// allocate.
+// allocate. A malformed org, user or entity, or a level other than read,
+// write or admin, is ErrValidation.
 func (e *Engine) Check(ctx context.Context, org, user string, entity model.EntityRef, level model.Level) (bool, error) {
 	v, err := e.read(ctx, org)
 	if err != nil {

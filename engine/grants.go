@@ -75,7 +75,9 @@ func (e *Engine) GetGrant(ctx context.Context, org, id string) (model.Grant, err
 }
 
 // UpdateGrant changes the level of the grant with that id and returns it;
-// its id, window and creation time stay.
+// its id, window and creation time stay, and UpdatedAt becomes now. A level
+// other than read, write or admin is ErrValidation; a grant GetGrant would
+// not find is ErrNotFound.
 func (e *Engine) UpdateGrant(ctx context.Context, org, id string, level model.Level) (model.Grant, error) {
 	if _, err := e.read(ctx, org); err != nil {
 		return model.Grant{}, err
@@ -100,7 +102,8 @@ func (e *Engine) UpdateGrant(ctx context.Context, org, id string, level model.Le
 	return updated, nil
 }
 
-// RevokeGrant deletes the grant with that id. Its id is never used again.
+// RevokeGrant deletes the grant with that id. Its id is never used again. A
+// grant GetGrant would not find is ErrNotFound.
 func (e *Engine) RevokeGrant(ctx context.Context, org, id string) error {
 	if _, err := e.read(ctx, org); err != nil {
 		return err

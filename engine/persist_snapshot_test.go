@@ -38,16 +38,25 @@ func TestSnapshotDuringHeavyWritesIsPointInTime(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				// After stop, a few more writes: the snapshots must not have
+				// them, however late the stop came.
+				extra := -1
 				for i := 0; ; i++ {
 					if i == minWrites/2 {
 						close(started)
 					}
-					select {
-					case <-stop:
-						if i >= minWrites {
-							return
+					if extra < 0 {
+						select {
+						case <-stop:
+							extra = 3
+						default:
 						}
-					default:
+					}
+					if extra == 0 && i >= minWrites {
+						return
+					}
+					if extra > 0 {
+						extra--
 					}
 					g, err := e.CreateGrant(ctx, testOrg, grantInput(fmt.Sprintf("d%05d", i), fmt.Sprintf("u%d", i%7)))
 					if !assert.NoError(t, err) {

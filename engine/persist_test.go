@@ -1,11 +1,14 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,12 +266,11 @@ func TestReopenResumesInterruptedJob(t *testing.T) {
 	require.NoError(t, err)
 	<-reached
 	require.NoError(t, e.Close())
+	rev := engine.PublishedRevision(e) // the last revision on disk
 
-	// Look at the files alone first: the job is cut off after doneBefore
-	// steps.
+	// The reopened engine resumes the job at once.
 	clock.Advance(time.Minute)
 	peek := openDurable(t, dir, clock)
-	rev := engine.PublishedRevision(peek)
 	sum, err := peek.WaitJob(ctx, testOrg, sub.ID)
 	require.NoError(t, err)
 	assert.Equal(t, bulk.JobSucceeded, sum.Status)
@@ -355,3 +357,70 @@ func TestPersistOptionsWithoutPathChangeNothing(t *testing.T) {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o644) }
+
+func TestReopenCutsATornTailAndRefusesDamage(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock(t0)
+	e := openDurable(t, dir, clock, engine.WithCheckpointEvery(0, 0))
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, mustCreate(t, e, testOrg, grantInput(fmt.Sprintf("d%d", i), "alice")).ID)
+	}
+	require.NoError(t, e.Close())
+	segs, err := filepath.Glob(filepath.Join(dir, "journal-*.buntdb"))
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	seg := segs[0]
+	whole, err := os.ReadFile(seg)
+	require.NoError(t, err)
+
+	// A write cut short by a crash: the last commit goes, with a warning.
+	require.NoError(t, os.WriteFile(seg, whole[:len(whole)-3], 0o644))
+	var logged syncBuffer
+	again := openDurable(t, dir, clock, engine.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	assert.Equal(t, ids[:4], grantIDs(listAll(t, again, testOrg, model.GrantQuery{})))
+	assert.Contains(t, string(logged.Bytes()), "crash tail")
+	assert.Contains(t, string(logged.Bytes()), seg)
+	// The next commit takes the revision of the one that was lost.
+	assert.Equal(t, uint64(4), engine.PublishedRevision(again))
+	mustCreate(t, again, testOrg, grantInput("d9", "alice"))
+	assert.Equal(t, uint64(5), engine.PublishedRevision(again))
+	require.NoError(t, again.Close())
+
+	// A damaged record before the end is not a crash: Open fails, naming
+	// the file, and loads nothing.
+	damaged, err := os.ReadFile(seg)
+	require.NoError(t, err)
+	damaged[70] ^= 0xff
+	require.NoError(t, os.WriteFile(seg, damaged, 0o644))
+	bad, err := engine.Open(engine.WithPath(dir))
+	if bad != nil {
+		_ = bad.Close()
+	}
+	require.Error(t, err)
+	assert.ErrorIs(t, err, engine.ErrCorrupt)
+	assert.Contains(t, err.Error(), seg)
+	// The refused Open released the directory.
+	damaged[70] ^= 0xff
+	require.NoError(t, os.WriteFile(seg, damaged, 0o644))
+	openDurable(t, dir, clock)
+}
+
+// syncBuffer is a bytes.Buffer safe for the child's output copier and the
+// test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.b.Bytes()...)
+}

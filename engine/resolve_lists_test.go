@@ -19,15 +19,15 @@ func listsOrg(t *testing.T) *engine.Engine {
 	e, _ := newTestEngine(t)
 	ctx := context.Background()
 	require.NoError(t, e.AddMembers(ctx, testOrg,
-		memberOf(model.Department("eng"), model.Department("rnd")),
-		memberOf(model.Department("platform"), model.Department("eng")),
-		memberOf(model.User("dora"), model.Department("rnd")),
-		memberOf(model.User("erin"), model.Department("eng")),
-		memberOf(model.User("pia"), model.Department("platform")),
-		memberOf(model.Role("senior_editor"), model.Role("editor")),
-		memberOf(model.User("carol"), model.Role("senior_editor")),
-		memberOf(model.User("ed"), model.Role("editor")),
-		memberOf(model.User("pia"), model.Role("editor")),
+		membership(model.Department("eng"), model.Department("rnd")),
+		membership(model.Department("platform"), model.Department("eng")),
+		membership(model.User("dora"), model.Department("rnd")),
+		membership(model.User("erin"), model.Department("eng")),
+		membership(model.User("pia"), model.Department("platform")),
+		membership(model.Role("senior_editor"), model.Role("editor")),
+		membership(model.User("carol"), model.Role("senior_editor")),
+		membership(model.User("ed"), model.Role("editor")),
+		membership(model.User("pia"), model.Role("editor")),
 	))
 	mustCreate(t, e, testOrg, grantOn("doc1", model.Department("rnd"), model.LevelRead))
 	mustCreate(t, e, testOrg, grantOn("doc1", model.Role("editor"), model.LevelWrite))

@@ -123,7 +123,7 @@ func (r *randomOrg) addMembership(t *testing.T) {
 	g := r.groups[r.rng.IntN(len(r.groups))]
 	var m model.Membership
 	if r.rng.IntN(2) == 0 {
-		m = memberOf(model.User(r.users[r.rng.IntN(len(r.users)-1)]), g)
+		m = membership(model.User(r.users[r.rng.IntN(len(r.users)-1)]), g)
 	} else {
 		same := []model.Subject{}
 		for _, x := range r.groups {
@@ -131,7 +131,7 @@ func (r *randomOrg) addMembership(t *testing.T) {
 				same = append(same, x)
 			}
 		}
-		m = memberOf(same[r.rng.IntN(len(same))], g)
+		m = membership(same[r.rng.IntN(len(same))], g)
 	}
 	err := r.e.AddMembers(context.Background(), testOrg, m)
 	if _, cycle := r.o.chainsFrom(m.Group)[m.Member]; cycle {
@@ -235,7 +235,7 @@ func TestResolveAgainstOracle(t *testing.T) {
 				r.entities = append(r.entities, doc(fmt.Sprintf("doc%d", i)), folder(fmt.Sprintf("f%d", i)))
 			}
 			// An organisation of the same names beside it must change nothing.
-			require.NoError(t, e.AddMembers(context.Background(), otherOrg, memberOf(model.User("u0"), model.Role("r0"))))
+			require.NoError(t, e.AddMembers(context.Background(), otherOrg, membership(model.User("u0"), model.Role("r0"))))
 			mustCreate(t, e, otherOrg, model.GrantInput{Entity: doc("doc0"), Grantee: model.Role("r0"), Level: model.LevelAdmin})
 
 			now := t0.UTC()

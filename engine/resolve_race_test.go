@@ -24,8 +24,8 @@ func TestResolveWhileWriting(t *testing.T) {
 	mustCreate(t, e, testOrg, grantOn("doc1", model.Department("a"), model.LevelWrite))
 	mustCreate(t, e, testOrg, grantOn("doc1", model.Department("b"), model.LevelWrite))
 	pair := []model.Membership{
-		memberOf(model.User("alice"), model.Department("a")),
-		memberOf(model.User("alice"), model.Department("b")),
+		membership(model.User("alice"), model.Department("a")),
+		membership(model.User("alice"), model.Department("b")),
 	}
 
 	var stop atomic.Bool
@@ -49,9 +49,9 @@ func TestResolveWhileWriting(t *testing.T) {
 			if err == nil {
 				assert.NoError(t, e.RevokeGrant(ctx, testOrg, g.ID))
 			}
-			m := memberOf(model.Department("c"), model.Department(fmt.Sprintf("p%d", i%3)))
+			m := membership(model.Department("c"), model.Department(fmt.Sprintf("p%d", i%3)))
 			if i%2 == 0 {
-				assert.NoError(t, e.AddMembers(ctx, testOrg, m, memberOf(model.User("bob"), model.Department("c"))))
+				assert.NoError(t, e.AddMembers(ctx, testOrg, m, membership(model.User("bob"), model.Department("c"))))
 			} else {
 				assert.NoError(t, e.RemoveMembers(ctx, testOrg, m))
 			}

@@ -14,9 +14,6 @@ import (
 	"github.com/grantdb/grantdb/resolve"
 )
 
-// memberOf builds a membership: member joins group.
-func memberOf(m, g model.Subject) model.Membership { return model.Membership{Member: m, Group: g} }
-
 // grantOn is a grant input of level on a document to grantee.
 func grantOn(entity string, grantee model.Subject, level model.Level) model.GrantInput {
 	return model.GrantInput{Entity: doc(entity), Grantee: grantee, Level: level, GrantedBy: "usr_admin"}
@@ -27,7 +24,7 @@ func grantOn(entity string, grantee model.Subject, level model.Level) model.Gran
 func nestedDepartments(n int) []model.Membership {
 	var ms []model.Membership
 	for i := 0; i+1 < n; i++ {
-		ms = append(ms, memberOf(model.Department(fmt.Sprintf("d%d", i+1)), model.Department(fmt.Sprintf("d%d", i))))
+		ms = append(ms, membership(model.Department(fmt.Sprintf("d%d", i+1)), model.Department(fmt.Sprintf("d%d", i))))
 	}
 	return ms
 }
@@ -72,14 +69,14 @@ func TestResolveRules(t *testing.T) {
 		want:   []expect{{"alice", "doc1", model.LevelWrite}, {"alice", "doc2", model.LevelNone}, {"bob", "doc1", model.LevelNone}},
 	}, {
 		name:    "department grant reaches members",
-		members: []model.Membership{memberOf(model.User("alice"), model.Department("eng"))},
+		members: []model.Membership{membership(model.User("alice"), model.Department("eng"))},
 		grants:  []model.GrantInput{grantOn("doc1", model.Department("eng"), model.LevelRead)},
 		want:    []expect{{"alice", "doc1", model.LevelRead}, {"bob", "doc1", model.LevelNone}},
 	}, {
 		name: "ten nested departments, granted at the top",
 		members: append(nestedDepartments(10),
-			memberOf(model.User("deep"), model.Department("d9")),
-			memberOf(model.User("top"), model.Department("d0"))),
+			membership(model.User("deep"), model.Department("d9")),
+			membership(model.User("top"), model.Department("d0"))),
 		grants: []model.GrantInput{
 			grantOn("doc1", model.Department("d0"), model.LevelAdmin),
 			grantOn("doc2", model.Department("d9"), model.LevelWrite),
@@ -91,9 +88,9 @@ func TestResolveRules(t *testing.T) {
 	}, {
 		name: "role diamond",
 		members: []model.Membership{
-			memberOf(model.Role("b"), model.Role("a")), memberOf(model.Role("c"), model.Role("a")),
-			memberOf(model.Role("d"), model.Role("b")), memberOf(model.Role("d"), model.Role("c")),
-			memberOf(model.User("holder"), model.Role("d")), memberOf(model.User("onlyc"), model.Role("c")),
+			membership(model.Role("b"), model.Role("a")), membership(model.Role("c"), model.Role("a")),
+			membership(model.Role("d"), model.Role("b")), membership(model.Role("d"), model.Role("c")),
+			membership(model.User("holder"), model.Role("d")), membership(model.User("onlyc"), model.Role("c")),
 		},
 		grants: []model.GrantInput{
 			grantOn("doc1", model.Role("a"), model.LevelRead),
@@ -105,7 +102,7 @@ func TestResolveRules(t *testing.T) {
 		members: func() []model.Membership {
 			var ms []model.Membership
 			for i := range 20 {
-				ms = append(ms, memberOf(model.User("busy"), model.Department(fmt.Sprintf("g%02d", i))))
+				ms = append(ms, membership(model.User("busy"), model.Department(fmt.Sprintf("g%02d", i))))
 			}
 			return ms
 		}(),
@@ -119,21 +116,21 @@ func TestResolveRules(t *testing.T) {
 	}, {
 		name: "removed memberships take access away",
 		members: []model.Membership{
-			memberOf(model.User("alice"), model.Department("eng")),
-			memberOf(model.Department("eng"), model.Department("rnd")),
-			memberOf(model.User("bob"), model.Department("eng")),
+			membership(model.User("alice"), model.Department("eng")),
+			membership(model.Department("eng"), model.Department("rnd")),
+			membership(model.User("bob"), model.Department("eng")),
 		},
 		grants: []model.GrantInput{grantOn("doc1", model.Department("rnd"), model.LevelWrite)},
 		change: func(t *testing.T, e *engine.Engine, _ []model.Grant) {
 			require.NoError(t, e.RemoveMembers(context.Background(), testOrg,
-				memberOf(model.Department("eng"), model.Department("rnd")),
-				memberOf(model.User("bob"), model.Department("eng"))))
-			require.NoError(t, e.AddMembers(context.Background(), testOrg, memberOf(model.User("bob"), model.Department("rnd"))))
+				membership(model.Department("eng"), model.Department("rnd")),
+				membership(model.User("bob"), model.Department("eng"))))
+			require.NoError(t, e.AddMembers(context.Background(), testOrg, membership(model.User("bob"), model.Department("rnd"))))
 		},
 		want: []expect{{"alice", "doc1", model.LevelNone}, {"bob", "doc1", model.LevelWrite}},
 	}, {
 		name:    "updated grant gives its new level",
-		members: []model.Membership{memberOf(model.User("alice"), model.Role("r"))},
+		members: []model.Membership{membership(model.User("alice"), model.Role("r"))},
 		grants:  []model.GrantInput{grantOn("doc1", model.Role("r"), model.LevelRead)},
 		change: func(t *testing.T, e *engine.Engine, gs []model.Grant) {
 			_, err := e.UpdateGrant(context.Background(), testOrg, gs[0].ID, model.LevelAdmin)
@@ -142,7 +139,7 @@ func TestResolveRules(t *testing.T) {
 		want: []expect{{"alice", "doc1", model.LevelAdmin}},
 	}, {
 		name:    "revoked grant gives nothing",
-		members: []model.Membership{memberOf(model.User("alice"), model.Role("r"))},
+		members: []model.Membership{membership(model.User("alice"), model.Role("r"))},
 		grants: []model.GrantInput{
 			grantOn("doc1", model.Role("r"), model.LevelAdmin),
 			grantOn("doc1", model.User("alice"), model.LevelRead),
@@ -153,16 +150,16 @@ func TestResolveRules(t *testing.T) {
 		want: []expect{{"alice", "doc1", model.LevelRead}},
 	}, {
 		name:    "unknown user has no access",
-		members: []model.Membership{memberOf(model.User("alice"), model.Role("r"))},
+		members: []model.Membership{membership(model.User("alice"), model.Role("r"))},
 		grants:  []model.GrantInput{grantOn("doc1", model.Role("r"), model.LevelAdmin)},
 		want:    []expect{{"nobody", "doc1", model.LevelNone}, {"alice", "unknown_doc", model.LevelNone}},
 	}, {
 		name:    "organisations are isolated",
-		members: []model.Membership{memberOf(model.User("alice"), model.Role("r"))},
+		members: []model.Membership{membership(model.User("alice"), model.Role("r"))},
 		grants:  []model.GrantInput{grantOn("doc1", model.Role("r"), model.LevelAdmin)},
 		change: func(t *testing.T, e *engine.Engine, _ []model.Grant) {
 			ctx := context.Background()
-			require.NoError(t, e.AddMembers(ctx, otherOrg, memberOf(model.User("bob"), model.Role("r"))))
+			require.NoError(t, e.AddMembers(ctx, otherOrg, membership(model.User("bob"), model.Role("r"))))
 			mustCreate(t, e, otherOrg, grantOn("doc2", model.Role("r"), model.LevelWrite))
 		},
 		want: []expect{
@@ -219,7 +216,7 @@ func TestResolveWindowBounds(t *testing.T) {
 func TestResolveExpiredGrantBehavesAsRevoked(t *testing.T) {
 	e, clock := newTestEngine(t)
 	ctx := context.Background()
-	require.NoError(t, e.AddMembers(ctx, testOrg, memberOf(model.User("alice"), model.Department("eng"))))
+	require.NoError(t, e.AddMembers(ctx, testOrg, membership(model.User("alice"), model.Department("eng"))))
 	in := grantOn("doc1", model.Department("eng"), model.LevelAdmin)
 	in.EffectiveTo = t0.Add(time.Minute)
 	mustCreate(t, e, testOrg, in)
@@ -252,11 +249,11 @@ func TestResolveExplains(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, e.AddMembers(ctx, testOrg,
 		// Two equally short chains to role a: through b and through c; b wins by byte order.
-		memberOf(model.Role("c"), model.Role("a")), memberOf(model.Role("b"), model.Role("a")),
-		memberOf(model.Role("d"), model.Role("c")), memberOf(model.Role("d"), model.Role("b")),
-		memberOf(model.User("carol"), model.Role("d")),
+		membership(model.Role("c"), model.Role("a")), membership(model.Role("b"), model.Role("a")),
+		membership(model.Role("d"), model.Role("c")), membership(model.Role("d"), model.Role("b")),
+		membership(model.User("carol"), model.Role("d")),
 		// carol's own grant and a department's grant at the same level are listed too.
-		memberOf(model.User("carol"), model.Department("eng")),
+		membership(model.User("carol"), model.Department("eng")),
 	))
 	gA := mustCreate(t, e, testOrg, grantOn("doc1", model.Role("a"), model.LevelWrite))
 	gUser := mustCreate(t, e, testOrg, grantOn("doc1", model.User("carol"), model.LevelWrite))
@@ -288,9 +285,9 @@ func TestResolveShortestChainWins(t *testing.T) {
 	ctx := context.Background()
 	// carol reaches role top through aa > mid > top (3 steps) and through zz > top (2 steps).
 	require.NoError(t, e.AddMembers(ctx, testOrg,
-		memberOf(model.User("carol"), model.Role("aa")), memberOf(model.Role("aa"), model.Role("mid")),
-		memberOf(model.Role("mid"), model.Role("top")),
-		memberOf(model.User("carol"), model.Role("zz")), memberOf(model.Role("zz"), model.Role("top")),
+		membership(model.User("carol"), model.Role("aa")), membership(model.Role("aa"), model.Role("mid")),
+		membership(model.Role("mid"), model.Role("top")),
+		membership(model.User("carol"), model.Role("zz")), membership(model.Role("zz"), model.Role("top")),
 	))
 	mustCreate(t, e, testOrg, grantOn("doc1", model.Role("top"), model.LevelRead))
 	d, err := e.Resolve(ctx, testOrg, "carol", doc("doc1"))

@@ -57,7 +57,8 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// NewError returns an *Error with the given code, field and message.
+// NewError returns an *Error with the given code and field, and the message
+// formatted from format and args as fmt.Sprintf does.
 func NewError(code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }

@@ -24,16 +24,25 @@ type GrantInput struct {
 // the Aitronos access-control API; effective_from and effective_to appear only
 // when set. All times are UTC.
 type Grant struct {
-	ID            string
-	Org           string
-	Entity        EntityRef
-	Grantee       Subject
-	Level         Level
-	GrantedBy     string
+	// ID is assigned by the engine when the grant is created, never reused;
+	// ids sort by creation.
+	ID string
+	// Org is the organisation the grant belongs to.
+	Org     string
+	Entity  EntityRef
+	Grantee Subject
+	// Level is read, write or admin, never LevelNone.
+	Level Level
+	// GrantedBy names who granted it: the input's GrantedBy (may be empty),
+	// or the RequestedBy of the job that created it.
+	GrantedBy string
+	// EffectiveFrom and EffectiveTo are the window, as in GrantInput.
 	EffectiveFrom time.Time
 	EffectiveTo   time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// CreatedAt is when the grant was created, UpdatedAt when it last
+	// changed (CreatedAt until then), both by the engine's clock.
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ActiveAt reports whether the grant gives access at t: EffectiveFrom <= t <

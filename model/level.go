@@ -49,7 +49,8 @@ func (l Level) MarshalText() ([]byte, error) {
 	return []byte(levelNames[l]), nil
 }
 
-// UnmarshalText reads a level written as its word.
+// UnmarshalText reads a level written as its word; anything else is the
+// error ParseLevel gives, and leaves l unchanged.
 func (l *Level) UnmarshalText(b []byte) error {
 	v, err := ParseLevel(string(b))
 	if err != nil {

@@ -23,7 +23,7 @@ type Subject struct {
 	ID   string      `json:"id"`
 }
 
-// User, Department and Role build subjects.
+// User returns the user subject with the given id.
 func User(id string) Subject { return Subject{Type: SubjectUser, ID: id} }
 
 // Department returns the department subject with the given id.

@@ -12,7 +12,9 @@ const MaxIDLen = 256
 
 // Validator checks inputs against an engine's configuration: the entity types
 // it allows. The zero value allows any well-formed entity type. A Validator is
-// immutable and safe for concurrent use.
+// immutable and safe for concurrent use. Every check here returns nil or a
+// *Error with code VALIDATION_ERROR naming the first offending field (the one
+// exception is noted on Membership).
 type Validator struct {
 	types map[string]struct{}
 	// oneOf is the seeds' rendering of the allowed set, e.g.
@@ -126,7 +128,8 @@ func Window(from, to, now time.Time) error {
 	return nil
 }
 
-// Grant checks everything a new grant needs, at time now.
+// Grant checks everything a new grant needs, at time now: the entity, the
+// grantee, the level, GrantedBy when set (an id) and the window.
 func (v *Validator) Grant(in GrantInput, now time.Time) error {
 	if err := v.Entity(in.Entity); err != nil {
 		return err

@@ -66,6 +66,7 @@ type keyIndexer[R any] struct {
 	key func(R) string
 }
 
+// FromObject implements memdb.SingleIndexer: the row's key.
 func (ix keyIndexer[R]) FromObject(obj any) (bool, []byte, error) {
 	r, ok := obj.(R)
 	if !ok {
@@ -74,6 +75,7 @@ func (ix keyIndexer[R]) FromObject(obj any) (bool, []byte, error) {
 	return true, stringBytes(ix.key(r)), nil
 }
 
+// FromArgs implements memdb.Indexer: the one string argument is the key.
 func (ix keyIndexer[R]) FromArgs(args ...any) ([]byte, error) {
 	if len(args) != 1 {
 		return nil, fmt.Errorf("store: index takes one key argument, got %d", len(args))
@@ -85,6 +87,7 @@ func (ix keyIndexer[R]) FromArgs(args ...any) ([]byte, error) {
 	return stringBytes(s), nil
 }
 
+// PrefixFromArgs implements memdb.PrefixIndexer: a key prefix, as FromArgs.
 func (ix keyIndexer[R]) PrefixFromArgs(args ...any) ([]byte, error) { return ix.FromArgs(args...) }
 
 // stringBytes views s as bytes without copying. The result must never be

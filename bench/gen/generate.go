@@ -132,28 +132,29 @@ func (o *Org) buildUsers(r *rand.Rand) {
 			continue
 		}
 		primary := c.leaves[r.IntN(len(c.leaves))]
-		depts := []int32{primary}
-		want := 1 + r.IntN(2*cfg.DeptsPerUser-1)
-		for try := 0; len(depts) < want && try < 4*want; try++ {
-			d := o.nearbyLeaf(r, primary)
-			if !slices.Contains(depts, d) {
-				depts = append(depts, d)
-			}
-		}
+		depts := drawDistinct([]int32{primary}, 1+r.IntN(2*cfg.DeptsPerUser-1), func() int32 {
+			return o.nearbyLeaf(r, primary)
+		})
 		c.userDepts[u] = depts
 		for _, d := range depts {
 			c.leafUsers[d] = append(c.leafUsers[d], int32(u))
 		}
-		var roles []int32
-		want = r.IntN(2*cfg.RolesPerUser + 1)
-		for try := 0; len(roles) < want && try < 4*want; try++ {
-			role := int32(rolePerm[roleZipf.Uint64()])
-			if !slices.Contains(roles, role) {
-				roles = append(roles, role)
-			}
-		}
-		c.userRoles[u] = roles
+		c.userRoles[u] = drawDistinct(nil, r.IntN(2*cfg.RolesPerUser+1), func() int32 {
+			return int32(rolePerm[roleZipf.Uint64()])
+		})
 	}
+}
+
+// drawDistinct appends values from draw to into until it holds want distinct
+// values, giving up after 4*want draws so that a small pool cannot loop
+// forever.
+func drawDistinct(into []int32, want int, draw func() int32) []int32 {
+	for try := 0; len(into) < want && try < 4*want; try++ {
+		if v := draw(); !slices.Contains(into, v) {
+			into = append(into, v)
+		}
+	}
+	return into
 }
 
 // nearbyLeaf returns a leaf near from: a sibling, a cousin, or any leaf.

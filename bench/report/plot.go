@@ -122,7 +122,7 @@ func sizePlot(rep *Report) (*plot.Plot, error) {
 	p.X.Label.Text = "grants (log scale)"
 	p.Y.Label.Text = "check latency, median (log scale)"
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = countTicks{}
 	p.Y.Tick.Marker = durationTicks{}
 	p.Add(plotter.NewGrid())
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -189,6 +189,19 @@ func (durationTicks) Ticks(min, max float64) []plot.Tick {
 	for i := range ticks {
 		if ticks[i].Label != "" {
 			ticks[i].Label = nanos(ticks[i].Value)
+		}
+	}
+	return ticks
+}
+
+// countTicks are log-scale ticks labelled as counts with separators.
+type countTicks struct{}
+
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = count(int(math.Round(ticks[i].Value)))
 		}
 	}
 	return ticks

@@ -54,6 +54,9 @@ type EngineResult struct {
 	// HeapBytes is the live heap after load (after GC) minus the live heap
 	// before it.
 	HeapBytes int64 `json:"heap_bytes"`
+	// HeapGrantBytes is grantdb's heap growth over BulkCreate alone: the
+	// grants' share, without the memberships.
+	HeapGrantBytes int64 `json:"heap_grant_bytes,omitempty"`
 	// Check latency over CheckSamples timed calls.
 	CheckSamples int     `json:"check_samples"`
 	CheckP50Ns   float64 `json:"check_p50_ns"`
