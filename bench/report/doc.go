@@ -45,5 +45,7 @@
 //
 // The plot of check latency against organisation size uses this run and the
 // results/<size>.json files of the other sizes already there, taken on the
-// same machine (run small, medium and large in turn for the full curve).
+// same machine (run small, medium and large in turn for the full curve;
+// -render rewrites an earlier run's md and svg from its JSON, with the
+// curve of the files there now).
 package main

@@ -17,7 +17,7 @@ func TestParseFlags(t *testing.T) {
 		size        gen.Size
 		openfgaLoad time.Duration
 	}{
-		{"default size", nil, gen.Medium, 300 * time.Second},
+		{"default size", nil, gen.Medium, 400 * time.Second},
 		{"small", []string{"-size", "small"}, gen.Small, 120 * time.Second},
 		{"large", []string{"-size", "large"}, gen.Large, 150 * time.Second},
 		{"explicit budget", []string{"-size", "large", "-openfga-load", "10s"}, gen.Large, 10 * time.Second},

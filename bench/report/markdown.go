@@ -49,7 +49,10 @@ func markdown(rep *Report) string {
 	} {
 		p("| %s | %s | %s |\n", row.label, ratioCell(rep, row.key+nameCasbin), ratioCell(rep, row.key+nameOpenFGA))
 	}
-	p("\n≥: the peer was stopped before it finished loading and was measured on less data than grantdb, so the ratio is a lower bound.\n\n")
+	if len(rep.LowerBounds) > 0 {
+		p("\n≥: the peer was stopped before it finished loading and was measured on less data than grantdb, so the ratio is a lower bound.\n")
+	}
+	p("\n")
 	targets(p, rep)
 
 	p("## Correctness: answers compared with the generator's\n\n")
@@ -126,7 +129,7 @@ func markdown(rep *Report) string {
 			p(" %s (%s);", pt.Size, pt.From)
 		}
 	}
-	p(" points of a peer stopped during its load are drawn hollow.\n")
+	p(" points of a peer stopped during its load are drawn hollow and left off the line.\n")
 	p("\n![latency per operation and check latency by organisation size](%s.svg)\n", rep.Size)
 	return b.String()
 }

@@ -26,7 +26,7 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 	var ops []OpResult
 	for _, p := range ld.phases {
 		d := time.Duration(p.S * float64(time.Second))
-		ops = append(ops, OpResult{Label: p.Name + " (load)", Name: p.Name, Detail: fmt.Sprintf("the load: %d items in one call", p.Items),
+		ops = append(ops, OpResult{Label: p.Name + " (load)", Name: p.Name, Detail: "the load: " + count(p.Items) + " items in one call",
 			Calls: 1, P50Ns: float64(d), P90Ns: float64(d), P99Ns: float64(d), MeanNs: float64(d),
 			Items: p.Items, PerItemNs: float64(d) / float64(max(p.Items, 1))})
 	}
@@ -62,12 +62,12 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 		return err
 	})
 	user, reach := o.UserWithReach(50)
-	add("ResolvedAccess", "ResolvedAccess", fmt.Sprintf("a user who reads %d entities", reach), reach, func(int) error {
+	add("ResolvedAccess", "ResolvedAccess", "a user who reads "+count(reach)+" entities", reach, func(int) error {
 		_, err := s.e.ResolvedAccess(ctx, o.ID, user, resolve.Query{})
 		return err
 	})
 	entity, audience := o.EntityWithAudience(min(1000, len(o.Users)/10))
-	add("UsersWithAccess", "UsersWithAccess", fmt.Sprintf("an entity %d users read", audience), audience, func(int) error {
+	add("UsersWithAccess", "UsersWithAccess", "an entity "+count(audience)+" users read", audience, func(int) error {
 		_, err := s.e.UsersWithAccess(ctx, o.ID, entity, model.LevelRead)
 		return err
 	})
@@ -100,7 +100,7 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 		ops = append(ops, op)
 		log.printf("grantdb: %s (%s): p50 %s over %d calls", name, detail, nanos(op.P50Ns), op.Calls)
 	}
-	addBatches(fmt.Sprintf("BulkCreate %d", batch), "BulkCreate", fmt.Sprintf("%d new grants into the loaded organisation", batch), batch, func(int) error {
+	addBatches(fmt.Sprintf("BulkCreate %d", batch), "BulkCreate", count(batch)+" new grants into the loaded organisation", batch, func(int) error {
 		items := make([]model.GrantInput, batch)
 		for j := range items {
 			k := batchNo*batch + j

@@ -147,12 +147,12 @@ func sizePlot(rep *Report) (*plot.Plot, error) {
 			continue
 		}
 		col := engineColor[name]
-		line, err := plotter.NewLine(all)
-		if err != nil {
-			return nil, err
+		// The line joins complete loads only: a stopped load's latency is
+		// measured on less data and would bend the curve.
+		line := &plotter.Line{XYs: full, LineStyle: draw.LineStyle{Color: col, Width: vg.Points(1.5)}}
+		if len(full) > 1 {
+			p.Add(line)
 		}
-		line.Color, line.Width = col, vg.Points(1.5)
-		p.Add(line)
 		var key plot.Thumbnailer = line
 		if len(full) > 0 {
 			s, err := plotter.NewScatter(full)

@@ -61,6 +61,9 @@ func TestSmallComparisonAgrees(t *testing.T) {
 	for _, key := range []string{"check_vs_casbin", "check_vs_openfga", "load_vs_casbin", "load_vs_openfga"} {
 		assert.Contains(t, rep.Ratios, key)
 	}
+	// -render rewrites the md and svg from the json alone.
+	require.NoError(t, os.Remove(filepath.Join(dir, "small.md")))
+	require.NoError(t, render(dir, "small"))
 	for _, ext := range []string{".md", ".svg"} {
 		info, err := os.Stat(filepath.Join(dir, "small"+ext))
 		require.NoError(t, err)

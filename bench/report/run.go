@@ -34,7 +34,9 @@ type config struct {
 	throughput, peerThroughput time.Duration
 	openfgaBatch               int
 	// ops measures grantdb's operations besides Check.
-	ops     bool
+	ops bool
+	// render rewrites the md and svg of an earlier run instead of running.
+	render  bool
 	command string
 	log     io.Writer
 }

@@ -34,6 +34,20 @@ func writeResults(dir string, rep *Report) error {
 	return os.WriteFile(base+".svg", svg, 0o644)
 }
 
+// render rereads dir/<size>.json and writes its results again, with the
+// size curve of the results files in dir now.
+func render(dir, size string) error {
+	b, err := os.ReadFile(filepath.Join(dir, size+".json"))
+	if err != nil {
+		return err
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("%s.json: %w", size, err)
+	}
+	return writeResults(dir, &rep)
+}
+
 // sizeCurve returns each engine's check latency by organisation size: this
 // run's, and those of the other sizes' results files in dir taken on the
 // same machine (older files of another machine are left out).
