@@ -43,6 +43,10 @@ type Engine struct {
 type view struct {
 	snap  *store.Snapshot
 	index *resolve.Index
+	// ids is the grant id generator's position when the view was published:
+	// it covers every id in snap and every id of a grant deleted before it,
+	// so Snapshot can give a copy the high-water that keeps ids unique.
+	ids idMark
 }
 
 // Open returns an engine configured by opts. With no options it keeps
@@ -75,7 +79,7 @@ func Open(opts ...Option) (*Engine, error) {
 		}
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
-	e.current.Store(&view{snap: snap, index: idx})
+	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark()})
 	e.startSweeper()
 	if e.disk.dir != nil {
 		if err := e.resumeJobs(); err != nil {
@@ -172,5 +176,5 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
 	e.expiry.observe(cs)
-	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs)})
+	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
 }

@@ -40,6 +40,31 @@ func (g *idGen) seed(id string) {
 	}
 }
 
+// idMark is the position of an idGen: every id it has issued or been seeded
+// with sorts at or before the mark. It is a plain value, so the write path
+// can record it in each published view without allocating.
+type idMark struct{ ms, seq int64 }
+
+// mark returns g's position.
+func (g *idGen) mark() idMark { return idMark{g.lastMs, g.seq} }
+
+// id returns the mark as an id with zero random bits, or "" for the zero
+// mark: a high-water to store with a copy of the database, since seeding an
+// idGen with it makes every later id sort after every id drawn (or seeded)
+// at or before the mark, even ones whose grants are gone.
+func (m idMark) id() string {
+	if m.ms <= 0 && m.seq <= 0 {
+		return ""
+	}
+	var b [idLen]byte
+	copy(b[:], GrantIDPrefix)
+	p := b[len(GrantIDPrefix):]
+	putBase32(p[:idTimeChars], uint64(m.ms))
+	putBase32(p[idTimeChars:idTimeChars+idSeqChars], uint64(m.seq))
+	putBase32(p[idTimeChars+idSeqChars:], 0)
+	return string(b[:])
+}
+
 func (g *idGen) next(now time.Time) string {
 	ms := now.UnixMilli()
 	if ms > g.lastMs {

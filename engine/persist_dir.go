@@ -172,7 +172,9 @@ func (e *Engine) closeDurable() error {
 // last one readers see) into the directory path, which must be missing or
 // empty; Open(WithPath(path)) then opens it at that revision. Writers are
 // not blocked while it is written, and later writes are not in it. It works
-// for an in-memory engine too (a way to make it durable). A cancelled ctx
+// for an in-memory engine too (a way to make it durable). The copy continues
+// the engine's grant ids: its new ids sort after every id the engine had
+// drawn, including ids of grants revoked before the copy. A cancelled ctx
 // stops it, leaving path without a snapshot.
 func (e *Engine) Snapshot(ctx context.Context, path string) error {
 	if e.closed.Load() {
@@ -184,8 +186,12 @@ func (e *Engine) Snapshot(ctx context.Context, path string) error {
 	if path == "" {
 		return model.NewError(model.CodeValidation, "path", "snapshot path must not be empty")
 	}
-	snap := e.current.Load().snap
-	if err := store.WriteSnapshotDir(ctx, snap, path); err != nil {
+	v := e.current.Load()
+	snap := v.snap
+	// The copy carries the id high-water of the view, not only the greatest
+	// id it holds: ids of grants revoked before it must never be drawn
+	// again, even by a copy whose clock is behind ours.
+	if err := store.WriteSnapshotDirWithHighWater(ctx, snap, path, v.ids.id()); err != nil {
 		return fmt.Errorf("grantdb: snapshot of revision %d to %s: %w", snap.Revision(), path, err)
 	}
 	return nil

@@ -23,24 +23,47 @@ type closure struct {
 	// maps to 0).
 	via   map[sid]sid
 	order []sid // breadth-first, in chain order
+	// level and next are the search's working sets, kept so that a closure
+	// refilled for user after user (UsersWithAccess) allocates nothing once
+	// it has grown.
+	level []sid
+	next  []reached
+}
+
+// reached is a subject found by the search, with the rank of the subject it
+// was first reached from.
+type reached struct {
+	s    sid
+	rank int
 }
 
 // closureOf returns user's closure in org, or nil for a user the index does
 // not know.
 func (ix *Index) closureOf(org, user string) *closure {
-	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
-	if u == nil {
+	c := &closure{via: make(map[sid]sid)}
+	if !ix.fillClosure(c, org, user) {
 		return nil
 	}
-	uid := u.id
-	c := &closure{user: uid, via: map[sid]sid{uid: 0}, order: []sid{uid}}
-	type reached struct {
-		s    sid
-		rank int
+	return c
+}
+
+// fillClosure makes c user's closure in org, reusing its map and slices, and
+// reports whether the index knows user (c is left empty when not).
+func (ix *Index) fillClosure(c *closure, org, user string) bool {
+	clear(c.via)
+	c.order = c.order[:0]
+	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
+	if u == nil {
+		c.user = 0
+		return false
 	}
-	level := []sid{uid}
+	uid := u.id
+	c.user = uid
+	c.via[uid] = 0
+	c.order = append(c.order, uid)
+	level := append(c.level[:0], uid)
 	for len(level) > 0 {
-		var next []reached
+		next := c.next[:0]
 		for rank, s := range level {
 			for _, p := range ix.nodes.get(s).parents {
 				if _, ok := c.via[p]; !ok {
@@ -60,8 +83,10 @@ func (ix *Index) closureOf(org, user string) *closure {
 			level = append(level, r.s)
 			c.order = append(c.order, r.s)
 		}
+		c.next = next
 	}
-	return c
+	c.level = level
+	return true
 }
 
 // compareSubjects orders subjects by Type bytes, then ID bytes.
@@ -77,13 +102,14 @@ func (c *closure) has(s sid) bool {
 	return ok
 }
 
-// chain returns the chain from the user to s, which must be in the closure.
-func (ix *Index) chain(c *closure, s sid) []model.Subject {
+// chain returns the chain from the user to s, which must be in the closure,
+// in a slice taken from buf.
+func (ix *Index) chain(c *closure, s sid, buf *pathBuf) []model.Subject {
 	n := 1
 	for x := s; x != c.user; x = c.via[x] {
 		n++
 	}
-	out := make([]model.Subject, n)
+	out := buf.takeSubjects(n)
 	for x := s; ; x = c.via[x] {
 		n--
 		out[n] = ix.nodes.get(x).subject
@@ -95,10 +121,15 @@ func (ix *Index) chain(c *closure, s sid) []model.Subject {
 }
 
 // decide returns the user's level over an entity's entries at now, and one
-// Path per active applying entry at that level, sorted by grant id.
-func (ix *Index) decide(es []entry, c *closure, now int64) (model.Level, []Path) {
+// Path per active applying entry at that level, sorted by grant id. The
+// paths and chains are taken from buf (nil: allocated on their own).
+func (ix *Index) decide(es []entry, c *closure, now int64, buf *pathBuf) (model.Level, []Path) {
 	level := model.LevelNone
-	var via []Path
+	// The applying entries at the level are found first, so that the
+	// answer's slice is taken once, at its final length.
+	var found []*entry
+	var inline [4]*entry
+	found = inline[:0]
 	for i := range es {
 		e := &es[i]
 		if e.level < level {
@@ -108,9 +139,16 @@ func (ix *Index) decide(es []entry, c *closure, now int64) (model.Level, []Path)
 			continue
 		}
 		level = e.level
-		via = append(via, Path{Grant: *e.grant, Chain: ix.chain(c, e.grantee)})
+		found = append(found, e)
 	}
-	slices.SortFunc(via, func(a, b Path) int { return strings.Compare(a.Grant.ID, b.Grant.ID) })
+	if len(found) == 0 {
+		return level, nil
+	}
+	// Entries of one level are sorted by grant id already.
+	via := buf.takePaths(len(found))
+	for i, e := range found {
+		via[i] = Path{Grant: *e.grant, Chain: ix.chain(c, e.grantee, buf)}
+	}
 	return level, via
 }
 
@@ -135,6 +173,6 @@ func (ix *Index) Resolve(org, user string, entity model.EntityRef, now int64) De
 	if c == nil {
 		return d
 	}
-	d.Level, d.Via = ix.decide(es, c, now)
+	d.Level, d.Via = ix.decide(es, c, now, nil)
 	return d
 }

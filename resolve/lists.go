@@ -34,7 +34,7 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 				return true
 			}
 			seen[g.Entity] = true
-			level, via := ix.decide(ix.entries(org, g.Entity), c, now)
+			level, via := ix.decide(ix.entries(org, g.Entity), c, now, nil)
 			if level >= minLevel {
 				out = append(out, Decision{Entity: g.Entity, Level: level, Via: via})
 			}
@@ -62,7 +62,9 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	es := ix.entries(org, entity)
 	minLevel := max(min, model.LevelRead)
 	// Only users reached by an active grant of the level or more can qualify.
-	users := make(map[string]bool)
+	// They are collected with repeats (a user in two granted groups), then
+	// sorted, so that the answer comes out in order.
+	var users []string
 	groups := make(map[sid]bool)
 	var queue []sid
 	for i := range es {
@@ -74,7 +76,7 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 			continue
 		}
 		if e.toUser {
-			users[e.grant.Grantee.ID] = true
+			users = append(users, e.grant.Grantee.ID)
 		} else if !groups[e.grantee] {
 			groups[e.grantee] = true
 			queue = append(queue, e.grantee)
@@ -92,7 +94,7 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 		}
 		err := tx.MembersOf(org, n.subject, func(m model.Subject) bool {
 			if m.Type == model.SubjectUser {
-				users[m.ID] = true
+				users = append(users, m.ID)
 			}
 			return true
 		})
@@ -100,16 +102,19 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 			return nil, err
 		}
 	}
-	for user := range users {
-		c := ix.closureOf(org, user)
-		if c == nil {
+	slices.Sort(users)
+	users = slices.Compact(users)
+	// One closure and one path buffer serve every user in turn.
+	c := &closure{via: make(map[sid]sid)}
+	var buf pathBuf
+	for _, user := range users {
+		if !ix.fillClosure(c, org, user) {
 			continue
 		}
-		level, via := ix.decide(es, c, now)
+		level, via := ix.decide(es, c, now, &buf)
 		if level >= minLevel {
 			out = append(out, UserAccess{User: user, Level: level, Via: via})
 		}
 	}
-	slices.SortFunc(out, func(a, b UserAccess) int { return strings.Compare(a.User, b.User) })
 	return out, nil
 }

@@ -306,8 +306,18 @@ func (d *Dir) Close() error {
 
 // WriteSnapshotDir writes snap as a new database directory at path (created
 // when missing; it must be empty), which OpenDir opens at snap's revision:
-// a point-in-time copy, for Engine.Snapshot. Writers are not blocked.
+// a point-in-time copy. Writers are not blocked. The copy's grant-id
+// high-water is the greatest id snap holds; use WriteSnapshotDirWithHighWater
+// when ids of grants deleted before snap must stay unused too.
 func WriteSnapshotDir(ctx context.Context, snap *Snapshot, path string) error {
+	return WriteSnapshotDirWithHighWater(ctx, snap, path, "")
+}
+
+// WriteSnapshotDirWithHighWater is WriteSnapshotDir with the copy's grant-id
+// high-water (Dir.GrantIDHighWater once opened) at least highWater: the
+// greatest id its source ever issued, so that ids of grants deleted before
+// snap are not drawn again by the copy (Engine.Snapshot).
+func WriteSnapshotDirWithHighWater(ctx context.Context, snap *Snapshot, path, highWater string) error {
 	if err := ensureDir(path); err != nil {
 		return err
 	}
@@ -322,7 +332,7 @@ func WriteSnapshotDir(ctx context.Context, snap *Snapshot, path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = writeSnapshotFile(ctx, path, snap, snap.Read().MaxGrantID())
+	_, err = writeSnapshotFile(ctx, path, snap, max(highWater, snap.Read().MaxGrantID()))
 	if uerr := unlockDir(lock); err == nil && uerr != nil {
 		err = uerr
 	}
