@@ -50,7 +50,6 @@ func (e *encoder) byte(c byte)         { e.b = append(e.b, c) }
 func (e *encoder) uvarint(v uint64)    { e.b = binary.AppendUvarint(e.b, v) }
 func (e *encoder) varint(v int64)      { e.b = binary.AppendVarint(e.b, v) }
 func (e *encoder) int(v int)           { e.varint(int64(v)) }
-func (e *encoder) bytes(s []byte)      { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
 func (e *encoder) string(s string)     { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
 func (e *encoder) instant(t time.Time) { e.varint(t.Unix()); e.uvarint(uint64(t.Nanosecond())) }
 
@@ -110,24 +109,15 @@ func (d *decoder) byte() byte {
 	return c
 }
 
-func (d *decoder) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.off += n
-	return v
-}
+func (d *decoder) uvarint() uint64 { return readVarint(d, binary.Uvarint) }
+func (d *decoder) varint() int64   { return readVarint(d, binary.Varint) }
 
-func (d *decoder) varint() int64 {
+// readVarint reads one varint with read (binary.Uvarint or binary.Varint).
+func readVarint[T uint64 | int64](d *decoder, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b[d.off:])
+	v, n := read(d.b[d.off:])
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0

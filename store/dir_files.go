@@ -78,11 +78,9 @@ func listDir(dir string) (dirListing, error) {
 			continue
 		}
 		if base, ok := strings.CutSuffix(name, tempSuffix); ok {
-			if _, ok := parseRevisionName(base, snapshotPrefix); ok {
-				l.temps = append(l.temps, name)
-				continue
-			}
-			if _, ok := parseRevisionName(base, segmentPrefix); ok {
+			_, snapshot := parseRevisionName(base, snapshotPrefix)
+			_, segment := parseRevisionName(base, segmentPrefix)
+			if snapshot || segment {
 				l.temps = append(l.temps, name)
 				continue
 			}

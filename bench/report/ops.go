@@ -41,9 +41,11 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 	ops = append(ops, opOf("Check allowed", "Check", "allowed queries", allowed, 1),
 		opOf("Check denied", "Check", "denied queries", denied, 1))
 
-	add := func(label, name, detail string, items int, f func(i int) error) {
+	// measure times f (items operations a call) for up to calls calls,
+	// and records the first error in the op's detail.
+	measure := func(calls int, label, name, detail string, items int, f func(i int) error) {
 		var firstErr error
-		lat, _ := timeCalls(opCalls, time.Now().Add(opBudget), func(i int) {
+		lat, _ := timeCalls(calls, time.Now().Add(opBudget), func(i int) {
 			if err := f(i); err != nil && firstErr == nil {
 				firstErr = err
 			}
@@ -54,6 +56,9 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 		op := opOf(label, name, detail, lat, items)
 		ops = append(ops, op)
 		log.printf("grantdb: %s (%s): p50 %s over %d calls", name, detail, nanos(op.P50Ns), op.Calls)
+	}
+	add := func(label, name, detail string, items int, f func(i int) error) {
+		measure(opCalls, label, name, detail, items, f)
 	}
 
 	add("Resolve", "Resolve", "the sampled queries' user and entity", 1, func(i int) error {
@@ -87,18 +92,7 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 	const batch = 1000
 	batchNo := 0
 	addBatches := func(label, name, detail string, items int, f func(i int) error) {
-		var firstErr error
-		lat, _ := timeCalls(50, time.Now().Add(opBudget), func(i int) {
-			if err := f(i); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		})
-		if firstErr != nil {
-			detail += "; error: " + firstErr.Error()
-		}
-		op := opOf(label, name, detail, lat, items)
-		ops = append(ops, op)
-		log.printf("grantdb: %s (%s): p50 %s over %d calls", name, detail, nanos(op.P50Ns), op.Calls)
+		measure(50, label, name, detail, items, f)
 	}
 	addBatches(fmt.Sprintf("BulkCreate %d", batch), "BulkCreate", count(batch)+" new grants into the loaded organisation", batch, func(int) error {
 		items := make([]model.GrantInput, batch)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/grantdb/grantdb/model"
@@ -357,30 +358,20 @@ func membershipOf(r *http.Request) model.Membership {
 	}
 }
 
-// addMember: PUT .../access/groups/{group_type}/{group_id}/members/
-// {member_type}/{member_id} -> 204; adding one that exists is a no-op.
-func (s *server) addMember(w http.ResponseWriter, r *http.Request, c *call) error {
-	org, err := s.orgOf(r, c)
-	if err != nil {
-		return err
+// changeMember serves PUT .../access/groups/{group_type}/{group_id}/members/
+// {member_type}/{member_id} (change is AddMembers: adding one that exists is
+// a no-op) and DELETE on the same path (RemoveMembers: removing one that is
+// not there is a no-op); both answer 204.
+func (s *server) changeMember(change func(ctx context.Context, org string, ms ...model.Membership) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		org, err := s.orgOf(r, c)
+		if err != nil {
+			return err
+		}
+		if err := change(r.Context(), org, membershipOf(r)); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	if err := s.eng.AddMembers(r.Context(), org, membershipOf(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// removeMember: DELETE on the same path -> 204; removing one that is not
-// there is a no-op.
-func (s *server) removeMember(w http.ResponseWriter, r *http.Request, c *call) error {
-	org, err := s.orgOf(r, c)
-	if err != nil {
-		return err
-	}
-	if err := s.eng.RemoveMembers(r.Context(), org, membershipOf(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

@@ -102,8 +102,8 @@ func (s *server) routes() {
 	s.route("GET "+aitronos+"/users/{user_id}/resolved-access", styleEnvelope, s.resolvedAccess)
 	s.route("GET "+aitronos+"/users/{user_id}/resolved-access/{entity_type}/{entity_id}", styleEnvelope, s.resolveOne)
 	const member = aitronos + "/groups/{group_type}/{group_id}/members/{member_type}/{member_id}"
-	s.route("PUT "+member, styleEnvelope, s.addMember)
-	s.route("DELETE "+member, styleEnvelope, s.removeMember)
+	s.route("PUT "+member, styleEnvelope, s.changeMember(s.eng.AddMembers))
+	s.route("DELETE "+member, styleEnvelope, s.changeMember(s.eng.RemoveMembers))
 
 	s.route("POST /api/access-grants/bulk", styleEnvelope, s.elacityBulk)
 
