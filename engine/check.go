@@ -36,4 +36,4 @@ func (e *Engine) resolveArgs(user string, entity model.EntityRef) error {
 }
 
 // nowNanos is the engine clock in the index's time (unix nanoseconds).
-func (e *Engine) nowNanos() int64 { return resolve.Nanos(e.now(), 0) }
+func (e *Engine) nowNanos() int64 { return resolve.Nanos(e.cfg.now(), 0) }

@@ -18,7 +18,6 @@ import (
 type Engine struct {
 	cfg   config
 	val   *model.Validator
-	now   func() time.Time
 	store *store.Store
 
 	// writeMu is the one write path: open, fill, commit, publish, in order.
@@ -70,7 +69,7 @@ func Open(opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, val: val, now: cfg.now, store: st}
+	e := &Engine{cfg: cfg, val: val, store: st}
 	snap := st.Snapshot()
 	var idx *resolve.Index
 	if cfg.persist.path != "" {
@@ -115,7 +114,7 @@ func closedError() error {
 }
 
 // clock returns the engine's time in UTC.
-func (e *Engine) clock() time.Time { return e.now().UTC() }
+func (e *Engine) clock() time.Time { return e.cfg.now().UTC() }
 
 // read returns the published revision for a read call, after checking the
 // engine is open, the context is live and org is valid.

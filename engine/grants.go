@@ -175,8 +175,8 @@ func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int
 		}
 		scan.Grantee = q.Grantee
 	}
-	if !q.MinLevel.Valid() {
-		return scan, 0, model.NewError(model.CodeValidation, model.FieldAccessLevel, "access_level must be one of {'read', 'write', 'admin'}")
+	if err := validMinLevel(q.MinLevel); err != nil {
+		return scan, 0, err
 	}
 	limit := q.Limit
 	switch {

@@ -116,11 +116,11 @@ func (s *GrantSeeker) next() {
 // grants may have been stored already. Stopping the sequence early is not an
 // error: the grants yielded so far are stored.
 func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
-	// Replaced rows are found by walking a read of the state this
-	// transaction started from, not by reading the transaction itself, which
-	// would make memdb forget its copied nodes. That state is only right
-	// for keys the transaction has not written yet: so when it already
-	// wrote grants, ask the transaction.
+	// Replaced rows are found by walking the state this transaction started
+	// from alongside the ascending keys, which costs less than a lookup per
+	// key. That state is only right for keys the transaction has not written
+	// yet: so when it already wrote grants, look each key up in the
+	// transaction.
 	var base *GrantSeeker
 	if len(w.changes.Grants) == 0 {
 		base = w.store.last.Read().SeekGrants()
@@ -145,7 +145,7 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 				break
 			}
 		} else {
-			old = w.grantRow(k.s)
+			old = w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee)
 		}
 		if err = w.insertRow(row, old); err != nil {
 			break
@@ -170,22 +170,9 @@ func (w *WriteTxn) insertRow(row, old *grantRow) error {
 // g's key. It allocates nothing but the row.
 func rowFromKey(key string, g *model.Grant) (*grantRow, bool) {
 	var f [5]string
-	rest := key
-	for i := range 4 {
-		j := strings.IndexByte(rest, sep[0])
-		if j < 0 {
-			return nil, false
-		}
-		f[i], rest = rest[:j], rest[j+1:]
-	}
-	f[4] = rest
-	if f[0] != g.Org || f[1] != g.Entity.Type || f[2] != g.Entity.ID ||
+	if !splitKeyFields(key, f[:]) || f[0] != g.Org || f[1] != g.Entity.Type || f[2] != g.Entity.ID ||
 		f[3] != string(g.Grantee.Type) || f[4] != g.Grantee.ID || g.ID == "" {
 		return nil, false
 	}
-	row := &grantRow{key: key, g: *g}
-	row.g.Org = f[0]
-	row.g.Entity = model.EntityRef{Type: f[1], ID: f[2]}
-	row.g.Grantee = model.Subject{Type: model.SubjectType(f[3]), ID: f[4]}
-	return row, true
+	return rowOnKey(key, &f, *g), true
 }

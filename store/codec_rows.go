@@ -1,8 +1,6 @@
 package store
 
 import (
-	"strings"
-
 	"github.com/grantdb/grantdb/model"
 )
 
@@ -161,20 +159,6 @@ func (c *membershipCoder) decode(d *decoder) (key, org string, m model.Membershi
 	}
 	c.key = key
 	return key, k[0], m, f == 1
-}
-
-// splitKeyFields cuts key into len(f) non-empty fields sharing its memory.
-func splitKeyFields(key string, f []string) bool {
-	rest := key
-	for i := range len(f) - 1 {
-		j := strings.IndexByte(rest, sep[0])
-		if j <= 0 {
-			return false
-		}
-		f[i], rest = rest[:j], rest[j+1:]
-	}
-	f[len(f)-1] = rest
-	return rest != "" && strings.IndexByte(rest, sep[0]) < 0
 }
 
 // internType returns the package constant equal to t, so decoded rows do not

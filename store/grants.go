@@ -14,13 +14,22 @@ type grantRow struct {
 	g   model.Grant
 }
 
+// newGrantRow makes the row of g.
 func newGrantRow(g model.Grant) *grantRow {
 	key := grantKey(g.Org, g.Entity, g.Grantee)
-	// Re-point the grant's strings into the key.
-	parts, _ := splitKey(key, 5)
-	g.Org = parts[0]
-	g.Entity = model.EntityRef{Type: parts[1], ID: parts[2]}
-	g.Grantee = model.Subject{Type: model.SubjectType(parts[3]), ID: parts[4]}
+	var f [5]string
+	if !splitKeyFields(key, f[:]) {
+		return &grantRow{key: key, g: g} // an empty field: keep g's own strings
+	}
+	return rowOnKey(key, &f, g)
+}
+
+// rowOnKey makes the row of g stored under key, whose fields are f, pointing
+// g's strings into the key so that one allocation holds them.
+func rowOnKey(key string, f *[5]string, g model.Grant) *grantRow {
+	g.Org = f[0]
+	g.Entity = model.EntityRef{Type: f[1], ID: f[2]}
+	g.Grantee = model.Subject{Type: model.SubjectType(f[3]), ID: f[4]}
 	return &grantRow{key: key, g: g}
 }
 
@@ -37,8 +46,8 @@ func (r *ReadTxn) GrantByID(org, id string) (model.Grant, bool) {
 
 // GrantByKey returns the grant of (org, entity, grantee), if one is stored.
 func (r *ReadTxn) GrantByKey(org string, e model.EntityRef, s model.Subject) (model.Grant, bool) {
-	row, ok := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s}})
-	if !ok {
+	row := r.grantRowAt(org, e, s)
+	if row == nil {
 		return model.Grant{}, false
 	}
 	return row.g, true
@@ -53,19 +62,11 @@ func (r *ReadTxn) MaxGrantID() string {
 	return row.g.ID
 }
 
-// grantRow returns the row stored under key, or nil. It reads the btree
-// rather than memdb: a read of a memdb index inside a write transaction
-// makes memdb forget the nodes the transaction already copied.
-func (r *ReadTxn) grantRow(key string) *grantRow {
-	f, ok := splitKey(key, 5)
-	if !ok {
-		return nil
-	}
-	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{
-		Org:     f[0],
-		Entity:  model.EntityRef{Type: f[1], ID: f[2]},
-		Grantee: model.Subject{Type: model.SubjectType(f[3]), ID: f[4]},
-	}})
+// grantRowAt returns the row of (org, entity, grantee), or nil. It reads the
+// btree rather than memdb: a read of a memdb index inside a write
+// transaction makes memdb forget the nodes the transaction already copied.
+func (r *ReadTxn) grantRowAt(org string, e model.EntityRef, s model.Subject) *grantRow {
+	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s}})
 	return row
 }
 
@@ -115,7 +116,7 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		return pos == q.After || fn(pos, row.g)
 	}
 	if q.Entity.ID != "" && q.Grantee.ID != "" {
-		if row := r.grantRow(pre); row != nil {
+		if row := r.grantRowAt(q.Org, q.Entity, q.Grantee); row != nil {
 			visit(row.key, row)
 		}
 		return nil
@@ -143,13 +144,13 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	return w.insertRow(row, w.grantRow(row.key))
+	return w.insertRow(row, w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee))
 }
 
 // DeleteGrant removes the grant stored under g's key, reporting whether one
 // was there.
 func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
-	row := w.grantRow(grantKey(g.Org, g.Entity, g.Grantee))
+	row := w.grantRowAt(g.Org, g.Entity, g.Grantee)
 	if row == nil {
 		return false, nil
 	}

@@ -45,8 +45,17 @@ func prefix(parts ...string) string {
 	return b.String()
 }
 
-// splitKey cuts a key into its fields, sharing the key's memory.
-func splitKey(key string, n int) ([]string, bool) {
-	parts := strings.SplitN(key, sep, n)
-	return parts, len(parts) == n
+// splitKeyFields cuts key into len(f) non-empty fields sharing its memory,
+// allocating nothing.
+func splitKeyFields(key string, f []string) bool {
+	rest := key
+	for i := range len(f) - 1 {
+		j := strings.IndexByte(rest, sep[0])
+		if j <= 0 {
+			return false
+		}
+		f[i], rest = rest[:j], rest[j+1:]
+	}
+	f[len(f)-1] = rest
+	return rest != "" && strings.IndexByte(rest, sep[0]) < 0
 }
