@@ -338,5 +338,5 @@ func TestBulkCreateGrants(t *testing.T) {
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"mode": "sometimes", "grants": []}`), 422, "VALIDATION_ERROR", "mode")
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{}`), 422, "VALIDATION_ERROR", "grants")
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, map[string]any{"grants": []any{item("a", "b", "read"), map[string]string{"effective_to": "soon"}}}), 400, "BAD_REQUEST", "grants[1].effective_to")
-	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"grants": [{"entity_id": 1}]}`), 400, "BAD_REQUEST", "grants.entity_id")
+	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"grants": [{"entity_id": 1}]}`), 400, "BAD_REQUEST", "grants[0].entity_id")
 }

@@ -33,13 +33,15 @@ func (e *apiError) Error() string {
 
 // Codes of the refusals the HTTP layer makes itself.
 const (
-	codeBadRequest       = "BAD_REQUEST"
-	codeUnauthorized     = "UNAUTHORIZED"
-	codeForbidden        = "FORBIDDEN"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-	codeTooLarge         = "PAYLOAD_TOO_LARGE"
-	codeInternal         = "INTERNAL_ERROR"
-	codeUnavailable      = "SERVICE_UNAVAILABLE"
+	codeBadRequest           = "BAD_REQUEST"
+	codeUnauthorized         = "UNAUTHORIZED"
+	codeForbidden            = "FORBIDDEN"
+	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	codeTooLarge             = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	codeTooManyRequests      = "TOO_MANY_REQUESTS"
+	codeInternal             = "INTERNAL_ERROR"
+	codeUnavailable          = "SERVICE_UNAVAILABLE"
 )
 
 func badRequest(field, format string, args ...any) *apiError {
@@ -65,7 +67,9 @@ var statusText = map[int][2]string{
 	http.StatusMethodNotAllowed:      {"The method is not allowed for this resource.", "Method not allowed"},
 	http.StatusConflict:              {"The request conflicts with existing data.", "Conflict"},
 	http.StatusRequestEntityTooLarge: {"The request body is too large.", "Payload too large"},
+	http.StatusUnsupportedMediaType:  {"The request body must be JSON.", "Unsupported media type"},
 	http.StatusUnprocessableEntity:   {"The request contains invalid data.", "Validation error"},
+	http.StatusTooManyRequests:       {"Too many requests; try again later.", "Too many requests"},
 	http.StatusInternalServerError:   {"An unexpected error occurred.", "Internal error"},
 	http.StatusServiceUnavailable:    {"The service is unavailable; try again later.", "Service unavailable"},
 }
@@ -175,7 +179,7 @@ func (e *apiError) aveva(traceID string) avevaError {
 
 func resolutionFor(status int) string {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		return "Correct the request and send it again."
 	case http.StatusUnauthorized:
 		return "Send a valid API key in X-API-Key or Authorization: Bearer."

@@ -54,6 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "directory holding the durable data; in memory when empty")
 	types := fs.String("entity-types", defaultEntityTypes, "comma-separated allowed entity types")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h asked for the usage, which is printed
+		}
 		return err
 	}
 	if *keysPath == "" {
