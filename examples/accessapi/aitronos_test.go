@@ -91,7 +91,7 @@ func TestCreateGrantErrors(t *testing.T) {
 		{"too large", `{"entity_id": "` + strings.Repeat("x", 64<<10) + `"}`, 413, "PAYLOAD_TOO_LARGE", ""},
 	}
 	ts := newTestServer(t)
-	ts.srv.maxBody = 64 << 10
+	ts.srv.limits.maxBody = 64 << 10
 	require.Equal(t, http.StatusCreated, ts.do(http.MethodPost, grantsPath, keyXYZ, valid).Status)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -196,12 +196,17 @@ func (s *server) avevaCreateJob(w http.ResponseWriter, r *http.Request, c *call)
 		return err
 	}
 	var in avevaJobInput
-	if err := decodeJSON(w, r, s.maxBody, &in); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &in); err != nil {
 		return err
 	}
 	spec, err := avevaSpec(in, tenant, c.principal)
 	if err != nil {
 		return err
+	}
+	s.jobSubmit.Lock()
+	defer s.jobSubmit.Unlock()
+	if err := s.checkJobLimits(r.Context(), org, spec); err != nil {
+		return avevaRefusal(err, avevaField)
 	}
 	sum, err := s.eng.SubmitJob(r.Context(), org, spec)
 	if err != nil {

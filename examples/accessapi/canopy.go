@@ -115,7 +115,7 @@ func (s *server) canopyBulkCreate(w http.ResponseWriter, r *http.Request, c *cal
 		return invalid("atomic", "atomic must be true or false")
 	}
 	var body canopyBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	if body.Assignments == nil {

@@ -14,9 +14,6 @@ import (
 	"time"
 )
 
-// defaultMaxBody is the largest request body accepted unless the server is
-// told otherwise: room for a bulk request of some tens of thousands of items.
-const defaultMaxBody = 8 << 20
 
 // decodeJSON reads r's body, at most limit bytes, into dst: exactly one JSON
 // value, no unknown fields, every value of the type dst declares. Every

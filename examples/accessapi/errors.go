@@ -22,6 +22,8 @@ type apiError struct {
 	Field string
 	// Detail says what is wrong with Field (the envelope's details.message).
 	Detail string
+	// RetryAfter, when not 0, is sent as Retry-After (seconds).
+	RetryAfter int
 }
 
 func (e *apiError) Error() string {
