@@ -14,7 +14,6 @@ import (
 	"time"
 )
 
-
 // decodeJSON reads r's body, at most limit bytes, into dst: exactly one JSON
 // value, no unknown fields, every value of the type dst declares. Every
 // failure is an *apiError: 415 for a body not declared application/json,
