@@ -114,7 +114,8 @@ func toAPIError(err error, rename func(string) string) *apiError {
 		return &apiError{Status: statusOfCode(me.Code), Code: me.Code, Field: rename(me.Field), Detail: renameMessage(me, rename)}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Detail: "the request was cancelled before it finished"}
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, RetryAfter: retryAfterSeconds,
+			Detail: "the request was cancelled, or ran past its deadline, before it finished"}
 	}
 	// Anything else is a fault of ours; its text may say more than a client
 	// should see, so the client gets a fixed message and the log the cause.

@@ -98,14 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	s := newServer(eng, keys, lim)
 	s.log = logger
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: tm.readHeader,
-		ReadTimeout:       tm.read,
-		WriteTimeout:      tm.write,
-		IdleTimeout:       tm.idle,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(s, tm, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "durable", *dataDir != "")
@@ -137,6 +130,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "accessapi: stopped")
 	}
 	return err
+}
+
+// newHTTPServer serves h with the timeouts, logging the server's own
+// errors (a failed write, a bad TLS hello) through logger.
+func newHTTPServer(h http.Handler, tm timeouts, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: tm.readHeader,
+		ReadTimeout:       tm.read,
+		WriteTimeout:      tm.write,
+		IdleTimeout:       tm.idle,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // timeouts are the http.Server's.
