@@ -2,12 +2,15 @@
 // Aitronos access-control API, the Elacity and Canopy bulk creates and the
 // AVEVA bulk access jobs — over one grantdb engine:
 //
-//	go run ./examples/accessapi -addr 127.0.0.1:8080 -keys keys.json -data ./accessapi.db
+//	go run ./examples/accessapi -addr 127.0.0.1:8080 -keys ~/.config/accessapi/keys.json -data ./accessapi.db
 //
 // -keys is a JSON object mapping each API key to its organisation id; -data
-// makes the engine durable in that directory (in memory without it). It prints
-// "accessapi: listening on http://ADDR" once it accepts connections, and on
-// SIGINT or SIGTERM lets in-flight requests finish, then closes the engine.
+// makes the engine durable in that directory (in memory without it); the
+// other flags set the limits (README.md, "Limits"). It prints
+// "accessapi: listening on http://ADDR" once it accepts connections, logs
+// through log/slog to stderr, and on SIGINT or SIGTERM lets in-flight
+// requests finish (closing what is still open after -shutdown-timeout), then
+// closes the engine.
 // README.md lists the routes and the decisions where a seed page is silent.
 package main
 
