@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/grantdb/grantdb/model"
@@ -295,28 +294,21 @@ func (s *server) resolvedAccess(w http.ResponseWriter, r *http.Request, c *call)
 	}
 	out := resolvedAccessJSON{OrganizationID: org, UserID: user, Entities: []decisionJSON{}}
 	err = s.withListingSlot(r.Context(), func() error {
-		ds, err := s.eng.ResolvedAccess(r.Context(), org, user, resolve.Query{EntityType: typ, MinLevel: minL})
+		var from model.EntityRef
+		if after != "" {
+			from.Type, from.ID, _ = strings.Cut(after, "\x00")
+		}
+		ds, more, err := s.eng.ResolvedAccessPage(r.Context(), org, user, resolve.Query{EntityType: typ, MinLevel: minL}, from, limit)
 		if err != nil {
 			return err
 		}
-		from := 0
-		if after != "" {
-			at, _ := slices.BinarySearchFunc(ds, after, func(d resolve.Decision, pos string) int {
-				return strings.Compare(entityPosition(d.Entity), pos)
-			})
-			from = at
-			if at < len(ds) && entityPosition(ds[at].Entity) == after {
-				from++
-			}
-		}
-		page := ds[from:min(len(ds), from+limit)]
-		for _, d := range page {
+		for _, d := range ds {
 			dj := decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level}
 			dj.Via, dj.ViaTotal = cappedVia(d.Via)
 			out.Entities = append(out.Entities, dj)
 		}
-		if from+len(page) < len(ds) {
-			out.HasMore, out.NextCursor = true, s.nextCursor(entityPosition(page[len(page)-1].Entity), query...)
+		if more {
+			out.HasMore, out.NextCursor = true, s.nextCursor(entityPosition(ds[len(ds)-1].Entity), query...)
 		}
 		return nil
 	})
@@ -385,28 +377,17 @@ func (s *server) usersWithAccess(w http.ResponseWriter, r *http.Request, c *call
 	}
 	out := usersWithAccessJSON{OrganizationID: org, EntityType: entity.Type, EntityID: entity.ID, Users: []userAccessJSON{}}
 	err = s.withListingSlot(r.Context(), func() error {
-		us, err := s.eng.UsersWithAccess(r.Context(), org, entity, minL)
+		us, more, err := s.eng.UsersWithAccessPage(r.Context(), org, entity, minL, after, limit)
 		if err != nil {
 			return err
 		}
-		from := 0
-		if after != "" {
-			at, found := slices.BinarySearchFunc(us, after, func(u resolve.UserAccess, pos string) int {
-				return strings.Compare(u.User, pos)
-			})
-			from = at
-			if found {
-				from++
-			}
-		}
-		page := us[from:min(len(us), from+limit)]
-		for _, u := range page {
+		for _, u := range us {
 			uj := userAccessJSON{UserID: u.User, AccessLevel: u.Level}
 			uj.Via, uj.ViaTotal = cappedVia(u.Via)
 			out.Users = append(out.Users, uj)
 		}
-		if from+len(page) < len(us) {
-			out.HasMore, out.NextCursor = true, s.nextCursor(page[len(page)-1].User, query...)
+		if more {
+			out.HasMore, out.NextCursor = true, s.nextCursor(us[len(us)-1].User, query...)
 		}
 		return nil
 	})

@@ -17,7 +17,8 @@ import (
 // complete in the library; over HTTP they are paged, so that one answer
 // stays small whatever an organisation holds, and each entry lists at most
 // maxViaPaths of the paths that explain it, with via_total counting them
-// all.
+// all. The engine's paged calls (ResolvedAccessPage, UsersWithAccessPage)
+// decide only the page's entries; the cursor carries the last one.
 
 const (
 	// maxViaPaths is the most paths listed per entry of a listing; the
@@ -92,9 +93,10 @@ func cappedVia(via []resolve.Path) ([]pathJSON, int) {
 func entityPosition(e model.EntityRef) string { return e.Type + "\x00" + e.ID }
 
 // withListingSlot runs build while holding one of the server's listing
-// slots: the engine builds a listing whole before it is paged, so at most
-// cap(s.listings) are built at once; a request that cannot get a slot
-// before its deadline is 503 with Retry-After.
+// slots: a page is cheap in memory, but the engine still lists a listing's
+// candidates (an id each) to find it, so at most cap(s.listings) pages are
+// built at once; a request that cannot get a slot before its deadline is
+// 503 with Retry-After.
 func (s *server) withListingSlot(ctx context.Context, build func() error) error {
 	select {
 	case s.listings <- struct{}{}:

@@ -34,7 +34,7 @@ const (
 	loadListRounds    = 2 // 1 under -race
 	// loadHeapBound is the most HeapInuse the process may reach under
 	// the load: the engine's data, four bodies' budget with what they
-	// decode into, two listings built at once and the pages in writing.
+	// decode into, two pages built at once and the pages in writing.
 	loadHeapBound = 256 << 20
 )
 
