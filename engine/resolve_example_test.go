@@ -111,3 +111,44 @@ func ExampleEngine_UsersWithAccess() {
 	// carol: write (carol → senior_editor → editor)
 	// dave: read (dave → eng → rnd)
 }
+
+// ResolvedAccessPage lists what a user reaches a page at a time: the last
+// entity of a page is where the next one starts.
+func ExampleEngine_ResolvedAccessPage() {
+	db, org := exampleOrg()
+	defer db.Close()
+	ctx := context.Background()
+	after := model.EntityRef{}
+	for {
+		page, more, err := db.ResolvedAccessPage(ctx, org, "dave", resolve.Query{}, after, 1)
+		if err != nil {
+			panic(err)
+		}
+		for _, d := range page {
+			fmt.Println(d.Entity.ID, d.Level, len(d.Via), "path(s)")
+		}
+		if !more {
+			break
+		}
+		after = page[len(page)-1].Entity
+	}
+	// Output:
+	// doc1 read 1 path(s)
+	// doc2 read 1 path(s)
+}
+
+// UsersWithAccessPage lists who reaches an entity a page at a time.
+func ExampleEngine_UsersWithAccessPage() {
+	db, org := exampleOrg()
+	defer db.Close()
+	page, more, err := db.UsersWithAccessPage(context.Background(), org, model.EntityRef{Type: "document", ID: "doc1"}, model.LevelRead, "", 1)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(page[0].User, page[0].Level, more)
+	page, more, _ = db.UsersWithAccessPage(context.Background(), org, model.EntityRef{Type: "document", ID: "doc1"}, model.LevelRead, page[0].User, 1)
+	fmt.Println(page[0].User, page[0].Level, more)
+	// Output:
+	// carol write true
+	// dave read false
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/resolve"
@@ -74,7 +75,7 @@ func (s *server) createGrant(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	var body grantBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	in, err := body.input(c, "")
@@ -208,7 +209,7 @@ func (s *server) updateGrant(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	var body updateBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	level, err := model.ParseLevel(body.AccessLevel)
@@ -256,37 +257,63 @@ type decisionJSON struct {
 	EntityID    string      `json:"entity_id"`
 	AccessLevel model.Level `json:"access_level"`
 	Via         []pathJSON  `json:"via"`
+	// ViaTotal counts every path; a listing's Via holds at most
+	// maxViaPaths of them.
+	ViaTotal int `json:"via_total"`
 }
 
 func decisionOf(d resolve.Decision) decisionJSON {
-	return decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level, Via: pathsJSON(d.Via)}
+	return decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level, Via: pathsJSON(d.Via), ViaTotal: len(d.Via)}
 }
 
 type resolvedAccessJSON struct {
 	OrganizationID string         `json:"organization_id"`
 	UserID         string         `json:"user_id"`
 	Entities       []decisionJSON `json:"entities"`
+	NextCursor     *string        `json:"next_cursor"`
+	HasMore        bool           `json:"has_more"`
 }
 
 // resolvedAccess: GET .../access/users/{user_id}/resolved-access?entity_type&
-// min_level: every entity the user reaches, with level and paths.
+// min_level&limit&cursor: a page of the entities the user reaches, with
+// level and (at most maxViaPaths) paths.
 func (s *server) resolvedAccess(w http.ResponseWriter, r *http.Request, c *call) error {
 	org, err := s.orgOf(r, c)
 	if err != nil {
 		return err
 	}
-	min, err := minLevel(r)
+	minL, err := minLevel(r)
 	if err != nil {
 		return err
 	}
-	user := r.PathValue("user_id")
-	ds, err := s.eng.ResolvedAccess(r.Context(), org, user, resolve.Query{EntityType: r.URL.Query().Get("entity_type"), MinLevel: min})
+	user, typ := r.PathValue("user_id"), r.URL.Query().Get("entity_type")
+	query := []string{"resolved-access", org, user, typ, minL.String()}
+	limit, after, err := s.listingPage(r, query...)
 	if err != nil {
 		return err
 	}
-	out := resolvedAccessJSON{OrganizationID: org, UserID: user, Entities: make([]decisionJSON, len(ds))}
-	for i, d := range ds {
-		out.Entities[i] = decisionOf(d)
+	out := resolvedAccessJSON{OrganizationID: org, UserID: user, Entities: []decisionJSON{}}
+	err = s.withListingSlot(r.Context(), func() error {
+		var from model.EntityRef
+		if after != "" {
+			from.Type, from.ID, _ = strings.Cut(after, "\x00")
+		}
+		ds, more, err := s.eng.ResolvedAccessPage(r.Context(), org, user, resolve.Query{EntityType: typ, MinLevel: minL}, from, limit)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			dj := decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level}
+			dj.Via, dj.ViaTotal = cappedVia(d.Via)
+			out.Entities = append(out.Entities, dj)
+		}
+		if more {
+			out.HasMore, out.NextCursor = true, s.nextCursor(entityPosition(ds[len(ds)-1].Entity), query...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -299,7 +326,8 @@ type decisionOneJSON struct {
 }
 
 // resolveOne: GET .../access/users/{user_id}/resolved-access/{entity_type}/
-// {entity_id}: the user's level on one entity ("none" included) and why.
+// {entity_id}: the user's level on one entity ("none" included) and why,
+// every path listed.
 func (s *server) resolveOne(w http.ResponseWriter, r *http.Request, c *call) error {
 	org, err := s.orgOf(r, c)
 	if err != nil {
@@ -318,6 +346,7 @@ type userAccessJSON struct {
 	UserID      string      `json:"user_id"`
 	AccessLevel model.Level `json:"access_level"`
 	Via         []pathJSON  `json:"via"`
+	ViaTotal    int         `json:"via_total"`
 }
 
 type usersWithAccessJSON struct {
@@ -325,27 +354,45 @@ type usersWithAccessJSON struct {
 	EntityType     string           `json:"entity_type"`
 	EntityID       string           `json:"entity_id"`
 	Users          []userAccessJSON `json:"users"`
+	NextCursor     *string          `json:"next_cursor"`
+	HasMore        bool             `json:"has_more"`
 }
 
 // usersWithAccess: GET .../access/entities/{entity_type}/{entity_id}/users?
-// min_level: every user who reaches the entity.
+// min_level&limit&cursor: a page of the users who reach the entity.
 func (s *server) usersWithAccess(w http.ResponseWriter, r *http.Request, c *call) error {
 	org, err := s.orgOf(r, c)
 	if err != nil {
 		return err
 	}
-	min, err := minLevel(r)
+	minL, err := minLevel(r)
 	if err != nil {
 		return err
 	}
 	entity := model.EntityRef{Type: r.PathValue("entity_type"), ID: r.PathValue("entity_id")}
-	us, err := s.eng.UsersWithAccess(r.Context(), org, entity, min)
+	query := []string{"users", org, entity.Type, entity.ID, minL.String()}
+	limit, after, err := s.listingPage(r, query...)
 	if err != nil {
 		return err
 	}
-	out := usersWithAccessJSON{OrganizationID: org, EntityType: entity.Type, EntityID: entity.ID, Users: make([]userAccessJSON, len(us))}
-	for i, u := range us {
-		out.Users[i] = userAccessJSON{UserID: u.User, AccessLevel: u.Level, Via: pathsJSON(u.Via)}
+	out := usersWithAccessJSON{OrganizationID: org, EntityType: entity.Type, EntityID: entity.ID, Users: []userAccessJSON{}}
+	err = s.withListingSlot(r.Context(), func() error {
+		us, more, err := s.eng.UsersWithAccessPage(r.Context(), org, entity, minL, after, limit)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			uj := userAccessJSON{UserID: u.User, AccessLevel: u.Level}
+			uj.Via, uj.ViaTotal = cappedVia(u.Via)
+			out.Users = append(out.Users, uj)
+		}
+		if more {
+			out.HasMore, out.NextCursor = true, s.nextCursor(us[len(us)-1].User, query...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -86,7 +86,7 @@ func (s *server) bulkCreateGrants(w http.ResponseWriter, r *http.Request, c *cal
 		return err
 	}
 	var body bulkGrantsBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	mode, ok := bulkModes[body.Mode]

@@ -91,7 +91,7 @@ func TestCreateGrantErrors(t *testing.T) {
 		{"too large", `{"entity_id": "` + strings.Repeat("x", 64<<10) + `"}`, 413, "PAYLOAD_TOO_LARGE", ""},
 	}
 	ts := newTestServer(t)
-	ts.srv.maxBody = 64 << 10
+	ts.srv.limits.maxBody = 64 << 10
 	require.Equal(t, http.StatusCreated, ts.do(http.MethodPost, grantsPath, keyXYZ, valid).Status)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -338,5 +338,5 @@ func TestBulkCreateGrants(t *testing.T) {
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"mode": "sometimes", "grants": []}`), 422, "VALIDATION_ERROR", "mode")
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{}`), 422, "VALIDATION_ERROR", "grants")
 	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, map[string]any{"grants": []any{item("a", "b", "read"), map[string]string{"effective_to": "soon"}}}), 400, "BAD_REQUEST", "grants[1].effective_to")
-	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"grants": [{"entity_id": 1}]}`), 400, "BAD_REQUEST", "grants.entity_id")
+	assertEnvelope(t, ts.do(http.MethodPost, bulkPath, keyXYZ, `{"grants": [{"entity_id": 1}]}`), 400, "BAD_REQUEST", "grants[0].entity_id")
 }

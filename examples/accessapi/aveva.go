@@ -196,20 +196,21 @@ func (s *server) avevaCreateJob(w http.ResponseWriter, r *http.Request, c *call)
 		return err
 	}
 	var in avevaJobInput
-	if err := decodeJSON(w, r, s.maxBody, &in); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &in); err != nil {
 		return err
 	}
 	spec, err := avevaSpec(in, tenant, c.principal)
 	if err != nil {
 		return err
 	}
+	s.jobSubmit.Lock()
+	defer s.jobSubmit.Unlock()
+	if err := s.checkJobLimits(r.Context(), org, spec); err != nil {
+		return avevaRefusal(err, avevaField)
+	}
 	sum, err := s.eng.SubmitJob(r.Context(), org, spec)
 	if err != nil {
-		ae := toAPIError(err, avevaField)
-		if ae.Status == http.StatusUnprocessableEntity {
-			ae.Status = http.StatusBadRequest
-		}
-		return ae
+		return avevaRefusal(err, avevaField)
 	}
 	writeJSON(w, http.StatusOK, s.avevaSummaryOf(tenant, sum))
 	return nil
@@ -222,6 +223,13 @@ func (s *server) avevaCreateJob(w http.ResponseWriter, r *http.Request, c *call)
 // out, so its trustee ends with no grant.
 func avevaSpec(in avevaJobInput, tenant, requester string) (bulk.JobSpec, error) {
 	spec := bulk.JobSpec{Description: in.Description, RequestedBy: requester}
+	// The list comes first: it is what a job applies, and an empty body
+	// would otherwise be refused for RoleIds, a field it never sent
+	// (Operation 0, UpdateRoleAccess, being the default). A job that is
+	// to leave no entries sends an empty list, never none by accident.
+	if in.AccessControlList == nil {
+		return spec, badRequest("AccessControlList", "AccessControlList is required: send {\"RoleTrusteeAccessControlEntries\": []} to leave no entries")
+	}
 	if in.ResourceType != avevaResourceStream {
 		return spec, badRequest("ResourceType", "ResourceType must be 0 (Stream)")
 	}
@@ -330,10 +338,21 @@ func (s *server) avevaGetJob(w http.ResponseWriter, r *http.Request, c *call) er
 	}
 	j, err := s.eng.Job(r.Context(), org, r.PathValue("jobId"))
 	if err != nil {
-		return toAPIError(err, jobIDField)
+		return avevaRefusal(err, jobIDField)
 	}
 	writeJSON(w, http.StatusOK, s.avevaSummaryOf(tenant, j))
 	return nil
+}
+
+// avevaRefusal renders an engine error in AVEVA's words: the page lists
+// 400, never 422, for a request it cannot accept (a bad spec, or an id with
+// a control character in the path).
+func avevaRefusal(err error, rename func(string) string) *apiError {
+	ae := toAPIError(err, rename)
+	if ae.Status == http.StatusUnprocessableEntity {
+		ae = &apiError{Status: http.StatusBadRequest, Code: ae.Code, Field: ae.Field, Detail: ae.Detail}
+	}
+	return ae
 }
 
 func jobIDField(f string) string {
@@ -377,7 +396,7 @@ func (s *server) avevaJobSteps(w http.ResponseWriter, r *http.Request, c *call) 
 	case errors.Is(err, model.ErrConflict):
 		steps, err = nil, nil // not ended yet: no steps
 	case err != nil:
-		return toAPIError(err, jobIDField)
+		return avevaRefusal(err, jobIDField)
 	}
 	out := make([]avevaStep, len(steps))
 	for i, st := range steps {

@@ -157,6 +157,7 @@ func TestAvevaCreateJobErrors(t *testing.T) {
 		}}, "Operation": 1, "Scope": 1, "ResourceIds": []string{"s1"}}
 	}
 	const ace = "AccessControlList.RoleTrusteeAccessControlEntries[0]"
+	noEntries := map[string]any{"RoleTrusteeAccessControlEntries": []any{}}
 	cases := []struct {
 		name  string
 		body  any
@@ -168,16 +169,18 @@ func TestAvevaCreateJobErrors(t *testing.T) {
 		{"unknown trustee type", entry(4, 1, 0), ace + ".Trustee.Type"},
 		{"rights without Read", entry(3, 2, 0), ace + ".AccessRights"},
 		{"unknown rights bits", entry(3, 16, 0), ace + ".AccessRights"},
-		{"UpdateRoleAccess without RoleIds", map[string]any{"Operation": 0, "Scope": 0}, "RoleIds"},
+		{"an empty body names the list first, not RoleIds", `{}`, "AccessControlList"},
+		{"no list", map[string]any{"Operation": 1, "Scope": 0}, "AccessControlList"},
+		{"UpdateRoleAccess without RoleIds", map[string]any{"AccessControlList": noEntries, "Operation": 0, "Scope": 0}, "RoleIds"},
 		{"UpdateRoleAccess entry of an unnamed trustee", map[string]any{"Operation": 0, "Scope": 0, "RoleIds": []string{"x"},
 			"AccessControlList": entry(1, 1, 0)["AccessControlList"]}, ace + ".Trustee"},
-		{"UpdateAll with RoleIds", map[string]any{"Operation": 1, "Scope": 0, "RoleIds": []string{"x"}}, "RoleIds"},
-		{"unknown Operation", map[string]any{"Operation": 2, "Scope": 0}, "Operation"},
-		{"unknown Scope", map[string]any{"Operation": 1, "Scope": 2}, "Scope"},
-		{"Resource scope without ResourceIds", map[string]any{"Operation": 1, "Scope": 1}, "ResourceIds"},
-		{"unknown ResourceType", map[string]any{"Operation": 1, "Scope": 0, "ResourceType": 1}, "ResourceType"},
-		{"Operation as a word", `{"Operation": "UpdateAll"}`, "Operation"},
-		{"unknown field", `{"Operation": 1, "Scope": 0, "Target": 1}`, "Target"},
+		{"UpdateAll with RoleIds", map[string]any{"AccessControlList": noEntries, "Operation": 1, "Scope": 0, "RoleIds": []string{"x"}}, "RoleIds"},
+		{"unknown Operation", map[string]any{"AccessControlList": noEntries, "Operation": 2, "Scope": 0}, "Operation"},
+		{"unknown Scope", map[string]any{"AccessControlList": noEntries, "Operation": 1, "Scope": 2}, "Scope"},
+		{"Resource scope without ResourceIds", map[string]any{"AccessControlList": noEntries, "Operation": 1, "Scope": 1}, "ResourceIds"},
+		{"unknown ResourceType", map[string]any{"AccessControlList": noEntries, "Operation": 1, "Scope": 0, "ResourceType": 1}, "ResourceType"},
+		{"Operation as a word", `{"AccessControlList": {}, "Operation": "UpdateAll"}`, "Operation"},
+		{"unknown field", `{"AccessControlList": {}, "Operation": 1, "Scope": 0, "Target": 1}`, "Target"},
 		{"another tenant's trustee", map[string]any{"Operation": 1, "Scope": 0, "AccessControlList": map[string]any{"RoleTrusteeAccessControlEntries": []any{
 			map[string]any{"Trustee": map[string]any{"Type": 1, "ObjectId": "u", "TenantId": "tenant2"}, "AccessRights": 1}}}}, ace + ".Trustee.TenantId"},
 		{"duplicate trustee", map[string]any{"Operation": 1, "Scope": 0, "AccessControlList": map[string]any{"RoleTrusteeAccessControlEntries": []any{
@@ -230,7 +233,8 @@ func TestAvevaStepsOfARunningJobAreEmpty(t *testing.T) {
 	// A job is NotStarted or InProgress until its runner ends it; whichever
 	// this request sees, the page says no steps are listed before the end.
 	tenantGrants(t, ts, streamGrant("s1", model.User("u"), model.LevelRead))
-	r := ts.do(http.MethodPost, jobsPath, keyTenant, map[string]any{"Operation": 1, "Scope": 0})
+	noEntries := map[string]any{"RoleTrusteeAccessControlEntries": []any{}}
+	r := ts.do(http.MethodPost, jobsPath, keyTenant, map[string]any{"AccessControlList": noEntries, "Operation": 1, "Scope": 0})
 	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
 	id := r.Object(t)["Id"].(string)
 	steps := ts.do(http.MethodGet, jobsPath+"/"+id+"/jobsteps", keyTenant, nil)

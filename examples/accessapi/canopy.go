@@ -80,8 +80,10 @@ type canopySummary struct {
 	Total     int `json:"total"`
 	Succeeded int `json:"succeeded"`
 	Failed    int `json:"failed"`
-	// Skipped counts the succeeded items that were already there (only
-	// with ?atomic=false): an addition to the page's summary.
+	// Skipped counts the items that were already there (only with
+	// ?atomic=false): an addition to the page's summary. They answer
+	// "success" but are not counted in Succeeded, so that succeeded +
+	// skipped + failed = total, as bulk.Summary counts them.
 	Skipped int `json:"skipped"`
 }
 
@@ -113,7 +115,7 @@ func (s *server) canopyBulkCreate(w http.ResponseWriter, r *http.Request, c *cal
 		return invalid("atomic", "atomic must be true or false")
 	}
 	var body canopyBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	if body.Assignments == nil {
@@ -167,9 +169,11 @@ func (s *server) canopyBulkCreate(w http.ResponseWriter, r *http.Request, c *cal
 			item.Error = &itemError{Code: codeRolledBack, Details: map[string]string{},
 				Message: fmt.Sprintf("not applied: the batch was rolled back because item %d failed", firstFailed)}
 		}
-		if item.Status == "success" {
+		switch {
+		case it.Status == bulk.StatusSkipped:
+		case item.Status == "success":
 			out.Summary.Succeeded++
-		} else {
+		default:
 			out.Summary.Failed++
 			in := body.Assignments[it.Index]
 			item.Input = &in

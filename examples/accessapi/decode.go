@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -12,23 +14,34 @@ import (
 	"time"
 )
 
-// defaultMaxBody is the largest request body accepted unless the server is
-// told otherwise: room for a bulk request of some tens of thousands of items.
-const defaultMaxBody = 8 << 20
-
 // decodeJSON reads r's body, at most limit bytes, into dst: exactly one JSON
 // value, no unknown fields, every value of the type dst declares. Every
-// failure is an *apiError: 413 for a body over the limit, 400 naming the
-// field for the rest. dst must be a pointer (a programming error otherwise).
+// failure is an *apiError: 415 for a body not declared application/json,
+// 413 for a body over the limit, 400 naming the field (with the index of
+// each list item on the way, "grants[3].entity_id") for the rest. dst must
+// be a pointer to a struct (a programming error otherwise).
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
-	if r.Body == nil {
+	if r.Body == nil || r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
 		return badRequest("", "a JSON request body is required")
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
+	if err := jsonContentType(r); err != nil {
+		return err
+	}
+	data, err := readBody(w, r, limit)
+	if err != nil {
+		return decodeError(err, nil, nil)
+	}
+	if v := bytes.TrimSpace(data); len(v) == 0 {
+		return badRequest("", "a JSON request body is required")
+	} else if string(v) == "null" {
+		// encoding/json reads null into a struct as "nothing to do",
+		// which would then be refused for its first missing field.
+		return badRequest("", "the request body must be a JSON object, not null")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, data, reflect.TypeOf(dst))
 	}
 	// Exactly one value: "{} {}" or "{}x" is as malformed as a torn one.
 	var extra json.RawMessage
@@ -38,13 +51,41 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	case err == nil:
 		return badRequest("", "the request body must hold exactly one JSON value")
 	default:
-		return decodeError(err)
+		return decodeError(err, nil, nil)
 	}
 }
 
+// jsonContentType refuses with 415 a body whose Content-Type is not
+// application/json (parameters such as charset are allowed).
+func jsonContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		if ct == "" {
+			ct = "none"
+		}
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: codeUnsupportedMediaType, Field: "Content-Type",
+			Detail: fmt.Sprintf("the request body must be sent as Content-Type: application/json, not %s", ct)}
+	}
+	return nil
+}
+
+// readBody reads the whole body, at most limit bytes. A declared length
+// sizes the buffer once; the decoder would hold the whole value anyway.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
+}
+
 // decodeError turns an encoding/json error into a 400 (or 413) naming the
-// field where encoding/json tells which.
-func decodeError(err error) error {
+// field where encoding/json tells which; data and root (the body and the
+// type it was decoded into), when given, add the indices of list items.
+func decodeError(err error, data []byte, root reflect.Type) error {
 	var (
 		tooBig  *http.MaxBytesError
 		syntax  *json.SyntaxError
@@ -65,12 +106,19 @@ func decodeError(err error) error {
 		if field == "" {
 			return badRequest("", "the request body must be a JSON %s, not %s", jsonKind(typeErr.Type), typeErr.Value)
 		}
+		if data != nil {
+			field = indexedPathAt(data, root, typeErr.Offset, field)
+		}
 		return badRequest(field, "%s must be a JSON %s, not %s", field, jsonKind(typeErr.Type), typeErr.Value)
 	}
 	// encoding/json reports an unknown field only as text.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name, _ = strconv.Unquote(name)
-		return badRequest(name, "unknown field %q", name)
+		field := name
+		if data != nil {
+			field = unknownFieldPath(data, root, name)
+		}
+		return badRequest(field, "unknown field %q", name)
 	}
 	return badRequest("", "malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 }

@@ -80,7 +80,7 @@ type elacityResultJSON struct {
 // included), 207 when some failed and others did not, 422 when all failed.
 func (s *server) elacityBulk(w http.ResponseWriter, r *http.Request, c *call) error {
 	var body elacityBody
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
+	if err := decodeJSON(w, r, s.limits.maxBody, &body); err != nil {
 		return err
 	}
 	if body.OrgSlug == "" {

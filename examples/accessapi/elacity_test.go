@@ -82,8 +82,8 @@ func TestElacityBulkErrors(t *testing.T) {
 		{"another organisation", keyXYZ, `{"orgSlug":"org_other","grants":[]}`, 403, "FORBIDDEN", "orgSlug"},
 		{"no orgSlug", keyXYZ, `{"grants":[]}`, 422, "VALIDATION_ERROR", "orgSlug"},
 		{"no grants", keyXYZ, `{"orgSlug":"org_xyz789"}`, 422, "VALIDATION_ERROR", "grants"},
-		{"unknown item field", keyXYZ, `{"orgSlug":"org_xyz789","grants":[{"userId":"u","role":"x"}]}`, 400, "BAD_REQUEST", "role"},
-		{"wrong type", keyXYZ, `{"orgSlug":"org_xyz789","grants":[{"userId":7}]}`, 400, "BAD_REQUEST", "grants.userId"},
+		{"unknown item field", keyXYZ, `{"orgSlug":"org_xyz789","grants":[{"userId":"u","role":"x"}]}`, 400, "BAD_REQUEST", "grants[0].role"},
+		{"wrong type", keyXYZ, `{"orgSlug":"org_xyz789","grants":[{"userId":7}]}`, 400, "BAD_REQUEST", "grants[0].userId"},
 		{"no key", "", seedElacityRequest, 401, "UNAUTHORIZED", "X-API-Key"},
 	}
 	for _, c := range cases {

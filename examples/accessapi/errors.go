@@ -22,6 +22,8 @@ type apiError struct {
 	Field string
 	// Detail says what is wrong with Field (the envelope's details.message).
 	Detail string
+	// RetryAfter, when not 0, is sent as Retry-After (seconds).
+	RetryAfter int
 }
 
 func (e *apiError) Error() string {
@@ -33,13 +35,15 @@ func (e *apiError) Error() string {
 
 // Codes of the refusals the HTTP layer makes itself.
 const (
-	codeBadRequest       = "BAD_REQUEST"
-	codeUnauthorized     = "UNAUTHORIZED"
-	codeForbidden        = "FORBIDDEN"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-	codeTooLarge         = "PAYLOAD_TOO_LARGE"
-	codeInternal         = "INTERNAL_ERROR"
-	codeUnavailable      = "SERVICE_UNAVAILABLE"
+	codeBadRequest           = "BAD_REQUEST"
+	codeUnauthorized         = "UNAUTHORIZED"
+	codeForbidden            = "FORBIDDEN"
+	codeMethodNotAllowed     = "METHOD_NOT_ALLOWED"
+	codeTooLarge             = "PAYLOAD_TOO_LARGE"
+	codeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+	codeTooManyRequests      = "TOO_MANY_REQUESTS"
+	codeInternal             = "INTERNAL_ERROR"
+	codeUnavailable          = "SERVICE_UNAVAILABLE"
 )
 
 func badRequest(field, format string, args ...any) *apiError {
@@ -65,7 +69,9 @@ var statusText = map[int][2]string{
 	http.StatusMethodNotAllowed:      {"The method is not allowed for this resource.", "Method not allowed"},
 	http.StatusConflict:              {"The request conflicts with existing data.", "Conflict"},
 	http.StatusRequestEntityTooLarge: {"The request body is too large.", "Payload too large"},
+	http.StatusUnsupportedMediaType:  {"The request body must be JSON.", "Unsupported media type"},
 	http.StatusUnprocessableEntity:   {"The request contains invalid data.", "Validation error"},
+	http.StatusTooManyRequests:       {"Too many requests; try again later.", "Too many requests"},
 	http.StatusInternalServerError:   {"An unexpected error occurred.", "Internal error"},
 	http.StatusServiceUnavailable:    {"The service is unavailable; try again later.", "Service unavailable"},
 }
@@ -108,7 +114,8 @@ func toAPIError(err error, rename func(string) string) *apiError {
 		return &apiError{Status: statusOfCode(me.Code), Code: me.Code, Field: rename(me.Field), Detail: renameMessage(me, rename)}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Detail: "the request was cancelled before it finished"}
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, RetryAfter: retryAfterSeconds,
+			Detail: "the request was cancelled, or ran past its deadline, before it finished"}
 	}
 	// Anything else is a fault of ours; its text may say more than a client
 	// should see, so the client gets a fixed message and the log the cause.
@@ -175,7 +182,7 @@ func (e *apiError) aveva(traceID string) avevaError {
 
 func resolutionFor(status int) string {
 	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
 		return "Correct the request and send it again."
 	case http.StatusUnauthorized:
 		return "Send a valid API key in X-API-Key or Authorization: Bearer."

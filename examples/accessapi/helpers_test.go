@@ -52,7 +52,7 @@ func newTestServer(t testing.TB, types ...string) *testServer {
 	eng, err := engine.Open(engine.WithEntityTypes(types...), engine.WithClock(func() time.Time { return seedCreatedAt }))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
-	s := newServer(eng, testKeys)
+	s := newServer(eng, testKeys, defaultLimits())
 	s.now = func() time.Time { return seedErrorAt }
 	s.newTraceID = func() string { return "abc-123-def" }
 	return &testServer{t: t, srv: s, eng: eng}

@@ -2,12 +2,15 @@
 // Aitronos access-control API, the Elacity and Canopy bulk creates and the
 // AVEVA bulk access jobs — over one grantdb engine:
 //
-//	go run ./examples/accessapi -addr 127.0.0.1:8080 -keys keys.json -data ./accessapi.db
+//	go run ./examples/accessapi -addr 127.0.0.1:8080 -keys ~/.config/accessapi/keys.json -data ./accessapi.db
 //
 // -keys is a JSON object mapping each API key to its organisation id; -data
-// makes the engine durable in that directory (in memory without it). It prints
-// "accessapi: listening on http://ADDR" once it accepts connections, and on
-// SIGINT or SIGTERM lets in-flight requests finish, then closes the engine.
+// makes the engine durable in that directory (in memory without it); the
+// other flags set the limits (README.md, "Limits"). It prints
+// "accessapi: listening on http://ADDR" once it accepts connections, logs
+// through log/slog to stderr, and on SIGINT or SIGTERM lets in-flight
+// requests finish (closing what is still open after -shutdown-timeout), then
+// closes the engine.
 // README.md lists the routes and the decisions where a seed page is silent.
 package main
 
@@ -18,7 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -33,9 +36,6 @@ import (
 // defaultEntityTypes are the seeds' entity types: Aitronos's, Elacity's,
 // AVEVA's stream and Canopy's node.
 const defaultEntityTypes = "knowledge_slice,vector_store,assistant,fleet,registry,environment,stream,node"
-
-// shutdownGrace bounds how long in-flight requests get to finish.
-const shutdownGrace = 30 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +53,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keysPath := fs.String("keys", "", "JSON file mapping each API key to its organisation id (required)")
 	dataDir := fs.String("data", "", "directory holding the durable data; in memory when empty")
 	types := fs.String("entity-types", defaultEntityTypes, "comma-separated allowed entity types")
+	lim := defaultLimits()
+	fs.Int64Var(&lim.maxBody, "max-body", lim.maxBody, "largest request body in bytes (413 beyond)")
+	fs.Int64Var(&lim.bodyBudget, "max-body-in-flight", lim.bodyBudget, "bytes of request bodies read or held at once across the process (503 with Retry-After beyond)")
+	fs.DurationVar(&lim.requestTimeout, "request-timeout", lim.requestTimeout, "deadline of each request's work")
+	fs.IntVar(&lim.maxListings, "max-listings", lim.maxListings, "resolved-access listings built at once (others wait, then 503)")
+	fs.IntVar(&lim.maxJobSteps, "max-job-steps", lim.maxJobSteps, "most steps (resources) of one AVEVA job (400 beyond)")
+	fs.IntVar(&lim.maxJobsInFlight, "max-jobs-in-flight", lim.maxJobsInFlight, "most AVEVA jobs of one organisation not yet ended (429 beyond)")
+	fs.IntVar(&lim.maxRetainedJobSteps, "max-retained-job-steps", lim.maxRetainedJobSteps, "most job steps an organisation's jobs keep (400 beyond)")
+	fs.IntVar(&lim.maxRetainedJobs, "max-retained-jobs", lim.maxRetainedJobs, "most jobs an organisation keeps (400 beyond)")
+	tm := defaultTimeouts()
+	fs.DurationVar(&tm.readHeader, "read-header-timeout", tm.readHeader, "time to read a request's headers")
+	fs.DurationVar(&tm.read, "read-timeout", tm.read, "time to read a whole request")
+	fs.DurationVar(&tm.write, "write-timeout", tm.write, "time to answer a request, from the end of its headers; a client that does not read its answer is cut off")
+	fs.DurationVar(&tm.idle, "idle-timeout", tm.idle, "time a kept-alive connection may idle")
+	fs.DurationVar(&tm.shutdown, "shutdown-timeout", tm.shutdown, "time in-flight requests get to finish on SIGINT or SIGTERM; then connections are closed")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h asked for the usage, which is printed
+		}
 		return err
 	}
 	if *keysPath == "" {
@@ -63,10 +81,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := lim.valid(); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	opts, err := engineOptions(*dataDir, *types)
 	if err != nil {
 		return err
 	}
+	opts = append(opts, engine.WithLogger(logger))
 	eng, err := engine.Open(opts...)
 	if err != nil {
 		return fmt.Errorf("open engine: %w", err)
@@ -76,26 +99,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		_ = eng.Close()
 		return err
 	}
-	s := newServer(eng, keys)
-	s.log = log.New(stderr, "accessapi: ", log.LstdFlags)
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          s.log,
-	}
+	s := newServer(eng, keys, lim)
+	s.log = logger
+	srv := newHTTPServer(s, tm, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "durable", *dataDir != "")
 	fmt.Fprintf(stdout, "accessapi: listening on http://%s\n", ln.Addr())
 
 	select {
 	case err = <-served: // the listener failed
 	case <-ctx.Done():
 		fmt.Fprintln(stdout, "accessapi: shutting down")
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		logger.Info("shutting down", "grace", tm.shutdown.String())
+		sctx, cancel := context.WithTimeout(context.Background(), tm.shutdown)
 		err = srv.Shutdown(sctx)
 		cancel()
+		if err != nil {
+			// Past the grace, connections still open (a client that never
+			// reads its answer) are cut, so that the engine still closes.
+			logger.Warn("shutdown grace over; closing the remaining connections", "err", err)
+			_ = srv.Close()
+		}
 	}
 	if cerr := eng.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close engine: %w", cerr)
@@ -104,9 +129,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = nil
 	}
 	if err == nil {
+		logger.Info("stopped")
 		fmt.Fprintln(stdout, "accessapi: stopped")
 	}
 	return err
+}
+
+// newHTTPServer serves h with the timeouts, logging the server's own
+// errors (a failed write, a bad TLS hello) through logger.
+func newHTTPServer(h http.Handler, tm timeouts, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: tm.readHeader,
+		ReadTimeout:       tm.read,
+		WriteTimeout:      tm.write,
+		IdleTimeout:       tm.idle,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// timeouts are the http.Server's.
+type timeouts struct {
+	readHeader, read, write, idle, shutdown time.Duration
+}
+
+// defaultTimeouts: the write timeout covers the longest request's work
+// (defaultRequestTimeout) and the writing of its answer.
+func defaultTimeouts() timeouts {
+	return timeouts{readHeader: 10 * time.Second, read: time.Minute, write: defaultRequestTimeout + 30*time.Second,
+		idle: 2 * time.Minute, shutdown: 30 * time.Second}
+}
+
+// valid refuses limits that would refuse everything.
+func (l limits) valid() error {
+	if l.maxBody <= 0 || l.bodyBudget < l.maxBody {
+		return errors.New("-max-body must be positive and -max-body-in-flight at least -max-body")
+	}
+	if l.maxListings <= 0 || l.maxJobSteps <= 0 || l.maxJobsInFlight <= 0 || l.maxRetainedJobSteps <= 0 || l.maxRetainedJobs <= 0 {
+		return errors.New("-max-listings, -max-job-steps, -max-jobs-in-flight, -max-retained-job-steps and -max-retained-jobs must be positive")
+	}
+	return nil
 }
 
 // loadKeys reads the keys file: {"key": "org id", ...}.

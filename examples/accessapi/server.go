@@ -1,15 +1,17 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grantdb/grantdb/engine"
@@ -63,21 +65,34 @@ type server struct {
 	// newTraceID makes the trace id of a request that brings none; tests
 	// set it.
 	newTraceID func() string
-	maxBody    int64
-	log        *log.Logger
+	limits     limits
+	// bodies counts the bytes of request bodies in flight.
+	bodies *byteBudget
+	// listings holds a token per resolved-access listing being built.
+	listings chan struct{}
+	// jobSubmit serialises AVEVA job submissions, so that the jobs-in-flight
+	// and retention limits are checked against what the engine holds.
+	jobSubmit sync.Mutex
+	// cursorKey signs listing cursors; it is made at start, so cursors do
+	// not outlive the process.
+	cursorKey [32]byte
+	log       *slog.Logger
 }
 
 // newServer returns the HTTP handler of the service: the routes of the four
 // APIs over eng, authenticated with keys (API key -> organisation id).
-func newServer(eng *engine.Engine, keys map[string]string) *server {
+func newServer(eng *engine.Engine, keys map[string]string, lim limits) *server {
 	s := &server{
 		eng:        eng,
 		keys:       make(map[string]string, len(keys)),
 		mux:        http.NewServeMux(),
 		now:        time.Now,
 		newTraceID: randomTraceID,
-		maxBody:    defaultMaxBody,
-		log:        log.New(io.Discard, "", 0),
+		limits:     lim,
+		bodies:     &byteBudget{max: lim.bodyBudget},
+		listings:   make(chan struct{}, max(lim.maxListings, 1)),
+		cursorKey:  newCursorKey(),
+		log:        slog.New(slog.DiscardHandler),
 	}
 	for k, org := range keys {
 		s.keys[k] = org
@@ -133,7 +148,11 @@ func (s *server) route(pattern string, style errStyle, h handlerFunc) {
 				Detail: "the API key is not valid"}
 		default:
 			c.org, c.principal = org, principalOf(key)
-			err = h(w, r, c)
+			var release func()
+			if release, err = s.reserveBody(r); err == nil {
+				err = h(w, r, c)
+				release()
+			}
 		}
 		if err != nil {
 			s.fail(w, style, c.traceID, err)
@@ -159,10 +178,15 @@ func principalOf(key string) string {
 	return "apikey_" + hex.EncodeToString(sum[:6])
 }
 
-// ServeHTTP gives every request a trace id, answers unknown routes and
-// methods in the envelope, and turns a panic into a 500 rather than a torn
-// connection.
+// ServeHTTP gives every request a trace id and a deadline, answers unknown
+// routes and methods in the envelope, and turns a panic into a 500 rather
+// than a torn connection.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.limits.requestTimeout > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), s.limits.requestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+	}
 	trace := traceIDOf(r, s.newTraceID)
 	w.Header().Set("X-Request-Id", trace)
 	style := styleEnvelope
@@ -174,7 +198,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Printf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
+			s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "trace", trace, "panic", fmt.Sprint(v))
 			s.fail(w, style, trace, fmt.Errorf("panic: %v", v))
 		}
 	}()
@@ -214,7 +238,10 @@ func (p *statusProbe) WriteHeader(code int)        { p.status = code }
 func (s *server) fail(w http.ResponseWriter, style errStyle, trace string, err error) {
 	ae := toAPIError(err, nil)
 	if ae.Status >= 500 {
-		s.log.Printf("trace %s: %v", trace, err)
+		s.log.Error("request failed", "trace", trace, "status", ae.Status, "err", err)
+	}
+	if ae.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
 	}
 	if ae.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="accessapi"`)
