@@ -162,7 +162,7 @@ func (e *Engine) sweepBatch(ctx context.Context) (removed int, more bool, err er
 	if limit <= 0 {
 		limit = sweepBatchSize
 	}
-	_, err = e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err = e.commit(ctx, func(tx *store.WriteTxn) error {
 		removed, more = 0, false
 		now := e.clock()
 		due := e.expiry.due(now, limit)

@@ -129,7 +129,7 @@ func TestSweepCommitsInBoundedBatches(t *testing.T) {
 // there.
 func putGrant(t *testing.T, e *Engine, g model.Grant) {
 	t.Helper()
-	_, err := e.write(context.Background(), func(tx *store.WriteTxn) error { return tx.PutGrant(g) })
+	_, err := e.write(context.Background(), g.Org, func(tx *store.WriteTxn) error { return tx.PutGrant(g) })
 	require.NoError(t, err)
 }
 
