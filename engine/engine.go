@@ -53,13 +53,18 @@ type view struct {
 // WithPath it loads the database directory first (the newest snapshot, then
 // the journal after it), continues its revisions and grant ids, and resumes
 // the jobs that had not ended; a directory open elsewhere is ErrLocked, a
-// damaged one an error naming the file and what is wrong.
+// damaged one an error naming the file and what is wrong. WithPath("") is
+// ErrValidation, and so is a database holding grants on entity types that
+// WithEntityTypes leaves out (the error names them).
 func Open(opts ...Option) (*Engine, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
 		}
+	}
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
 	}
 	val, err := model.NewValidator(cfg.entityTypes...)
 	if err != nil {
@@ -75,6 +80,10 @@ func Open(opts ...Option) (*Engine, error) {
 	if cfg.persist.path != "" {
 		if snap, idx, err = e.openDurable(st); err != nil {
 			return nil, err
+		}
+		if err := e.checkStoredTypes(snap); err != nil {
+			_ = e.closeDurable()
+			return nil, fmt.Errorf("grantdb: open: %w", err)
 		}
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
