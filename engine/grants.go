@@ -112,7 +112,7 @@ func (e *Engine) ListGrants(ctx context.Context, org string, q model.GrantQuery)
 	page := model.GrantPage{Grants: make([]model.Grant, 0, min(limit, 64))}
 	var lastPos string
 	err = v.snap.Read().ScanGrants(scan, func(pos string, g model.Grant) bool {
-		if g.Level < q.MinLevel || g.EndedAt(now) {
+		if g.Level < q.MinLevel || g.EndedAt(now) || !granteeTypeMatches(q.Grantee, g.Grantee) {
 			return true
 		}
 		if len(page.Grants) == limit {
@@ -130,6 +130,12 @@ func (e *Engine) ListGrants(ctx context.Context, org string, q model.GrantQuery)
 	return page, nil
 }
 
+// granteeTypeMatches reports whether g passes q's grantee type (a query
+// naming the grantee's id is matched by the scan itself).
+func granteeTypeMatches(q, g model.Subject) bool {
+	return q.Type == "" || q.Type == g.Type
+}
+
 // grantScan checks q and turns it into a store scan and a page size.
 func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int, error) {
 	scan := store.GrantScan{Org: org}
@@ -144,7 +150,12 @@ func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int
 		}
 		scan.Entity = q.Entity
 	}
-	if q.Grantee != (model.Subject{}) {
+	switch {
+	case q.Grantee == (model.Subject{}):
+	case q.Grantee.ID == "" && q.Grantee.Type.Valid():
+		// A grantee type alone matches every grantee of that type: the
+		// store scans the org (or entity) and ListGrants filters by type.
+	default:
 		if err := e.val.Grantee(q.Grantee); err != nil {
 			return scan, 0, err
 		}
