@@ -6,7 +6,7 @@ import (
 	"github.com/grantdb/grantdb/store"
 )
 
-// Durability (DESIGN.md §5): with WithPath the engine keeps its state in a
+// Durability (docs/design.md §3): with WithPath the engine keeps its state in a
 // database directory — a snapshot and a journal of the commits after it —
 // and journals each commit before readers see it and before the call that
 // made it returns.
