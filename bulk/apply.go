@@ -95,7 +95,7 @@ func (b *Batch) decide(ctx context.Context, tx *store.ReadTxn, now time.Time, re
 				holder, writer = i, i
 			case b.opts.Mode == AllOrNothing:
 				if holder < 0 {
-					b.fail(int(i), duplicateOfStored(in, &stored))
+					b.fail(int(i), duplicateOfStored(&stored))
 				} else {
 					b.fail(int(i), duplicateInBatch(in, int(holder)))
 				}
@@ -174,7 +174,7 @@ func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p
 // same id, creator and creation time.
 func updated(g model.Grant, in *model.GrantInput, now time.Time) model.Grant {
 	g.Level = in.Level
-	g.EffectiveFrom, g.EffectiveTo = utc(in.EffectiveFrom), utc(in.EffectiveTo)
+	g.EffectiveFrom, g.EffectiveTo = model.UTC(in.EffectiveFrom), model.UTC(in.EffectiveTo)
 	g.UpdatedAt = now
 	return g
 }
@@ -192,12 +192,4 @@ func (b *Batch) summary() Summary {
 		}
 	}
 	return s
-}
-
-// utc returns t in UTC, keeping the zero time zero.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
 }

@@ -101,9 +101,10 @@ func (b *Batch) fail(i int, err error) {
 	b.items[i].Err = me
 }
 
-func duplicateOfStored(in *model.GrantInput, existing *model.Grant) error {
-	return model.NewError(model.CodeDuplicate, model.FieldGranteeID,
-		"%s already has a grant on %s (%s)", in.Grantee, in.Entity, existing.ID)
+// duplicateOfStored is the error of an input whose key already has the live
+// grant existing (the same key: the same grantee and entity as in).
+func duplicateOfStored(existing *model.Grant) error {
+	return model.DuplicateGrantError(*existing)
 }
 
 func duplicateInBatch(in *model.GrantInput, first int) error {

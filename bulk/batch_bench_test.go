@@ -2,40 +2,16 @@ package bulk_test
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/grantdb/grantdb/bench/gen"
 	"github.com/grantdb/grantdb/bulk"
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
 )
-
-// benchInputs makes n distinct grant inputs: 10 per document, to grantees
-// drawn from 100k users, in random order.
-func benchInputs(n int) []model.GrantInput {
-	r := rand.New(rand.NewPCG(uint64(n), 7))
-	items := make([]model.GrantInput, 0, n)
-	for d := 0; len(items) < n; d++ {
-		entity := model.EntityRef{Type: "document", ID: fmt.Sprintf("doc_%07d", d)}
-		seen := map[int]bool{}
-		for len(seen) < 10 && len(items) < n {
-			u := r.IntN(100_000)
-			if seen[u] {
-				continue
-			}
-			seen[u] = true
-			items = append(items, model.GrantInput{
-				Entity: entity, Grantee: model.User(fmt.Sprintf("usr_%06d", u)), Level: model.LevelRead, GrantedBy: "usr_loader",
-			})
-		}
-	}
-	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
-	return items
-}
 
 // counterGrants makes grants with ids from a counter, as cheaply as the
 // engine's id generator.
@@ -45,8 +21,7 @@ func counterGrants(org string, now time.Time) bulk.NewGrantFunc {
 		seq++
 		var buf [32]byte
 		id := string(strconv.AppendUint(append(buf[:0], "agrant_"...), seq, 36))
-		return model.Grant{ID: id, Org: org, Entity: in.Entity, Grantee: in.Grantee, Level: in.Level,
-			GrantedBy: in.GrantedBy, CreatedAt: now, UpdatedAt: now}
+		return model.NewGrant(id, org, in, now)
 	}
 }
 
@@ -61,7 +36,7 @@ func BenchmarkBulkApply(b *testing.B) {
 	}
 	ctx := context.Background()
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
-		items := benchInputs(n)
+		items := gen.BatchInputs(n)
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			var elapsed time.Duration
 			var live uint64

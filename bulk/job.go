@@ -99,12 +99,18 @@ func (s JobStatus) Ended() bool {
 // TotalSteps, fixed at submit, never changes. StartTime is zero until the job
 // starts, EndTime until it ends.
 type JobSummary struct {
-	ID, Name, Description, RequestedBy string
-	Operation                          Operation
-	Status                             JobStatus
-	StartTime, EndTime                 time.Time
-	StepsSucceeded, StepsFailed        int
-	StepsProcessed, TotalSteps         int
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	RequestedBy    string    `json:"requested_by"`
+	Operation      Operation `json:"operation"`
+	Status         JobStatus `json:"status"`
+	StartTime      time.Time `json:"start_time,omitzero"`
+	EndTime        time.Time `json:"end_time,omitzero"`
+	StepsSucceeded int       `json:"steps_succeeded"`
+	StepsFailed    int       `json:"steps_failed"`
+	StepsProcessed int       `json:"steps_processed"`
+	TotalSteps     int       `json:"total_steps"`
 }
 
 // StepFilter selects the steps JobSteps lists.
@@ -137,8 +143,9 @@ func (f StepFilter) Match(s JobStatus) bool {
 // JobStep is one step of a job: the resource it applies to, its status and
 // times, and, when it failed, why (one error per bad input of the step).
 type JobStep struct {
-	Resource           model.EntityRef
-	Status             JobStatus
-	StartTime, EndTime time.Time
-	Errors             []model.Error
+	Resource  model.EntityRef `json:"resource"`
+	Status    JobStatus       `json:"status"`
+	StartTime time.Time       `json:"start_time,omitzero"`
+	EndTime   time.Time       `json:"end_time,omitzero"`
+	Errors    []model.Error   `json:"errors,omitempty"`
 }

@@ -88,11 +88,8 @@ func (r *JobRun) replaceTxn(tx *store.WriteTxn, res model.EntityRef, existing []
 		if _, missing := want[ace.Grantee]; !missing {
 			continue
 		}
-		g := model.Grant{
-			ID: r.c.NewGrantID(now), Org: r.org, Entity: res, Grantee: ace.Grantee,
-			Level: ace.Level, GrantedBy: r.spec.RequestedBy, CreatedAt: now, UpdatedAt: now,
-		}
-		if err := tx.PutGrant(g); err != nil {
+		in := model.GrantInput{Entity: res, Grantee: ace.Grantee, Level: ace.Level, GrantedBy: r.spec.RequestedBy}
+		if err := tx.PutGrant(model.NewGrant(r.c.NewGrantID(now), r.org, in, now)); err != nil {
 			return err
 		}
 	}
@@ -128,17 +125,10 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 			}
 			continue
 		}
-		by := in.GrantedBy
-		if by == "" {
-			by = r.spec.RequestedBy
+		if in.GrantedBy == "" {
+			in.GrantedBy = r.spec.RequestedBy
 		}
-		g := model.Grant{
-			ID: r.c.NewGrantID(now), Org: r.org, Entity: in.Entity, Grantee: in.Grantee,
-			Level: in.Level, GrantedBy: by,
-			EffectiveFrom: utc(in.EffectiveFrom), EffectiveTo: utc(in.EffectiveTo),
-			CreatedAt: now, UpdatedAt: now,
-		}
-		if err := tx.PutGrant(g); err != nil {
+		if err := tx.PutGrant(model.NewGrant(r.c.NewGrantID(now), r.org, in, now)); err != nil {
 			return nil, err
 		}
 	}

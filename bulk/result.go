@@ -57,25 +57,31 @@ const (
 // (when skipped) existing grant; Err, set when the item failed, is always a
 // *model.Error.
 type Item struct {
-	Index  int
-	Status Status
-	Grant  model.Grant
-	Err    error
+	Index  int    `json:"index"`
+	Status Status `json:"status"`
+	// Grant is omitted from JSON when the item has none (failed, rolled
+	// back).
+	Grant model.Grant `json:"grant,omitzero"`
+	// Err is written as the error object {code, message, field}.
+	Err error `json:"error,omitempty"`
 }
 
 // Summary counts a batch's items. Total is the number of inputs; Succeeded
 // counts created and updated items, Skipped skipped ones, and Failed failed
 // items only (not rolled-back ones).
 type Summary struct {
-	Total, Succeeded, Skipped, Failed int
+	Total     int `json:"total"`
+	Succeeded int `json:"succeeded"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
 }
 
 // Result is the outcome of a batch: one Item per input, in input order.
 // Committed is false only for a refused AllOrNothing batch.
 type Result struct {
-	Summary   Summary
-	Items     []Item
-	Committed bool
+	Summary   Summary `json:"summary"`
+	Items     []Item  `json:"items"`
+	Committed bool    `json:"committed"`
 }
 
 // HTTPStatus is the status code of a bulk response carrying r: 200 when no

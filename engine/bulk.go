@@ -23,7 +23,9 @@ import (
 // returns the context's error and nothing is written. An invalid org, or an
 // invalid mode, is ErrValidation; after Close, ErrClosed.
 func (e *Engine) BulkCreate(ctx context.Context, org string, items []model.GrantInput, opts bulk.Options) (bulk.Result, error) {
-	if _, err := e.read(ctx, org); err != nil {
+	// The batch is validated and sorted outside the lock: refuse a bad org
+	// before that work.
+	if err := e.admit(ctx, org); err != nil {
 		return bulk.Result{}, err
 	}
 	batch, err := bulk.NewBatch(ctx, org, items, opts, e.val, e.clock())
@@ -31,7 +33,7 @@ func (e *Engine) BulkCreate(ctx context.Context, org string, items []model.Grant
 		return bulk.Result{}, err
 	}
 	var res bulk.Result
-	_, err = e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err = e.write(ctx, org, func(tx *store.WriteTxn) error {
 		now := e.clock()
 		var err error
 		res, err = batch.Apply(ctx, tx, now, func(in model.GrantInput) model.Grant {

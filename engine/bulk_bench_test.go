@@ -3,11 +3,11 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/grantdb/grantdb/bench/gen"
 	"github.com/grantdb/grantdb/bulk"
 	"github.com/grantdb/grantdb/engine"
 	"github.com/grantdb/grantdb/model"
@@ -17,37 +17,9 @@ import (
 // the calls.
 var bulkBenchSink bulk.Result
 
-// bulkOrganisation makes n distinct grant inputs shaped like the design's
-// benchmark organisation: 10 grants per document, to grantees drawn from
-// 100k users (and a few hundred departments and roles), in random order.
-func bulkOrganisation(n int) []model.GrantInput {
-	r := rand.New(rand.NewPCG(uint64(n), 42))
-	items := make([]model.GrantInput, 0, n)
-	for d := 0; len(items) < n; d++ {
-		entity := model.EntityRef{Type: "document", ID: fmt.Sprintf("doc_%07d", d)}
-		seen := map[model.Subject]bool{}
-		for len(seen) < 10 && len(items) < n {
-			var s model.Subject
-			switch k := r.IntN(100); {
-			case k < 90:
-				s = model.User(fmt.Sprintf("usr_%06d", r.IntN(100_000)))
-			case k < 95:
-				s = model.Department(fmt.Sprintf("dep_%03d", r.IntN(300)))
-			default:
-				s = model.Role(fmt.Sprintf("rol_%03d", r.IntN(300)))
-			}
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			items = append(items, model.GrantInput{
-				Entity: entity, Grantee: s, Level: model.Level(1 + r.IntN(3)), GrantedBy: "usr_loader",
-			})
-		}
-	}
-	r.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
-	return items
-}
+// bulkOrganisation is the benchmarks' flat batch of n grant inputs
+// (gen.BatchInputs): 10 per document, mostly users, in random order.
+func bulkOrganisation(n int) []model.GrantInput { return gen.BatchInputs(n) }
 
 // BenchmarkBulkCreate loads n grants in one BulkCreate into a new engine:
 // SkipDuplicates and AllOrNothing into an empty organisation (every item

@@ -51,7 +51,7 @@ func ExampleEngine_BulkCreate() {
 	//   0 created: user:usr_ana on assistant:a1, read
 	//   1 created: user:usr_ana on assistant:a2, write
 	//   2 skipped: user:usr_ana on assistant:a1, read
-	//   3 failed: entity_type: entity_type must be one of {'knowledge_slice', 'vector_store', 'assistant'}
+	//   3 failed: entity_type must be one of {'knowledge_slice', 'vector_store', 'assistant'}
 }
 
 func ExampleEngine_BulkCreate_allOrNothing() {
@@ -72,7 +72,7 @@ func ExampleEngine_BulkCreate_allOrNothing() {
 	//   0 rolled_back
 	//   1 rolled_back
 	//   2 failed: grantee_id: user:usr_ana already has a grant on assistant:a1 in this batch (item 0)
-	//   3 failed: entity_type: entity_type must be one of {'knowledge_slice', 'vector_store', 'assistant'}
+	//   3 failed: entity_type must be one of {'knowledge_slice', 'vector_store', 'assistant'}
 	// stored: 0
 }
 

@@ -150,8 +150,7 @@ func TestCrashRecovery(t *testing.T) {
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := testCrashSeed(t)
 	rng := rand.New(rand.NewPCG(seed, seed>>7))
 	rounds := 10
 	if testing.Short() {

@@ -53,13 +53,18 @@ type view struct {
 // WithPath it loads the database directory first (the newest snapshot, then
 // the journal after it), continues its revisions and grant ids, and resumes
 // the jobs that had not ended; a directory open elsewhere is ErrLocked, a
-// damaged one an error naming the file and what is wrong.
+// damaged one an error naming the file and what is wrong. WithPath("") is
+// ErrValidation, and so is a database holding grants on entity types that
+// WithEntityTypes leaves out (the error names them).
 func Open(opts ...Option) (*Engine, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&cfg)
 		}
+	}
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
 	}
 	val, err := model.NewValidator(cfg.entityTypes...)
 	if err != nil {
@@ -75,6 +80,10 @@ func Open(opts ...Option) (*Engine, error) {
 	if cfg.persist.path != "" {
 		if snap, idx, err = e.openDurable(st); err != nil {
 			return nil, err
+		}
+		if err := e.checkStoredTypes(snap); err != nil {
+			_ = e.closeDurable()
+			return nil, fmt.Errorf("grantdb: open: %w", err)
 		}
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
@@ -116,26 +125,45 @@ func closedError() error {
 // clock returns the engine's time in UTC.
 func (e *Engine) clock() time.Time { return e.cfg.now().UTC() }
 
-// read returns the published revision for a read call, after checking the
-// engine is open, the context is live and org is valid.
-func (e *Engine) read(ctx context.Context, org string) (*view, error) {
+// admit checks what every call on org needs: the engine is open, the
+// context is live and org is valid. read and write call it; a write method
+// that does work before write (validating and sorting a batch outside the
+// lock) calls it first too, so that a bad org is refused before that work.
+func (e *Engine) admit(ctx context.Context, org string) error {
 	if e.closed.Load() {
-		return nil, closedError()
+		return closedError()
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := e.val.Org(org); err != nil {
+	return e.val.Org(org)
+}
+
+// read returns the published revision for a read call on org, once admit
+// lets it in.
+func (e *Engine) read(ctx context.Context, org string) (*view, error) {
+	if err := e.admit(ctx, org); err != nil {
 		return nil, err
 	}
 	return e.current.Load(), nil
 }
 
-// write runs fill in a write transaction and, when it returns nil, commits
+// write is the write path of a call on org: once admit lets it in, commit
+// runs fill. Every write method goes through it, so none can skip the
+// checks.
+func (e *Engine) write(ctx context.Context, org string, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
+	if err := e.admit(ctx, org); err != nil {
+		return store.ChangeSet{}, err
+	}
+	return e.commit(ctx, fill)
+}
+
+// commit runs fill in a write transaction and, when it returns nil, commits
 // it, journals it (a durable engine) and publishes the new revision. On any
 // error nothing is published; an error of the journal also refuses every
-// later write (see ErrWriteFailed).
-func (e *Engine) write(ctx context.Context, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
+// later write (see ErrWriteFailed). Calls on an org go through write; commit
+// alone is for the engine's own work across orgs (the expiry sweep).
+func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	if e.closed.Load() {

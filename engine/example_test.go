@@ -42,7 +42,7 @@ func ExampleOpen() {
 		Level:   model.LevelRead,
 	})
 	fmt.Println(err)
-	// Output: entity_type: entity_type must be one of {'knowledge_slice', 'vector_store'}
+	// Output: entity_type must be one of {'knowledge_slice', 'vector_store'}
 }
 
 func ExampleEngine_CreateGrant() {

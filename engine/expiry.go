@@ -11,7 +11,7 @@ import (
 	"github.com/grantdb/grantdb/store"
 )
 
-// Expiry (DESIGN.md §4): a grant whose EffectiveTo has passed already
+// Expiry (docs/design.md §2.5): a grant whose EffectiveTo has passed already
 // behaves as revoked in every call, because every call filters by the
 // clock. The sweeper only compacts: it removes ended grants from the store
 // as ordinary commits, so that they stop taking memory and their removal
@@ -162,7 +162,7 @@ func (e *Engine) sweepBatch(ctx context.Context) (removed int, more bool, err er
 	if limit <= 0 {
 		limit = sweepBatchSize
 	}
-	_, err = e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err = e.commit(ctx, func(tx *store.WriteTxn) error {
 		removed, more = 0, false
 		now := e.clock()
 		due := e.expiry.due(now, limit)

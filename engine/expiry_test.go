@@ -2,12 +2,8 @@ package engine
 
 import (
 	"context"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -129,7 +125,7 @@ func TestSweepCommitsInBoundedBatches(t *testing.T) {
 // there.
 func putGrant(t *testing.T, e *Engine, g model.Grant) {
 	t.Helper()
-	_, err := e.write(context.Background(), func(tx *store.WriteTxn) error { return tx.PutGrant(g) })
+	_, err := e.write(context.Background(), g.Org, func(tx *store.WriteTxn) error { return tx.PutGrant(g) })
 	require.NoError(t, err)
 }
 
@@ -316,17 +312,8 @@ func TestSweepIntervalDefault(t *testing.T) {
 
 	// The option's doc names the default; it must not drift from the
 	// constant.
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "options.go", nil, parser.ParseComments)
-	require.NoError(t, err)
-	var doc string
-	for _, decl := range f.Decls {
-		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Name.Name == "WithSweepInterval" {
-			doc = fn.Doc.Text()
-		}
-	}
-	require.NotEmpty(t, doc, "WithSweepInterval has a doc comment")
-	assert.Contains(t, strings.Join(strings.Fields(doc), " "), "Default: "+DefaultSweepInterval.String()+" (DefaultSweepInterval)")
+	doc := optionDoc(t, "WithSweepInterval")
+	assert.Contains(t, doc, "Default: "+DefaultSweepInterval.String()+" (DefaultSweepInterval)")
 
 	cfg := defaultConfig()
 	WithSweepInterval(-time.Second)(&cfg)

@@ -12,17 +12,14 @@ import (
 // returns the new grant. A grant for the same (entity, grantee) that has not
 // ended is ErrDuplicate; bad input is ErrValidation naming the field.
 func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInput) (model.Grant, error) {
-	if _, err := e.read(ctx, org); err != nil {
-		return model.Grant{}, err
-	}
 	var created model.Grant
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
 		now := e.clock()
 		if err := e.val.Grant(in, now); err != nil {
 			return err
 		}
 		if old, ok := tx.GrantByKey(org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {
-			return duplicateError(old)
+			return model.DuplicateGrantError(old)
 		}
 		created = e.newGrant(org, in, now)
 		return tx.PutGrant(created)
@@ -33,26 +30,10 @@ func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInpu
 	return created, nil
 }
 
-// newGrant makes the stored form of a validated input. Only the write path
-// calls it: it draws the next id.
+// newGrant makes the stored form of a validated input (model.NewGrant) with
+// the next id. Only the write path calls it: it draws the id.
 func (e *Engine) newGrant(org string, in model.GrantInput, t time.Time) model.Grant {
-	return model.Grant{
-		ID:            e.ids.next(t),
-		Org:           org,
-		Entity:        in.Entity,
-		Grantee:       in.Grantee,
-		Level:         in.Level,
-		GrantedBy:     in.GrantedBy,
-		EffectiveFrom: utc(in.EffectiveFrom),
-		EffectiveTo:   utc(in.EffectiveTo),
-		CreatedAt:     t,
-		UpdatedAt:     t,
-	}
-}
-
-func duplicateError(existing model.Grant) error {
-	return model.NewError(model.CodeDuplicate, model.FieldGranteeID,
-		"%s already has a grant on %s (%s)", existing.Grantee, existing.Entity, existing.ID)
+	return model.NewGrant(e.ids.next(t), org, in, t)
 }
 
 func notFoundError(id string) error {
@@ -79,14 +60,11 @@ func (e *Engine) GetGrant(ctx context.Context, org, id string) (model.Grant, err
 // other than read, write or admin is ErrValidation; a grant GetGrant would
 // not find is ErrNotFound.
 func (e *Engine) UpdateGrant(ctx context.Context, org, id string, level model.Level) (model.Grant, error) {
-	if _, err := e.read(ctx, org); err != nil {
-		return model.Grant{}, err
-	}
-	if err := model.GrantLevel(level); err != nil {
-		return model.Grant{}, err
-	}
 	var updated model.Grant
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
+		if err := model.GrantLevel(level); err != nil {
+			return err
+		}
 		now := e.clock()
 		g, ok := tx.GrantByID(org, id)
 		if !ok || g.EndedAt(now) {
@@ -105,10 +83,7 @@ func (e *Engine) UpdateGrant(ctx context.Context, org, id string, level model.Le
 // RevokeGrant deletes the grant with that id. Its id is never used again. A
 // grant GetGrant would not find is ErrNotFound.
 func (e *Engine) RevokeGrant(ctx context.Context, org, id string) error {
-	if _, err := e.read(ctx, org); err != nil {
-		return err
-	}
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
 		g, ok := tx.GrantByID(org, id)
 		if !ok || g.EndedAt(e.clock()) {
 			return notFoundError(id)
@@ -137,7 +112,7 @@ func (e *Engine) ListGrants(ctx context.Context, org string, q model.GrantQuery)
 	page := model.GrantPage{Grants: make([]model.Grant, 0, min(limit, 64))}
 	var lastPos string
 	err = v.snap.Read().ScanGrants(scan, func(pos string, g model.Grant) bool {
-		if g.Level < q.MinLevel || g.EndedAt(now) {
+		if g.Level < q.MinLevel || g.EndedAt(now) || !granteeTypeMatches(q.Grantee, g.Grantee) {
 			return true
 		}
 		if len(page.Grants) == limit {
@@ -155,6 +130,12 @@ func (e *Engine) ListGrants(ctx context.Context, org string, q model.GrantQuery)
 	return page, nil
 }
 
+// granteeTypeMatches reports whether g passes q's grantee type (a query
+// naming the grantee's id is matched by the scan itself).
+func granteeTypeMatches(q, g model.Subject) bool {
+	return q.Type == "" || q.Type == g.Type
+}
+
 // grantScan checks q and turns it into a store scan and a page size.
 func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int, error) {
 	scan := store.GrantScan{Org: org}
@@ -169,7 +150,12 @@ func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int
 		}
 		scan.Entity = q.Entity
 	}
-	if q.Grantee != (model.Subject{}) {
+	switch {
+	case q.Grantee == (model.Subject{}):
+	case q.Grantee.ID == "" && q.Grantee.Type.Valid():
+		// A grantee type alone matches every grantee of that type: the
+		// store scans the org (or entity) and ListGrants filters by type.
+	default:
 		if err := e.val.Grantee(q.Grantee); err != nil {
 			return scan, 0, err
 		}
@@ -195,12 +181,4 @@ func (e *Engine) grantScan(org string, q model.GrantQuery) (store.GrantScan, int
 		scan.After = pos
 	}
 	return scan, limit, nil
-}
-
-// utc returns t in UTC, keeping the zero time zero.
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
 }

@@ -22,14 +22,15 @@ import (
 // it stays InProgress (or NotStarted) in the store, with the steps done so far
 // done, for a durable engine to resume when it is opened again.
 func (e *Engine) SubmitJob(ctx context.Context, org string, spec bulk.JobSpec) (bulk.JobSummary, error) {
-	if _, err := e.read(ctx, org); err != nil {
+	// Refuse a bad org before checking the spec.
+	if err := e.admit(ctx, org); err != nil {
 		return bulk.JobSummary{}, err
 	}
 	if err := bulk.ValidateJobSpec(e.val, spec); err != nil {
 		return bulk.JobSummary{}, err
 	}
 	var sum bulk.JobSummary
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
 		now := e.clock()
 		var err error
 		sum, err = bulk.SubmitJobTxn(tx, org, e.jobs.nextID(&tx.ReadTxn, now), spec, now)
@@ -84,10 +85,7 @@ func (e *Engine) JobSteps(ctx context.Context, org, id string, filter bulk.StepF
 // a job that has ended returns nil and changes nothing. An unknown job is
 // ErrNotFound.
 func (e *Engine) CancelJob(ctx context.Context, org, id string) error {
-	if _, err := e.read(ctx, org); err != nil {
-		return err
-	}
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
 		_, err := bulk.CancelJobTxn(tx, org, id, e.clock())
 		return err
 	})

@@ -127,7 +127,7 @@ func (e *Engine) resumeJobs() error {
 // runJob applies the steps of job id of org until it ends, ctx is done or a
 // commit fails.
 func (e *Engine) runJob(ctx context.Context, org, id string) error {
-	run, err := bulk.StartJob(ctx, jobCommitter{e}, e.val, org, id)
+	run, err := bulk.StartJob(ctx, jobCommitter{e, org}, e.val, org, id)
 	if err != nil || run == nil {
 		return err
 	}
@@ -145,13 +145,17 @@ func (e *Engine) runJob(ctx context.Context, org, id string) error {
 	}
 }
 
-// jobCommitter is the engine's one write path as package bulk sees it.
-type jobCommitter struct{ e *Engine }
+// jobCommitter is the engine's one write path as package bulk sees it, for
+// the steps of one job of org.
+type jobCommitter struct {
+	e   *Engine
+	org string
+}
 
 var _ bulk.JobCommitter = jobCommitter{}
 
 func (c jobCommitter) CommitJob(ctx context.Context, fill func(tx *store.WriteTxn) error) error {
-	_, err := c.e.write(ctx, fill)
+	_, err := c.e.write(ctx, c.org, fill)
 	return err
 }
 

@@ -12,13 +12,10 @@ import (
 // or one that would close a cycle (ErrConflict on group_id), and nothing is
 // added. Memberships that already exist are no-ops.
 func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Membership) error {
-	if _, err := e.read(ctx, org); err != nil {
-		return err
-	}
-	if err := e.validMemberships(ms); err != nil {
-		return err
-	}
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
+		if err := e.validMemberships(ms); err != nil {
+			return err
+		}
 		for _, m := range ms {
 			if m.Member.Type.IsGroup() {
 				reaches, err := reachesGroup(&tx.ReadTxn, org, m.Group, m.Member)
@@ -44,15 +41,12 @@ func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Members
 // never be there; one that is malformed refuses the call as in AddMembers,
 // and nothing is removed.
 func (e *Engine) RemoveMembers(ctx context.Context, org string, ms ...model.Membership) error {
-	if _, err := e.read(ctx, org); err != nil {
-		return err
-	}
-	for _, m := range ms {
-		if err := e.val.Membership(m); err != nil && !errors.Is(err, model.ErrConflict) {
-			return err
+	_, err := e.write(ctx, org, func(tx *store.WriteTxn) error {
+		for _, m := range ms {
+			if err := e.val.Membership(m); err != nil && !errors.Is(err, model.ErrConflict) {
+				return err
+			}
 		}
-	}
-	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
 		for _, m := range ms {
 			if _, err := tx.RemoveMembership(org, m); err != nil {
 				return err

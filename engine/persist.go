@@ -6,7 +6,7 @@ import (
 	"github.com/grantdb/grantdb/store"
 )
 
-// Durability (DESIGN.md §5): with WithPath the engine keeps its state in a
+// Durability (docs/design.md §3): with WithPath the engine keeps its state in a
 // database directory — a snapshot and a journal of the commits after it —
 // and journals each commit before readers see it and before the call that
 // made it returns.
@@ -71,6 +71,7 @@ const (
 // persistConfig is the durable part of config.
 type persistConfig struct {
 	path        string
+	pathSet     bool // WithPath was given, perhaps with an empty path
 	sync        SyncPolicy
 	ckptRecords int
 	ckptBytes   int64
@@ -89,10 +90,12 @@ func defaultPersistConfig() persistConfig {
 // the write call returns and before readers see it. The directory is locked
 // while the engine is open: a second Open of it fails with ErrLocked. A path
 // that is a file, or a directory holding files that are not grantdb's, is
-// refused. Jobs cut off by Close or a crash resume on Open from their first
-// unfinished step. Default: no path, everything in memory.
+// refused, and so is an empty dir (ErrValidation on path): leave WithPath
+// out for an in-memory engine. Jobs cut off by Close or a crash resume on
+// Open from their first unfinished step. Default: no path, everything in
+// memory.
 func WithPath(dir string) Option {
-	return func(c *config) { c.persist.path = dir }
+	return func(c *config) { c.persist.path, c.persist.pathSet = dir, true }
 }
 
 // WithSync sets when a durable engine's commits are forced to disk.

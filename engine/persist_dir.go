@@ -52,7 +52,7 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	}
 	d, err := store.OpenDir(pc.path, store.DirOptions{Sync: pc.sync, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("grantdb: open %s: %w", pc.path, err)
+		return nil, nil, fmt.Errorf("grantdb: open: %w", err) // err names the path
 	}
 	if _, err := d.Load(st); err != nil {
 		_ = d.Close()

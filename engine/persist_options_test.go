@@ -2,10 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,20 +9,6 @@ import (
 
 	"github.com/grantdb/grantdb/store"
 )
-
-// docOf returns the doc comment of the function name in file.
-func docOf(t *testing.T, file, name string) string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
-	require.NoError(t, err)
-	for _, d := range f.Decls {
-		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == name {
-			return strings.Join(strings.Fields(fn.Doc.Text()), " ")
-		}
-	}
-	t.Fatalf("%s has no func %s", file, name)
-	return ""
-}
 
 // The documented defaults are the ones in force (badger's drifted).
 func TestPersistOptionDocsMatchDefaults(t *testing.T) {
@@ -39,11 +21,11 @@ func TestPersistOptionDocsMatchDefaults(t *testing.T) {
 	assert.Empty(t, c.path, "in memory unless WithPath")
 	assert.Nil(t, c.logger)
 
-	ckpt := docOf(t, "persist.go", "WithCheckpointEvery")
+	ckpt := optionDoc(t, "WithCheckpointEvery")
 	assert.Contains(t, ckpt, fmt.Sprintf("Default: %d commits (DefaultCheckpointRecords)", DefaultCheckpointRecords))
 	require.Zero(t, DefaultCheckpointBytes%(1<<20))
 	assert.Contains(t, ckpt, fmt.Sprintf("or %d MiB (DefaultCheckpointBytes)", DefaultCheckpointBytes>>20))
-	assert.Contains(t, docOf(t, "persist.go", "WithSync"), "Default: "+c.sync.String())
-	assert.Contains(t, docOf(t, "persist.go", "WithPath"), "Default: no path, everything in memory")
-	assert.Contains(t, docOf(t, "persist.go", "WithLogger"), "Default: none")
+	assert.Contains(t, optionDoc(t, "WithSync"), "Default: "+c.sync.String())
+	assert.Contains(t, optionDoc(t, "WithPath"), "Default: no path, everything in memory")
+	assert.Contains(t, optionDoc(t, "WithLogger"), "Default: none")
 }

@@ -3,17 +3,19 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"log"
 
 	"github.com/grantdb/grantdb/engine"
 	"github.com/grantdb/grantdb/model"
 )
 
-// Example is the usage example of the README: keep the two in step.
+// Example is the usage example of the README: TestReadmeIsExample checks
+// that the README's program is this code.
 func Example() {
 	ctx := context.Background()
 	db, err := engine.Open(engine.WithEntityTypes("document", "folder"))
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	defer db.Close()
 
@@ -25,18 +27,24 @@ func Example() {
 		Entity: doc, Grantee: model.Role("editor"), Level: model.LevelWrite, GrantedBy: "usr_admin",
 	})
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 	err = db.AddMembers(ctx, org,
 		model.Membership{Member: model.Role("senior_editor"), Group: model.Role("editor")},
 		model.Membership{Member: model.User("carol"), Group: model.Role("senior_editor")},
 	)
 	if err != nil {
-		panic(err)
+		log.Fatal(err)
 	}
 
-	canWrite, _ := db.Check(ctx, org, "carol", doc, model.LevelWrite)
-	canAdmin, _ := db.Check(ctx, org, "carol", doc, model.LevelAdmin)
+	canWrite, err := db.Check(ctx, org, "carol", doc, model.LevelWrite)
+	if err != nil {
+		log.Fatal(err)
+	}
+	canAdmin, err := db.Check(ctx, org, "carol", doc, model.LevelAdmin)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("carol writes doc1:", canWrite, "- administers it:", canAdmin)
 	// Output: carol writes doc1: true - administers it: false
 }

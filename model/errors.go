@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Error codes, as they appear in the seeds' error envelopes.
 const (
@@ -32,12 +35,24 @@ var (
 	ErrClosed     error = &Error{Code: CodeClosed, Message: "engine is closed"}
 )
 
-// Error returns "field: message", or the message alone when no field is named.
+// Error returns the message, prefixed with "field: " only when a field is
+// named and the message does not already start with it: the seeds' messages
+// mostly name their field ("entity_id is required"), and one mention is
+// enough.
 func (e *Error) Error() string {
-	if e.Field == "" {
+	if e.Field == "" || namesField(e.Message, e.Field) {
 		return e.Message
 	}
 	return e.Field + ": " + e.Message
+}
+
+// namesField reports whether msg starts with the word field.
+func namesField(msg, field string) bool {
+	rest, ok := strings.CutPrefix(msg, field)
+	if !ok {
+		return false
+	}
+	return rest == "" || rest[0] == ' ' || rest[0] == ':' || rest[0] == ','
 }
 
 // Is reports whether target is the sentinel of e's code.

@@ -19,8 +19,22 @@ var sentinels = map[string]error{
 }
 
 func TestErrorText(t *testing.T) {
-	withField := model.NewError(model.CodeValidation, model.FieldEntityID, "entity_id must be at most %d bytes", 256)
-	assert.Equal(t, "entity_id: entity_id must be at most 256 bytes", withField.Error())
+	cases := []struct {
+		field, msg, want string
+	}{
+		{model.FieldEntityID, "entity_id must be at most 256 bytes", "entity_id must be at most 256 bytes"},
+		{model.FieldEntityType, "entity_type must be one of {'doc'}", "entity_type must be one of {'doc'}"},
+		{model.FieldUserID, "user_id is required", "user_id is required"},
+		// A message that does not start with the field gets it in front.
+		{model.FieldCursor, "is not one this engine returned", "cursor: is not one this engine returned"},
+		// A longer word that starts like the field is not the field.
+		{model.FieldLimit, "limitless is not a number", "limit: limitless is not a number"},
+	}
+	for _, c := range cases {
+		err := model.NewError(model.CodeValidation, c.field, "%s", c.msg)
+		assert.Equal(t, c.want, err.Error())
+		assert.Equal(t, c.msg, err.Message, "the message is the seeds' text, untouched")
+	}
 
 	noField := model.NewError(model.CodeNotFound, "", "grant %s not found", "agrant_1")
 	assert.Equal(t, "grant agrant_1 not found", noField.Error())

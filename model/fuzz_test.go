@@ -13,7 +13,7 @@ import (
 )
 
 // The fuzz tests check the validator against oracles written independently
-// of it, straight from DESIGN.md §4, and that nothing panics. Their seed
+// of it, straight from docs/design.md §2.2, and that nothing panics. Their seed
 // corpora live in testdata/fuzz/<FuzzName>/.
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)

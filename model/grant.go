@@ -145,7 +145,8 @@ func (g *Grant) UnmarshalJSON(b []byte) error {
 }
 
 // GrantQuery selects grants for ListGrants. Zero fields match everything; an
-// Entity with only Type set matches every entity of that type.
+// Entity with only Type set matches every entity of that type, and a Grantee
+// with only Type set every grantee of that type.
 type GrantQuery struct {
 	Entity   EntityRef
 	Grantee  Subject

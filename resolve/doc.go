@@ -21,4 +21,12 @@
 //
 // resolve never writes the store, and validates nothing: the engine checks
 // inputs before calling it.
+//
+// # Who uses it
+//
+// resolve is used by engine, which owns the one write path and publishes
+// each revision's Index. Applications use engine and model; they meet
+// resolve only through its result types (Decision, Path, UserAccess, Query),
+// which appear in engine's API. Its other exports serve engine and may
+// change with it.
 package resolve

@@ -44,8 +44,9 @@ func hashEntity(org, id string) uint64 {
 
 func hashSubject(org, id string) uint64 { return hashEntity(org, id) }
 
-// effect is what an entry does. Only allow exists today; deny entries (DESIGN
-// §4, "Coming next") will take levels away and are kept apart by this field.
+// effect is what an entry does. Only allow exists today; deny entries
+// (docs/design.md §2.10) will take levels away and are kept apart by this
+// field.
 type effect uint8
 
 const effectAllow effect = 0

@@ -15,23 +15,23 @@ type Query struct {
 // then each group crossed, and ends at Grant.Grantee (a grant to the user
 // directly has a chain of one).
 type Path struct {
-	Grant model.Grant
-	Chain []model.Subject
+	Grant model.Grant     `json:"grant"`
+	Chain []model.Subject `json:"chain"`
 }
 
 // Decision is a user's effective access to one entity: the level (LevelNone
 // when nothing applies) and, in Via, one Path per active applying grant that
 // gives that level, sorted by grant id. Via is empty when Level is none.
 type Decision struct {
-	Entity model.EntityRef
-	Level  model.Level
-	Via    []Path
+	Entity model.EntityRef `json:"entity"`
+	Level  model.Level     `json:"level"`
+	Via    []Path          `json:"via"`
 }
 
 // UserAccess is one user's effective access to an entity, as listed by
 // UsersWithAccess: like Decision, from the entity's side.
 type UserAccess struct {
-	User  string
-	Level model.Level
-	Via   []Path
+	User  string      `json:"user"`
+	Level model.Level `json:"level"`
+	Via   []Path      `json:"via"`
 }

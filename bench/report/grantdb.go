@@ -40,7 +40,7 @@ func (s *grantdbSubject) load(ctx context.Context, o *gen.Org, log *progress) (l
 	members := time.Since(t0)
 	log.printf("grantdb: %d memberships added in %.2f s", len(o.Memberships), members.Seconds())
 	// The heap between the two writes separates the grants' share, which
-	// DESIGN.md's target is about (a collection here is outside both
+	// docs/design.md §4.3's target is about (a collection here is outside both
 	// timed phases).
 	s.heapAfterMembers = liveHeap()
 	t1 := time.Now()

@@ -182,14 +182,14 @@ func ratioCell(rep *Report, key string) string {
 	}
 }
 
-// targets compares grantdb's figures with DESIGN.md §6, whose targets are
-// set for the large organisation (1M grants, 100k users).
+// targets compares grantdb's figures with docs/design.md §4.3, whose
+// targets are set for the large organisation (1M grants, 100k users).
 func targets(p func(string, ...any), rep *Report) {
 	g := rep.Engines[nameGrantdb]
 	if g == nil || g.Error != "" {
 		return
 	}
-	p("## grantdb against DESIGN.md §6 (targets set for the large organisation)\n\n")
+	p("## grantdb against docs/design.md §4.3 (targets set for the large organisation)\n\n")
 	p("| target | measured here |\n|---|--:|\n")
 	p("| Check median under 1 µs | %s |\n", nanos(g.CheckP50Ns))
 	for _, peer := range []string{nameCasbin, nameOpenFGA} {
