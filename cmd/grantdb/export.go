@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,29 +46,46 @@ database but for grant ids and timestamps, which the importing engine assigns.`,
 			return err
 		}
 		defer closeInto(e, &err)
-		dst := cmd.OutOrStdout()
-		if out != "" {
-			f, err := os.Create(out)
-			if err != nil {
-				return err
-			}
-			defer func() {
-				if cerr := f.Close(); cerr != nil && err == nil {
-					err = cerr
-				}
-			}()
-			dst = f
+		if out == "" {
+			return writeExport(cmd.Context(), e, org, w, cmd.OutOrStdout())
 		}
-		bw := bufio.NewWriterSize(dst, 256<<10)
-		if err := export(cmd.Context(), e, org, w.start(bw)); err != nil {
-			return err
-		}
-		if err := w.flush(); err != nil {
-			return err
-		}
-		return bw.Flush()
+		return writeFileWhole(out, func(f io.Writer) error { return writeExport(cmd.Context(), e, org, w, f) })
 	}
 	return cmd
+}
+
+// writeExport writes the export to dst, buffered.
+func writeExport(ctx context.Context, e *engine.Engine, org string, w recordWriter, dst io.Writer) error {
+	bw := bufio.NewWriterSize(dst, 256<<10)
+	if err := export(ctx, e, org, w.start(bw)); err != nil {
+		return err
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeFileWhole writes path through fill, or leaves it as it was: fill
+// writes a temporary file beside it, renamed over path once complete.
+func writeFileWhole(path string, fill func(w io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if err := fill(f); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // export hands every membership and grant of org (or of every organisation)

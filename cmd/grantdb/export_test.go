@@ -78,3 +78,15 @@ func TestReadCommandsRefuseAMissingDirectory(t *testing.T) {
 		assert.NoDirExists(t, missing, "%v", args)
 	}
 }
+
+func TestExportThatFailsLeavesNoFile(t *testing.T) {
+	src := dbDir(t)
+	ok(t, "", "import", "--data", src, filepath.Join("testdata", "sample.jsonl"))
+	outDir := t.TempDir()
+	r := grantdb(t, "", "export", "--data", src, "--org", "bad\x01org", "--out", filepath.Join(outDir, "x.jsonl"))
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "organization_id")
+	entries, err := os.ReadDir(outDir)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no file, no temporary left behind")
+}
