@@ -20,9 +20,10 @@ func dataFlag(cmd *cobra.Command) *string {
 }
 
 // openForWrite opens dir for a command that writes (import), creating it
-// when missing, as the embedding service would.
-func openForWrite(dir string) (*engine.Engine, error) {
-	return open(dir)
+// when missing, as the embedding service would, allowing only entityTypes
+// when given.
+func openForWrite(dir string, entityTypes []string) (*engine.Engine, error) {
+	return open(dir, engine.WithEntityTypes(entityTypes...))
 }
 
 // openForRead opens an existing database directory for a command that only
@@ -45,8 +46,8 @@ func openForRead(dir string) (*engine.Engine, error) {
 	return open(dir)
 }
 
-func open(dir string) (*engine.Engine, error) {
-	e, err := engine.Open(engine.WithPath(dir), engine.WithSweepInterval(0))
+func open(dir string, opts ...engine.Option) (*engine.Engine, error) {
+	e, err := engine.Open(append([]engine.Option{engine.WithPath(dir), engine.WithSweepInterval(0)}, opts...)...)
 	if errors.Is(err, engine.ErrLocked) {
 		return nil, fmt.Errorf("%s is locked: a process (the service?) has it open. "+
 			"Stop it, or run this on a copy made with its Snapshot: %w", dir, err)

@@ -36,7 +36,7 @@ func FuzzParsers(f *testing.F) {
 						t.Errorf("%s: record without a line or kind: %+v", name, r)
 					}
 				}
-				_ = validate(recs, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+				_ = validate(recs, nil, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 			}
 		}
 	})

@@ -43,6 +43,7 @@ const batchSize = 1_000_000
 
 func newImportCommand() *cobra.Command {
 	var format, mode string
+	var entityTypes []string
 	var opt parseOptions
 	cmd := &cobra.Command{
 		Use:   "import --data DIR [flags] FILE|-",
@@ -61,6 +62,7 @@ refuses the file (checked against the database before anything is written).`,
 	cmd.Flags().StringVar(&mode, "mode", "skip", "skip, all-or-nothing or upsert")
 	cmd.Flags().StringVar(&opt.org, "org", "", "the organisation of records that name none (Casbin without domains, OpenFGA)")
 	cmd.Flags().StringVar(&opt.entityType, "entity-type", "object", "the entity type of Casbin objects not written type:id")
+	cmd.Flags().StringSliceVar(&entityTypes, "entity-types", nil, "refuse entity types other than these, as the service's engine.WithEntityTypes does (default: any well-formed type)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		parse, ok := parsers[format]
 		if !ok {
@@ -84,10 +86,10 @@ refuses the file (checked against the database before anything is written).`,
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		if err := validate(recs, time.Now().UTC()); err != nil {
+		if err := validate(recs, entityTypes, time.Now().UTC()); err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		return importRecords(cmd.Context(), *dir, recs, m, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		return importRecords(cmd.Context(), *dir, entityTypes, recs, m, cmd.OutOrStdout(), cmd.ErrOrStderr())
 	}
 	return cmd
 }
@@ -150,9 +152,9 @@ type importTally struct {
 // maxFailuresShown bounds the refusals an import prints.
 const maxFailuresShown = 20
 
-func importRecords(ctx context.Context, dir string, recs []record, mode bulk.Mode, stdout, stderr io.Writer) (err error) {
+func importRecords(ctx context.Context, dir string, entityTypes []string, recs []record, mode bulk.Mode, stdout, stderr io.Writer) (err error) {
 	batches := byOrg(recs)
-	e, err := openForWrite(dir)
+	e, err := openForWrite(dir, entityTypes)
 	if err != nil {
 		return err
 	}

@@ -133,11 +133,12 @@ func (f *flatRecord) toRecord(line int, defaultOrg string) (record, error) {
 	return rec, nil
 }
 
-// validate checks every record as the engine will, so that a file is refused
+// validate checks every record as the engine will (allowing entityTypes
+// only, when given), so that a file is refused
 // whole, naming the line, before anything is written. What needs the stored
 // state (duplicates, membership cycles) is the engine's to find.
-func validate(recs []record, now time.Time) error {
-	v, err := model.NewValidator()
+func validate(recs []record, entityTypes []string, now time.Time) error {
+	v, err := model.NewValidator(entityTypes...)
 	if err != nil {
 		return err
 	}
