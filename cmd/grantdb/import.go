@@ -83,6 +83,7 @@ refuses the file (checked against the database before anything is written).`,
 			debug.SetGCPercent(400)
 		}
 		recs, err := parse(in, opt)
+		in.done()
 		if err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
@@ -94,16 +95,44 @@ refuses the file (checked against the database before anything is written).`,
 	return cmd
 }
 
-// input opens FILE, or stdin for -.
-func input(cmd *cobra.Command, name string) (io.Reader, func(), error) {
+// input opens FILE, or stdin for -. Reading a file shows its progress (by
+// bytes) on stderr.
+func input(cmd *cobra.Command, name string) (*readProgress, func(), error) {
 	if name == "-" {
-		return cmd.InOrStdin(), func() {}, nil
+		return &readProgress{r: cmd.InOrStdin()}, func() {}, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, nil, err
 	}
-	return f, func() { _ = f.Close() }, nil
+	in := &readProgress{r: f}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > 0 {
+		in.prog = newProgress(cmd.ErrOrStderr(), "read", "B", int(fi.Size()))
+	}
+	return in, func() { _ = f.Close() }, nil
+}
+
+// readProgress reports the bytes read through it.
+type readProgress struct {
+	r    io.Reader
+	n    int
+	prog progress
+}
+
+func (r *readProgress) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += n
+	if r.prog != nil {
+		r.prog.Set(r.n)
+	}
+	return n, err
+}
+
+// done ends the report.
+func (r *readProgress) done() {
+	if r.prog != nil {
+		r.prog.Finish()
+	}
 }
 
 // orgBatch is what one organisation gets from a file, in file order.
@@ -164,7 +193,7 @@ func importRecords(ctx context.Context, dir string, entityTypes []string, recs [
 			return err
 		}
 	}
-	prog := newProgress(stderr, "import", len(recs))
+	prog := newProgress(stderr, "import", "rec", len(recs))
 	var t importTally
 	done := 0
 	// Links of every organisation first (see writeLinks).

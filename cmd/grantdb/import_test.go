@@ -67,7 +67,8 @@ func TestImportFromStdin(t *testing.T) {
 func TestImportPrintsPlainProgressOffATerminal(t *testing.T) {
 	r := grantdb(t, "", "import", "--data", dbDir(t), filepath.Join("testdata", "sample.jsonl"))
 	require.Equal(t, 0, r.code, r.stderr)
-	assert.Contains(t, r.stderr, "import: 7/7 (100%)")
+	assert.Contains(t, r.stderr, "import: 7/7 rec (100%)")
+	assert.Contains(t, r.stderr, "read: 1174/1174 B (100%)")
 	assert.NotContains(t, r.stderr, "\r", "no carriage returns into a pipe")
 }
 

@@ -21,20 +21,26 @@ type progress interface {
 // newProgress returns a progress bar with rate and ETA when w is a terminal,
 // and otherwise plain lines (logs and pipes get no carriage returns): one at
 // each tenth of the way, at most one a second, and the last.
-func newProgress(w io.Writer, what string, total int) progress {
+// unit names what is counted: "rec" (records) or "B" (bytes, shown as KB,
+// MB, …).
+func newProgress(w io.Writer, what, unit string, total int) progress {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return &barProgress{bar: progressbar.NewOptions(total,
+		opts := []progressbar.Option{
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("rec"),
 			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionThrottle(100 * time.Millisecond),
 			progressbar.OptionClearOnFinish(),
-		)}
+		}
+		if unit == "B" {
+			opts = append(opts, progressbar.OptionShowBytes(true)) // rate in KB/s, MB/s
+		} else {
+			opts = append(opts, progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit))
+		}
+		return &barProgress{bar: progressbar.NewOptions(total, opts...)}
 	}
-	return &lineProgress{w: w, what: what, total: total, start: time.Now(), last: time.Now()}
+	return &lineProgress{w: w, what: what, unit: unit, total: total, start: time.Now(), last: time.Now()}
 }
 
 type barProgress struct{ bar *progressbar.ProgressBar }
@@ -44,7 +50,7 @@ func (p *barProgress) Finish()      { _ = p.bar.Finish() }
 
 type lineProgress struct {
 	w           io.Writer
-	what        string
+	what, unit  string
 	total, next int
 	done        int
 	start, last time.Time
@@ -71,7 +77,7 @@ func (p *lineProgress) print() {
 	p.last = time.Now()
 	elapsed := p.last.Sub(p.start)
 	rate := float64(p.done) / max(elapsed.Seconds(), 1e-9)
-	line := fmt.Sprintf("%s: %d/%d (%d%%), %.0f/s", p.what, p.done, p.total, p.done*100/p.total, rate)
+	line := fmt.Sprintf("%s: %d/%d %s (%d%%), %.0f %s/s", p.what, p.done, p.total, p.unit, p.done*100/p.total, rate, p.unit)
 	if p.done < p.total && p.done > 0 {
 		eta := time.Duration(float64(p.total-p.done) / rate * float64(time.Second))
 		line += fmt.Sprintf(", about %s left", eta.Round(time.Second))
