@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -42,6 +43,14 @@ func openForRead(dir string) (*engine.Engine, error) {
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("no database at %s: it is not a directory", dir)
+	}
+	files, err := listDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(files, func(f dirFile) bool { return f.Kind == "snapshot" || f.Kind == "journal" }) {
+		// Open would make an empty directory a database: a read must not.
+		return nil, fmt.Errorf("no database at %s: it holds no snapshot or journal", dir)
 	}
 	return open(dir)
 }

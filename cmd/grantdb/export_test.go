@@ -77,6 +77,14 @@ func TestReadCommandsRefuseAMissingDirectory(t *testing.T) {
 		assert.Contains(t, r.stderr, "nothing", "%v", args)
 		assert.NoDirExists(t, missing, "%v", args)
 	}
+
+	empty := t.TempDir()
+	r := grantdb(t, "", "stats", "--data", empty)
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "no database at "+empty+": it holds no snapshot or journal")
+	entries, err := os.ReadDir(empty)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "a read leaves an empty directory empty")
 }
 
 func TestExportThatFailsLeavesNoFile(t *testing.T) {
