@@ -11,9 +11,10 @@ import (
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/resolve"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
-// durableDir is what the engine uses of a *store.Dir once it is loaded; tests
+// durableDir is what the engine uses of a *disk.Dir once it is loaded; tests
 // wrap it to inject failures.
 type durableDir interface {
 	Append(cs store.ChangeSet) error
@@ -22,7 +23,7 @@ type durableDir interface {
 	Close() error
 }
 
-var _ durableDir = (*store.Dir)(nil)
+var _ durableDir = (*disk.Dir)(nil)
 
 // durable is a durable engine's link to its database directory. Its zero
 // value (no dir) is an in-memory engine's.
@@ -50,7 +51,7 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	d, err := store.OpenDir(pc.path, store.DirOptions{Sync: pc.sync, Logger: log})
+	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open %s: %w", pc.path, err)
 	}
@@ -67,10 +68,6 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	if err != nil {
 		_ = d.Close()
 		return nil, nil, fmt.Errorf("grantdb: load %s: index: %w", pc.path, err)
-	}
-	if err := e.expiry.load(snap); err != nil {
-		_ = d.Close()
-		return nil, nil, fmt.Errorf("grantdb: load %s: expiry: %w", pc.path, err)
 	}
 	var dir durableDir = d
 	if pc.dirHook != nil {
@@ -136,23 +133,6 @@ func (e *Engine) maybeCheckpoint(snap *store.Snapshot) {
 	}()
 }
 
-// load tracks every grant of snap that has an end: Open's counterpart of
-// observe, for the grants loaded from disk.
-func (x *expirer) load(snap *store.Snapshot) error {
-	var cs store.ChangeSet
-	err := snap.Read().EachGrant(func(g *model.Grant) bool {
-		if !g.EffectiveTo.IsZero() {
-			cs.Grants = append(cs.Grants, store.GrantChange{Grant: g})
-		}
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	x.observe(cs)
-	return nil
-}
-
 // closeDurable stops a running checkpoint, waits for it, and closes the
 // directory, releasing its lock. The engine is already closed to writes.
 // It returns the journal's failure, if writes had failed.
@@ -191,7 +171,7 @@ func (e *Engine) Snapshot(ctx context.Context, path string) error {
 	// The copy carries the id high-water of the view, not only the greatest
 	// id it holds: ids of grants revoked before it must never be drawn
 	// again, even by a copy whose clock is behind ours.
-	if err := store.WriteSnapshotDirWithHighWater(ctx, snap, path, v.ids.id()); err != nil {
+	if err := disk.WriteSnapshotDirWithHighWater(ctx, snap, path, v.ids.id()); err != nil {
 		return fmt.Errorf("grantdb: snapshot of revision %d to %s: %w", snap.Revision(), path, err)
 	}
 	return nil

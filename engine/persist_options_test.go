@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 // docOf returns the doc comment of the function name in file.
@@ -35,7 +35,7 @@ func TestPersistOptionDocsMatchDefaults(t *testing.T) {
 	assert.Equal(t, DefaultCheckpointBytes, c.ckptBytes)
 	assert.Equal(t, SyncAlways, c.sync)
 	assert.Equal(t, SyncAlways, SyncPolicy(0), "the zero policy is the default")
-	assert.Equal(t, store.SyncAlways, store.DirOptions{}.Sync, "the store's default agrees")
+	assert.Equal(t, disk.SyncAlways, disk.Options{}.Sync, "the disk package's default agrees")
 	assert.Empty(t, c.path, "in memory unless WithPath")
 	assert.Nil(t, c.logger)
 

@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/grantdb/grantdb/store"
 )
 
 // Errors of a database directory, wrapped (with the path and what is wrong)
@@ -28,16 +30,22 @@ var (
 	ErrUnsupportedFormat = errors.New("store: unsupported file format")
 )
 
-// Defaults of DirOptions.
+// FormatVersion is the version of the file format this package writes, and
+// the only one it reads (doc.go describes it): the first field of every
+// snapshot header and of every journalled change set. Version 2 writes rows
+// field by field; version 1 (written by grantdb before package store/disk)
+// wrote the store's in-memory keys, and is refused with ErrUnsupportedFormat.
+const FormatVersion = 2
+
+// Defaults of Options.
 const (
 	DefaultSegmentRecords = 100_000
 	DefaultSegmentBytes   = 64 << 20
 	DefaultPartBytes      = 4 << 20
 )
 
-// DirOptions configures a database directory. Zero fields take the
-// defaults.
-type DirOptions struct {
+// Options configures a database directory. Zero fields take the defaults.
+type Options struct {
 	// Sync is when Append fsyncs. Default: SyncAlways.
 	Sync SyncPolicy
 	// SegmentRecords and SegmentBytes are how many records, and how many
@@ -54,7 +62,7 @@ type DirOptions struct {
 	Logger *slog.Logger
 }
 
-func (o DirOptions) withDefaults() DirOptions {
+func (o Options) withDefaults() Options {
 	if o.SegmentRecords <= 0 {
 		o.SegmentRecords = DefaultSegmentRecords
 	}
@@ -73,17 +81,17 @@ func (o DirOptions) withDefaults() DirOptions {
 // Dir is an open database directory: the newest snapshot and the journal
 // of the commits after it. Use it as
 //
-//	d, err := OpenDir(path, opts) // lock the directory
-//	rev, err := d.Load(s)         // s := New(); s is now what the files hold
-//	err = d.Append(cs)            // after each commit, before publishing it
-//	err = d.Checkpoint(ctx, snap) // now and then, in the background
+//	d, err := disk.Open(path, opts) // lock the directory
+//	rev, err := d.Load(s)           // s := store.New(); s is now what the files hold
+//	err = d.Append(cs)              // after each commit, before publishing it
+//	err = d.Checkpoint(ctx, snap)   // now and then, in the background
 //	err = d.Close()
 //
 // Append is called by one goroutine at a time, in revision order;
 // Checkpoint may run concurrently with it.
 type Dir struct {
 	path string
-	opts DirOptions
+	opts Options
 	lock *os.File
 	j    *journal
 
@@ -96,12 +104,12 @@ type Dir struct {
 	closed    bool
 }
 
-// OpenDir opens the database directory at path, creating it when missing,
-// and takes its lock. A path that is a file, or a directory holding files
-// that are not ours, is refused with ErrNotDatabase; a directory another Dir
-// has open, with ErrLocked. Temporary files of an interrupted write are
-// removed. Nothing is read until Load.
-func OpenDir(path string, opts DirOptions) (*Dir, error) {
+// Open opens the database directory at path, creating it when missing, and
+// takes its lock. A path that is a file, or a directory holding files that
+// are not ours, is refused with ErrNotDatabase; a directory another Dir has
+// open, with ErrLocked. Temporary files of an interrupted write are removed.
+// Nothing is read until Load.
+func Open(path string, opts Options) (*Dir, error) {
 	if err := ensureDir(path); err != nil {
 		return nil, err
 	}
@@ -135,20 +143,20 @@ func OpenDir(path string, opts DirOptions) (*Dir, error) {
 // Path is the directory's path.
 func (d *Dir) Path() string { return d.path }
 
-// Load fills s, a store just made by New, with what the directory holds:
+// Load fills s, a store just made by store.New, with what the directory holds:
 // the newest snapshot, then every journalled commit after it, in order. It
 // returns the revision loaded (0 for a new database), which s is now at.
 // A crash tail of the journal is cut off and logged; any other damage is an
 // error naming the file (ErrCorrupt, ErrNotDatabase, ErrUnsupportedFormat),
 // after which s must be thrown away. Load is called once, before Append.
-func (d *Dir) Load(s *Store) (uint64, error) {
+func (d *Dir) Load(s *store.Store) (uint64, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed || d.loaded {
 		return 0, errors.New("store: Load of a closed or already loaded Dir")
 	}
-	if s.rev != 0 {
-		return 0, fmt.Errorf("store: load into a store at revision %d: it must be new", s.rev)
+	if rev := s.Snapshot().Revision(); rev != 0 {
+		return 0, fmt.Errorf("store: load into a store at revision %d: it must be new", rev)
 	}
 	l, err := listDir(d.path)
 	if err != nil {
@@ -171,13 +179,15 @@ func (d *Dir) Load(s *Store) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n := len(d.j.segs); n > 0 && d.j.segs[n-1] > s.rev+1 {
+	loaded := s.Snapshot()
+	rev := loaded.Revision()
+	if n := len(d.j.segs); n > 0 && d.j.segs[n-1] > rev+1 {
 		// A segment is made when the revision before its first was
 		// journalled: that revision is missing.
 		return 0, corruptf(filepath.Join(d.path, segmentName(d.j.segs[n-1])),
-			"the journal ends at revision %d, before this segment starts: commits are missing", s.rev)
+			"the journal ends at revision %d, before this segment starts: commits are missing", rev)
 	}
-	d.highWater = max(hw, jhw, s.last.Read().MaxGrantID())
+	d.highWater = max(hw, jhw, loaded.Read().MaxGrantID())
 	// Files a checkpoint left behind when it was interrupted.
 	if err := d.dropOldSnapshots(d.base); err != nil {
 		return 0, err
@@ -185,11 +195,11 @@ func (d *Dir) Load(s *Store) (uint64, error) {
 	if err := d.j.dropCovered(d.base); err != nil {
 		return 0, err
 	}
-	if err := d.j.open(s.rev); err != nil {
+	if err := d.j.open(rev); err != nil {
 		return 0, err
 	}
 	d.loaded = true
-	return s.rev, nil
+	return rev, nil
 }
 
 // GrantIDHighWater is the greatest grant id the database ever stored, also
@@ -206,7 +216,7 @@ func (d *Dir) GrantIDHighWater() string {
 // SyncAlways, once the commit is on disk. After a write or fsync error the
 // Dir is failed: this and every later Append return an error wrapping
 // ErrWriteFailed, until it is closed and opened again.
-func (d *Dir) Append(cs ChangeSet) error {
+func (d *Dir) Append(cs store.ChangeSet) error {
 	if err := d.j.append(&cs); err != nil {
 		return err
 	}
@@ -235,7 +245,7 @@ func (d *Dir) SinceCheckpoint() (commits int, bytes int64) { return d.j.since() 
 // Append may run meanwhile. A crash at any point leaves files that Load
 // reads back to the same state. A snapshot not newer than the directory's
 // is a no-op.
-func (d *Dir) Checkpoint(ctx context.Context, snap *Snapshot) error {
+func (d *Dir) Checkpoint(ctx context.Context, snap *store.Snapshot) error {
 	d.ckptMu.Lock()
 	defer d.ckptMu.Unlock()
 	d.mu.Lock()
@@ -305,11 +315,11 @@ func (d *Dir) Close() error {
 }
 
 // WriteSnapshotDir writes snap as a new database directory at path (created
-// when missing; it must be empty), which OpenDir opens at snap's revision:
+// when missing; it must be empty), which Open opens at snap's revision:
 // a point-in-time copy. Writers are not blocked. The copy's grant-id
 // high-water is the greatest id snap holds; use WriteSnapshotDirWithHighWater
 // when ids of grants deleted before snap must stay unused too.
-func WriteSnapshotDir(ctx context.Context, snap *Snapshot, path string) error {
+func WriteSnapshotDir(ctx context.Context, snap *store.Snapshot, path string) error {
 	return WriteSnapshotDirWithHighWater(ctx, snap, path, "")
 }
 
@@ -317,7 +327,7 @@ func WriteSnapshotDir(ctx context.Context, snap *Snapshot, path string) error {
 // high-water (Dir.GrantIDHighWater once opened) at least highWater: the
 // greatest id its source ever issued, so that ids of grants deleted before
 // snap are not drawn again by the copy (Engine.Snapshot).
-func WriteSnapshotDirWithHighWater(ctx context.Context, snap *Snapshot, path, highWater string) error {
+func WriteSnapshotDirWithHighWater(ctx context.Context, snap *store.Snapshot, path, highWater string) error {
 	if err := ensureDir(path); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"bytes"
@@ -8,12 +8,13 @@ import (
 	"os"
 
 	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
 )
 
 // loadSnapshotFile loads the snapshot file at path into the new store s and
 // returns its revision and grant id high-water. One goroutine reads and
-// decodes records while this one inserts them, in key order, into memdb.
-func loadSnapshotFile(path string, s *Store) (rev uint64, highWater string, err error) {
+// decodes records while this one restores their rows into s.
+func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", fmt.Errorf("store: snapshot: %w", err)
@@ -45,7 +46,7 @@ func loadSnapshotFile(path string, s *Store) (rev uint64, highWater string, err 
 		}
 		return readErr
 	}
-	err = bulkLoad(s, rev, next, finish)
+	err = restore(s, rev, next, finish)
 	close(stop)
 	for range batches { // drain, so that the reader ends
 	}
@@ -147,31 +148,28 @@ func decodeSnapRecord(body []byte) (*loadBatch, error) {
 	b := &loadBatch{tag: d.byte()}
 	switch b.tag {
 	case tagGrants:
-		n := d.count(6)
-		b.keys = make([]string, n)
+		n := d.count(minGrantBytes)
 		b.grants = make([]model.Grant, n)
 		c := newGrantCoder()
 		for i := 0; i < n && d.err == nil; i++ {
-			var deleted bool
-			b.keys[i], deleted = c.decode(&d, &b.grants[i])
-			if deleted {
+			if c.decode(&d, &b.grants[i]) {
 				d.fail("a snapshot holds no deletions")
 			}
 		}
 	case tagMemberships:
-		n := d.count(3)
-		b.memberships = make([]*membershipRow, n)
-		var c membershipCoder
+		n := d.count(minMembershipBytes)
+		b.memberships = make([]store.MembershipChange, n)
+		c := newMembershipCoder()
 		for i := 0; i < n && d.err == nil; i++ {
-			key, org, m, deleted := c.decode(&d)
+			org, m, deleted := c.decode(&d)
 			if deleted {
 				d.fail("a snapshot holds no deletions")
 			}
-			b.memberships[i] = &membershipRow{key: key, org: org, m: m}
+			b.memberships[i] = store.MembershipChange{Org: org, Membership: m}
 		}
 	case tagJobs:
 		n := d.count(2)
-		b.jobs = make([]JobChange, n)
+		b.jobs = make([]store.JobChange, n)
 		for i := 0; i < n && d.err == nil; i++ {
 			b.jobs[i] = decodeJobChange(&d)
 		}
@@ -185,6 +183,56 @@ func decodeSnapRecord(body []byte) (*loadBatch, error) {
 		return nil, d.err
 	}
 	return b, nil
+}
+
+// loadBatch is a run of decoded snapshot rows of one table.
+type loadBatch struct {
+	tag         byte
+	grants      []model.Grant
+	memberships []store.MembershipChange
+	jobs        []store.JobChange
+}
+
+// restore fills the new store s with the rows of the batches that next
+// yields (nil: no more), through one store.Restore, and, unless finish then
+// reports an error, commits them as revision rev.
+func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error) error {
+	r, err := s.Restore()
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	for b := next(); b != nil; b = next() {
+		for i := range b.grants {
+			if err := r.Grant(b.grants[i]); err != nil {
+				return err
+			}
+		}
+		for _, mc := range b.memberships {
+			if err := r.Membership(mc.Org, mc.Membership); err != nil {
+				return err
+			}
+		}
+		for _, jc := range b.jobs {
+			var err error
+			switch {
+			case jc.Job != nil:
+				err = r.Job(*jc.Job)
+			case jc.Spec != nil:
+				err = r.JobSpec(*jc.Spec)
+			case jc.Step != nil:
+				err = r.JobStep(*jc.Step)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	_, err = r.Commit(rev)
+	return err
 }
 
 // aofReader reads the commands of a buntdb file one by one, holding only

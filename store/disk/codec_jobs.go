@@ -1,10 +1,13 @@
-package store
+package disk
 
-import "github.com/grantdb/grantdb/model"
+import (
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
 
-// Job rows in the compact form: one kind byte, then the row. The store
-// keeps job rows as given, so decoding checks their shape, not their
-// meaning (that is package bulk's).
+// Job rows in the compact form: one kind byte, then the row (doc.go has
+// the layout). Decoding checks their shape and that every enum holds one of
+// its values, not what they mean together (that is package bulk's).
 const (
 	jobKindSummary = 1
 	jobKindSpec    = 2
@@ -12,7 +15,7 @@ const (
 )
 
 // encodeJobChange writes whichever row c holds.
-func encodeJobChange(e *encoder, c JobChange) {
+func encodeJobChange(e *encoder, c store.JobChange) {
 	switch {
 	case c.Job != nil:
 		e.byte(jobKindSummary)
@@ -28,25 +31,25 @@ func encodeJobChange(e *encoder, c JobChange) {
 	}
 }
 
-func decodeJobChange(d *decoder) JobChange {
+func decodeJobChange(d *decoder) store.JobChange {
 	switch k := d.byte(); k {
 	case jobKindSummary:
 		j := decodeJob(d)
-		return JobChange{Job: &j}
+		return store.JobChange{Job: &j}
 	case jobKindSpec:
 		s := decodeJobSpec(d)
-		return JobChange{Spec: &s}
+		return store.JobChange{Spec: &s}
 	case jobKindStep:
 		s := decodeJobStep(d)
-		return JobChange{Step: &s}
+		return store.JobChange{Step: &s}
 	default:
 		d.fail("bad job row kind %d", k)
-		return JobChange{}
+		return store.JobChange{}
 	}
 }
 
-func encodeJob(e *encoder, j *Job) {
-	for _, s := range [...]string{j.Org, j.ID, j.Name, j.Description, j.RequestedBy, j.Operation, j.Status} {
+func encodeJob(e *encoder, j *store.Job) {
+	for _, s := range [...]string{j.Org, j.ID, j.Name, j.Description, j.RequestedBy, string(j.Operation), string(j.Status)} {
 		e.string(s)
 	}
 	e.time(j.SubmitTime)
@@ -58,11 +61,13 @@ func encodeJob(e *encoder, j *Job) {
 	e.int(j.TotalSteps)
 }
 
-func decodeJob(d *decoder) Job {
-	var j Job
-	for _, p := range [...]*string{&j.Org, &j.ID, &j.Name, &j.Description, &j.RequestedBy, &j.Operation, &j.Status} {
+func decodeJob(d *decoder) store.Job {
+	var j store.Job
+	for _, p := range [...]*string{&j.Org, &j.ID, &j.Name, &j.Description, &j.RequestedBy} {
 		*p = d.string()
 	}
+	j.Operation = readOperation(d)
+	j.Status = readStatus(d)
 	j.SubmitTime = d.time()
 	j.StartTime = d.time()
 	j.EndTime = d.time()
@@ -76,11 +81,11 @@ func decodeJob(d *decoder) Job {
 	return j
 }
 
-func encodeJobSpec(e *encoder, s *JobSpec) {
+func encodeJobSpec(e *encoder, s *store.JobSpec) {
 	e.string(s.Org)
 	e.string(s.JobID)
-	e.string(s.Operation)
-	e.int(s.Mode)
+	e.string(string(s.Operation))
+	e.int(int(s.Mode))
 	e.string(s.RequestedBy)
 	e.string(s.EntityType)
 	e.uvarint(uint64(len(s.Grants)))
@@ -105,12 +110,15 @@ func encodeJobSpec(e *encoder, s *JobSpec) {
 	}
 }
 
-func decodeJobSpec(d *decoder) JobSpec {
-	var s JobSpec
+func decodeJobSpec(d *decoder) store.JobSpec {
+	var s store.JobSpec
 	s.Org = d.string()
 	s.JobID = d.string()
-	s.Operation = d.string()
-	s.Mode = d.int()
+	s.Operation = readOperation(d)
+	s.Mode = model.BulkMode(d.int())
+	if d.err == nil && !s.Mode.Valid() {
+		d.fail("bad bulk mode %d", s.Mode)
+	}
 	s.RequestedBy = d.string()
 	s.EntityType = d.string()
 	if n := d.count(9); n > 0 {
@@ -127,7 +135,7 @@ func decodeJobSpec(d *decoder) JobSpec {
 		}
 	}
 	if n := d.count(3); n > 0 {
-		s.ACL = make([]JobACE, n)
+		s.ACL = make([]model.ACE, n)
 		for i := range s.ACL {
 			s.ACL[i].Grantee = readSubject(d)
 			s.ACL[i].Level = model.Level(d.byte())
@@ -145,13 +153,13 @@ func decodeJobSpec(d *decoder) JobSpec {
 	return s
 }
 
-func encodeJobStep(e *encoder, s *JobStep) {
+func encodeJobStep(e *encoder, s *store.JobStep) {
 	e.string(s.Org)
 	e.string(s.JobID)
 	e.int(s.Index)
 	e.string(s.Resource.Type)
 	e.string(s.Resource.ID)
-	e.string(s.Status)
+	e.string(string(s.Status))
 	e.time(s.StartTime)
 	e.time(s.EndTime)
 	e.uvarint(uint64(len(s.Errors)))
@@ -162,14 +170,14 @@ func encodeJobStep(e *encoder, s *JobStep) {
 	}
 }
 
-func decodeJobStep(d *decoder) JobStep {
-	var s JobStep
+func decodeJobStep(d *decoder) store.JobStep {
+	var s store.JobStep
 	s.Org = d.string()
 	s.JobID = d.string()
 	s.Index = d.int()
 	s.Resource.Type = d.string()
 	s.Resource.ID = d.string()
-	s.Status = d.string()
+	s.Status = readStatus(d)
 	s.StartTime = d.time()
 	s.EndTime = d.time()
 	if n := d.count(3); n > 0 {
@@ -180,6 +188,24 @@ func decodeJobStep(d *decoder) JobStep {
 	}
 	if d.err == nil && (s.Org == "" || s.JobID == "" || s.Index < 0) {
 		d.fail("job step without organisation or job id, or with index %d", s.Index)
+	}
+	return s
+}
+
+// readOperation reads a job operation, which must be one of the four.
+func readOperation(d *decoder) model.JobOperation {
+	op := model.JobOperation(d.string())
+	if d.err == nil && !op.Valid() {
+		d.fail("bad job operation %q", op)
+	}
+	return op
+}
+
+// readStatus reads a job or step status, which must be one of the six.
+func readStatus(d *decoder) model.JobStatus {
+	s := model.JobStatus(d.string())
+	if d.err == nil && !s.Valid() {
+		d.fail("bad job status %q", s)
 	}
 	return s
 }

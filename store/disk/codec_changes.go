@@ -1,10 +1,11 @@
-package store
+package disk
 
 import (
 	"errors"
 	"fmt"
 
 	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
 )
 
 // A change set in the compact form:
@@ -18,7 +19,8 @@ import (
 // non-empty. Adding a table means adding a tag: a reader that meets a tag it
 // does not know refuses the record as written by a newer version.
 
-const changeSetVersion = 1
+// changeSetVersion is the format version that starts a change set.
+const changeSetVersion = FormatVersion
 
 // Table tags, shared by change sets and snapshot records.
 const (
@@ -32,7 +34,7 @@ const (
 var errUnsupported = errors.New("unsupported format")
 
 // appendChangeSet appends the compact form of cs to dst.
-func appendChangeSet(dst []byte, cs *ChangeSet) []byte {
+func appendChangeSet(dst []byte, cs *store.ChangeSet) []byte {
 	e := encoder{b: dst}
 	e.byte(changeSetVersion)
 	e.uvarint(cs.Revision)
@@ -41,16 +43,15 @@ func appendChangeSet(dst []byte, cs *ChangeSet) []byte {
 		e.uvarint(uint64(len(cs.Grants)))
 		c := newGrantCoder()
 		for _, gc := range cs.Grants {
-			g := gc.Grant
-			c.encode(&e, grantKey(g.Org, g.Entity, g.Grantee), g, gc.Deleted)
+			c.encode(&e, gc.Grant, gc.Deleted)
 		}
 	}
 	if len(cs.Memberships) > 0 {
 		e.byte(tagMemberships)
 		e.uvarint(uint64(len(cs.Memberships)))
-		var c membershipCoder
+		c := newMembershipCoder()
 		for _, mc := range cs.Memberships {
-			c.encode(&e, membershipKey(mc.Org, mc.Membership), mc.Deleted)
+			c.encode(&e, mc.Org, mc.Membership, mc.Deleted)
 		}
 	}
 	if len(cs.Jobs) > 0 {
@@ -66,9 +67,9 @@ func appendChangeSet(dst []byte, cs *ChangeSet) []byte {
 
 // decodeChangeSet reads a change set written by appendChangeSet. Its rows
 // are fresh copies, never shared with b.
-func decodeChangeSet(b []byte) (ChangeSet, error) {
+func decodeChangeSet(b []byte) (store.ChangeSet, error) {
 	d := decoder{b: b}
-	var cs ChangeSet
+	var cs store.ChangeSet
 	if v := d.byte(); d.err == nil && v != changeSetVersion {
 		return cs, fmt.Errorf("change set version %d: %w", v, errUnsupported)
 	}
@@ -91,43 +92,51 @@ func decodeChangeSet(b []byte) (ChangeSet, error) {
 			cs.Memberships = decodeMembershipChanges(&d)
 		case tagJobs:
 			n := nonEmpty(&d, d.count(2))
-			cs.Jobs = make([]JobChange, 0, n)
+			cs.Jobs = make([]store.JobChange, 0, n)
 			for range n {
 				cs.Jobs = append(cs.Jobs, decodeJobChange(&d))
 			}
 		default:
-			return ChangeSet{}, fmt.Errorf("table tag %d: %w", tag, errUnsupported)
+			return store.ChangeSet{}, fmt.Errorf("table tag %d: %w", tag, errUnsupported)
 		}
 	}
 	d.end()
 	if d.err != nil {
-		return ChangeSet{}, fmt.Errorf("change set: %w", d.err)
+		return store.ChangeSet{}, fmt.Errorf("change set: %w", d.err)
 	}
 	return cs, nil
 }
 
-func decodeGrantChanges(d *decoder) []GrantChange {
-	n := nonEmpty(d, d.count(6))
+func decodeGrantChanges(d *decoder) []store.GrantChange {
+	n := nonEmpty(d, d.count(minGrantBytes))
 	grants := make([]model.Grant, n)
-	changes := make([]GrantChange, n)
+	changes := make([]store.GrantChange, n)
 	c := newGrantCoder()
 	for i := range n {
-		_, deleted := c.decode(d, &grants[i])
-		changes[i] = GrantChange{Deleted: deleted, Grant: &grants[i]}
+		deleted := c.decode(d, &grants[i])
+		changes[i] = store.GrantChange{Deleted: deleted, Grant: &grants[i]}
 	}
 	return changes
 }
 
-func decodeMembershipChanges(d *decoder) []MembershipChange {
-	n := nonEmpty(d, d.count(3))
-	changes := make([]MembershipChange, n)
-	var c membershipCoder
+func decodeMembershipChanges(d *decoder) []store.MembershipChange {
+	n := nonEmpty(d, d.count(minMembershipBytes))
+	changes := make([]store.MembershipChange, n)
+	c := newMembershipCoder()
 	for i := range n {
-		_, org, m, deleted := c.decode(d)
-		changes[i] = MembershipChange{Deleted: deleted, Org: org, Membership: m}
+		org, m, deleted := c.decode(d)
+		changes[i] = store.MembershipChange{Deleted: deleted, Org: org, Membership: m}
 	}
 	return changes
 }
+
+// The fewest bytes a row takes, for refusing a count no record can hold:
+// a grant's flags, same mask, id (two varints at least) and level;
+// a membership's flags and same mask.
+const (
+	minGrantBytes      = 5
+	minMembershipBytes = 2
+)
 
 // nonEmpty refuses a section of no rows, which the encoder never writes, so
 // that a change set has one encoding.

@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"bufio"
@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
 )
 
 // A snapshot file is a buntdb file (see codec_aof.go) of sealed records:
@@ -15,12 +18,13 @@ import (
 //	r:<sequence>      rows of one table: tag, count, rows (snapRowsPerRecord)
 //	grantdb:trailer   how many data records and rows of each table precede it
 //
-// in that order, rows in key order. Holding many rows per record keeps
-// buntdb's per-key cost out of the way, and the trailer catches a file cut
-// short.
+// in that order, rows in the order the store's scans yield them (doc.go has
+// the layout). Holding many rows per record keeps buntdb's per-key cost out
+// of the way, and the trailer catches a file cut short.
 const (
-	snapshotMagic   = "grantdb snapshot"
-	snapshotVersion = 1
+	snapshotMagic = "grantdb snapshot"
+	// snapshotVersion is the format version in a snapshot's header.
+	snapshotVersion = FormatVersion
 	snapHeaderKey   = "grantdb:header"
 	snapTrailerKey  = "grantdb:trailer"
 	snapRecordKey   = "r:"
@@ -76,7 +80,7 @@ func (sw *snapWriter) row() (full bool) {
 // writeSnapshotFile writes snap into dir as snapshot-<revision>.buntdb: to a
 // temporary name, fsynced, renamed into place, directory fsynced. Writers
 // are not blocked: snap is frozen. It returns the file's path.
-func writeSnapshotFile(ctx context.Context, dir string, snap *Snapshot, highWater string) (string, error) {
+func writeSnapshotFile(ctx context.Context, dir string, snap *store.Snapshot, highWater string) (string, error) {
 	path := filepath.Join(dir, snapshotName(snap.Revision()))
 	tmp := path + tempSuffix
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -103,7 +107,7 @@ func writeSnapshotFile(ctx context.Context, dir string, snap *Snapshot, highWate
 	return path, nil
 }
 
-func writeSnapshotTo(ctx context.Context, f *os.File, snap *Snapshot, highWater string) error {
+func writeSnapshotTo(ctx context.Context, f *os.File, snap *store.Snapshot, highWater string) error {
 	sw := &snapWriter{w: bufio.NewWriterSize(f, 1<<20)}
 	var h encoder
 	h.string(snapshotMagic)
@@ -114,66 +118,53 @@ func writeSnapshotTo(ctx context.Context, f *os.File, snap *Snapshot, highWater 
 		return err
 	}
 	r := snap.Read()
-	var werr error
-	// each runs fn over a table's rows, flushing full records and checking
-	// for cancellation between them.
-	each := func(table string, tag byte, fn func(raw any)) error {
-		it, err := r.txn.Get(table, indexID)
-		if err != nil {
-			return err
-		}
-		sw.tag = tag
-		for raw := it.Next(); raw != nil; raw = it.Next() {
-			fn(raw)
-			if sw.row() {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if err := sw.flush(); err != nil {
-					return err
-				}
-			}
-		}
-		return sw.flush()
-	}
 	gc := newGrantCoder()
-	werr = each(tableGrants, tagGrants, func(raw any) {
-		if sw.n == 0 {
-			gc = newGrantCoder()
-		}
-		row := raw.(*grantRow)
-		gc.encode(&sw.items, row.key, &row.g, false)
-		sw.counts.grants++
-	})
-	if werr != nil {
-		return werr
-	}
-	var mc membershipCoder
-	werr = each(tableMemberships, tagMemberships, func(raw any) {
-		if sw.n == 0 {
-			mc = membershipCoder{}
-		}
-		mc.encode(&sw.items, raw.(*membershipRow).key, false)
-		sw.counts.memberships++
-	})
-	if werr != nil {
-		return werr
-	}
-	jobTables := []struct {
-		table string
-		row   func(raw any) JobChange
-	}{
-		{tableJobs, func(raw any) JobChange { return JobChange{Job: &raw.(*jobRow).j} }},
-		{tableJobSpecs, func(raw any) JobChange { return JobChange{Spec: &raw.(*jobSpecRow).s} }},
-		{tableJobSteps, func(raw any) JobChange { return JobChange{Step: &raw.(*jobStepRow).s} }},
-	}
-	for _, jt := range jobTables {
-		werr = each(jt.table, tagJobs, func(raw any) {
-			encodeJobChange(&sw.items, jt.row(raw))
-			sw.counts.jobs++
+	err := sw.table(ctx, tagGrants, func(row func() bool) error {
+		return r.EachGrant(func(g *model.Grant) bool {
+			if sw.n == 0 {
+				gc = newGrantCoder()
+			}
+			gc.encode(&sw.items, g, false)
+			sw.counts.grants++
+			return row()
 		})
-		if werr != nil {
-			return werr
+	})
+	if err != nil {
+		return err
+	}
+	mc := newMembershipCoder()
+	err = sw.table(ctx, tagMemberships, func(row func() bool) error {
+		return r.EachMembership(func(org string, m model.Membership) bool {
+			if sw.n == 0 {
+				mc = newMembershipCoder()
+			}
+			mc.encode(&sw.items, org, m, false)
+			sw.counts.memberships++
+			return row()
+		})
+	})
+	if err != nil {
+		return err
+	}
+	job := func(c store.JobChange) bool {
+		encodeJobChange(&sw.items, c)
+		sw.counts.jobs++
+		return true
+	}
+	jobTables := []func(row func() bool) error{
+		func(row func() bool) error {
+			return r.EachJob(func(j store.Job) bool { return job(store.JobChange{Job: &j}) && row() })
+		},
+		func(row func() bool) error {
+			return r.EachJobSpec(func(s store.JobSpec) bool { return job(store.JobChange{Spec: &s}) && row() })
+		},
+		func(row func() bool) error {
+			return r.EachJobStep(func(s store.JobStep) bool { return job(store.JobChange{Step: &s}) && row() })
+		},
+	}
+	for _, each := range jobTables {
+		if err := sw.table(ctx, tagJobs, each); err != nil {
+			return err
 		}
 	}
 	var t encoder
@@ -185,4 +176,30 @@ func writeSnapshotTo(ctx context.Context, f *os.File, snap *Snapshot, highWater 
 		return err
 	}
 	return sw.w.Flush()
+}
+
+// table writes the rows of one table as records of the given tag. scan
+// encodes each row into sw.items and then calls row, which flushes a full
+// record and reports whether to go on; the first write error or
+// cancellation (checked between records) stops the scan and is returned.
+func (sw *snapWriter) table(ctx context.Context, tag byte, scan func(row func() bool) error) error {
+	sw.tag = tag
+	var werr error
+	err := scan(func() bool {
+		if !sw.row() {
+			return true
+		}
+		if werr = ctx.Err(); werr != nil {
+			return false
+		}
+		werr = sw.flush()
+		return werr == nil
+	})
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	return sw.flush()
 }

@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"encoding/binary"
@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-// The compact binary form shared by journal records and snapshot records.
+// The compact binary form shared by journal records and snapshot records
+// (doc.go has the layout).
 //
-// Integers are varints, strings are a length then bytes, and keys are
-// prefix-compressed against the previous key of the same kind in the same
-// record (consecutive keys share their organisation, entity type and often
-// entity), so a grant costs some forty bytes. Every record value starts with
-// the CRC-32C (Castagnoli) of the rest, little-endian. Decoding checks every
-// length against what is left and never trusts a count to allocate, so no
-// input makes it panic or allocate much more than the input's size.
+// Integers are varints, strings are a length then bytes, and the fields of
+// consecutive rows are coded against the previous row's (codec_rows.go), so
+// a grant costs some thirty bytes. Every record value starts with the CRC-32C
+// (Castagnoli) of the rest, little-endian. Decoding checks every length
+// against what is left and never trusts a count to allocate, so no input
+// makes it panic or allocate much more than the input's size.
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

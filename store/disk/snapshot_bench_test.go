@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 // diskBenchGrants makes n grants of one organisation, 10 per entity, to
@@ -88,7 +89,7 @@ func BenchmarkSnapshot(b *testing.B) {
 			var size int64
 			for b.Loop() {
 				path := filepath.Join(b.TempDir(), "snap")
-				if err := store.WriteSnapshotDir(context.Background(), snap, path); err != nil {
+				if err := disk.WriteSnapshotDir(context.Background(), snap, path); err != nil {
 					b.Fatal(err)
 				}
 				fi, err := os.Stat(filepath.Join(path, fmt.Sprintf("snapshot-%020d.buntdb", snap.Revision())))
@@ -103,11 +104,11 @@ func BenchmarkSnapshot(b *testing.B) {
 			skipBig(b, n)
 			keys, gs := diskBenchGrants(n)
 			path := filepath.Join(b.TempDir(), "snap")
-			if err := store.WriteSnapshotDir(context.Background(), putAll(b, keys, gs).Snapshot(), path); err != nil {
+			if err := disk.WriteSnapshotDir(context.Background(), putAll(b, keys, gs).Snapshot(), path); err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				d, err := store.OpenDir(path, store.DirOptions{})
+				d, err := disk.Open(path, disk.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}

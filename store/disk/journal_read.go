@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/grantdb/grantdb/store"
 )
 
 // replay reads every segment in order, checking every record, and applies
@@ -17,7 +19,7 @@ import (
 // that tail is cut off the file (and logged). Anything else that does not
 // check is corruption, reported with the file and the revision. It returns
 // the greatest grant id it met, for the id high-water.
-func (j *journal) replay(s *Store) (highWater string, err error) {
+func (j *journal) replay(s *store.Store) (highWater string, err error) {
 	var prev uint64 // the last j: revision met, applied or not
 	for i, first := range j.segs {
 		path := filepath.Join(j.dir, segmentName(first))
@@ -41,7 +43,7 @@ type segmentReplay struct {
 	highWater string
 }
 
-func (j *journal) replaySegment(s *Store, path string, newest bool, prev uint64) (string, uint64, error) {
+func (j *journal) replaySegment(s *store.Store, path string, newest bool, prev uint64) (string, uint64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("store: journal: %w", err)
@@ -120,7 +122,7 @@ func (sr *segmentReplay) addPart(rev uint64, n int, body []byte, start int, j *j
 
 // commit checks the j: record of rev and, when it is after the store's
 // revision, applies it.
-func (sr *segmentReplay) commit(s *Store, rev uint64, body []byte) error {
+func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if rev <= sr.prev {
 		return corruptf(sr.path, "revision %d after revision %d", rev, sr.prev)
 	}
@@ -129,11 +131,12 @@ func (sr *segmentReplay) commit(s *Store, rev uint64, body []byte) error {
 		return err
 	}
 	sr.prev = rev
-	if rev <= s.rev {
+	have := s.Snapshot().Revision()
+	if rev <= have {
 		return nil // in the snapshot already
 	}
-	if rev != s.rev+1 {
-		return corruptf(sr.path, "revision %d follows revision %d: commits are missing", rev, s.rev)
+	if rev != have+1 {
+		return corruptf(sr.path, "revision %d follows revision %d: commits are missing", rev, have)
 	}
 	cs, err := decodeChangeSet(payload)
 	if errors.Is(err, errUnsupported) {
@@ -143,7 +146,7 @@ func (sr *segmentReplay) commit(s *Store, rev uint64, body []byte) error {
 		err = fmt.Errorf("holds revision %d", cs.Revision)
 	}
 	if err == nil {
-		err = applyChangeSet(s, &cs)
+		err = s.Replay(cs)
 	}
 	if err != nil {
 		return corruptf(sr.path, "revision %d: %v", rev, err)

@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"context"
@@ -6,15 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/buntdb"
 )
 
 func TestSnapshot_WriteAndLoad(t *testing.T) {
-	defer store.SetSnapRowsPerRecord(7)() // many records of each table
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	defer disk.SetSnapRowsPerRecord(7)() // many records of each table
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	w := newWorkload(20)
 	for i := range 30 {
 		td.commit(w, 1+i%5)
@@ -24,16 +24,16 @@ func TestSnapshot_WriteAndLoad(t *testing.T) {
 	require.NotEmpty(t, want.Jobs)
 
 	copyPath := filepath.Join(t.TempDir(), "copy")
-	require.NoError(t, store.WriteSnapshotDir(context.Background(), td.store.Snapshot(), copyPath))
+	require.NoError(t, disk.WriteSnapshotDir(context.Background(), td.store.Snapshot(), copyPath))
 	assert.Equal(t, []string{"snapshot-00000000000000000030.buntdb"}, filesIn(t, copyPath, "snapshot-"))
 
-	got := openTestDir(t, copyPath, store.DirOptions{})
+	got := openTestDir(t, copyPath, disk.Options{})
 	assert.Equal(t, want, got.state())
 	assert.Equal(t, td.dir.GrantIDHighWater(), got.dir.GrantIDHighWater())
 }
 
 func TestSnapshot_IsPointInTime(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	w := newWorkload(21)
 	for range 10 {
 		td.commit(w, 3)
@@ -44,18 +44,18 @@ func TestSnapshot_IsPointInTime(t *testing.T) {
 		td.commit(w, 3) // after the snapshot was taken, before it is written
 	}
 	copyPath := filepath.Join(t.TempDir(), "copy")
-	require.NoError(t, store.WriteSnapshotDir(context.Background(), snap, copyPath))
-	got := openTestDir(t, copyPath, store.DirOptions{})
+	require.NoError(t, disk.WriteSnapshotDir(context.Background(), snap, copyPath))
+	got := openTestDir(t, copyPath, disk.Options{})
 	assert.Equal(t, want, got.state())
 	assert.NotEqual(t, td.state(), got.state())
 }
 
 func TestSnapshot_IsABuntDBFile(t *testing.T) {
-	defer store.SetSnapRowsPerRecord(2)()
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	defer disk.SetSnapRowsPerRecord(2)()
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	td.commit(newWorkload(22), 5)
 	copyPath := t.TempDir()
-	require.NoError(t, store.WriteSnapshotDir(context.Background(), td.store.Snapshot(), copyPath))
+	require.NoError(t, disk.WriteSnapshotDir(context.Background(), td.store.Snapshot(), copyPath))
 
 	db, err := buntdb.Open(filepath.Join(copyPath, "snapshot-00000000000000000001.buntdb"))
 	require.NoError(t, err)
@@ -70,27 +70,27 @@ func TestSnapshot_IsABuntDBFile(t *testing.T) {
 }
 
 func TestSnapshot_WriteSnapshotDirRefusesANonEmptyDirectory(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	td.commit(newWorkload(23), 1)
-	assert.Error(t, store.WriteSnapshotDir(context.Background(), td.store.Snapshot(), td.path))
+	assert.Error(t, disk.WriteSnapshotDir(context.Background(), td.store.Snapshot(), td.path))
 }
 
 func TestSnapshot_CancelledWriteLeavesNothing(t *testing.T) {
-	defer store.SetSnapRowsPerRecord(1)()
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	defer disk.SetSnapRowsPerRecord(1)()
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	td.commit(newWorkload(24), 5)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	copyPath := t.TempDir()
-	assert.ErrorIs(t, store.WriteSnapshotDir(ctx, td.store.Snapshot(), copyPath), context.Canceled)
+	assert.ErrorIs(t, disk.WriteSnapshotDir(ctx, td.store.Snapshot(), copyPath), context.Canceled)
 	assert.Empty(t, filesIn(t, copyPath, "snapshot-"))
 }
 
 func TestSnapshot_BadFilesAreClearErrors(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	td.commit(newWorkload(25), 40)
 	good := t.TempDir()
-	require.NoError(t, store.WriteSnapshotDir(context.Background(), td.store.Snapshot(), good))
+	require.NoError(t, disk.WriteSnapshotDir(context.Background(), td.store.Snapshot(), good))
 	name := "snapshot-00000000000000000001.buntdb"
 	orig, err := os.ReadFile(filepath.Join(good, name))
 	require.NoError(t, err)
@@ -108,25 +108,25 @@ func TestSnapshot_BadFilesAreClearErrors(t *testing.T) {
 		write func(t *testing.T, path string)
 		want  error
 	}{
-		"text":           {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, []byte("hello\n"), 0o644)) }, store.ErrNotDatabase},
-		"someone's bunt": {foreignBunt, store.ErrNotDatabase},
+		"text":           {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, []byte("hello\n"), 0o644)) }, disk.ErrNotDatabase},
+		"someone's bunt": {foreignBunt, disk.ErrNotDatabase},
 		"newer version": {func(t *testing.T, p string) {
-			require.NoError(t, os.WriteFile(p, store.SnapshotWithVersion(t, orig, 2), 0o644))
-		}, store.ErrUnsupportedFormat},
-		"cut short": {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, orig[:len(orig)-40], 0o644)) }, store.ErrCorrupt},
+			require.NoError(t, os.WriteFile(p, disk.SnapshotWithVersion(t, orig, disk.FormatVersion+1), 0o644))
+		}, disk.ErrUnsupportedFormat},
+		"cut short": {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, orig[:len(orig)-40], 0o644)) }, disk.ErrCorrupt},
 		"flipped byte": {func(t *testing.T, p string) {
 			b := append([]byte{}, orig...)
 			b[len(b)/2] ^= 1
 			require.NoError(t, os.WriteFile(p, b, 0o644))
-		}, store.ErrCorrupt},
-		"empty": {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, nil, 0o644)) }, store.ErrNotDatabase},
+		}, disk.ErrCorrupt},
+		"empty": {func(t *testing.T, p string) { require.NoError(t, os.WriteFile(p, nil, 0o644)) }, disk.ErrNotDatabase},
 	}
 	for label, c := range cases {
 		t.Run(label, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, name)
 			c.write(t, path)
-			_, err := tryOpenTestDir(t, dir, store.DirOptions{})
+			_, err := tryOpenTestDir(t, dir, disk.Options{})
 			require.Error(t, err)
 			assert.ErrorIs(t, err, c.want)
 			assert.Contains(t, err.Error(), path)
@@ -136,7 +136,7 @@ func TestSnapshot_BadFilesAreClearErrors(t *testing.T) {
 
 func TestCheckpoint_DropsCoveredSegments(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{SegmentRecords: 3}
+	opts := disk.Options{SegmentRecords: 3}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(26)
 	for range 20 {
@@ -173,7 +173,7 @@ func TestCheckpoint_DropsCoveredSegments(t *testing.T) {
 
 func TestCheckpoint_InterruptedLeavesALoadableDirectory(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{SegmentRecords: 2}
+	opts := disk.Options{SegmentRecords: 2}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(27)
 	for range 9 {

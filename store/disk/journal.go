@@ -1,4 +1,4 @@
-package store
+package disk
 
 import (
 	"encoding/binary"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantdb/grantdb/store"
 	"github.com/tidwall/buntdb"
 )
 
@@ -62,7 +63,7 @@ const (
 // buntdb with SyncPolicy Never and fsynced here through our own descriptor.
 type journal struct {
 	dir      string
-	opts     *DirOptions
+	opts     *Options
 	log      *slog.Logger
 	syncFile func(*os.File) error // f.Sync; tests inject failures
 
@@ -86,7 +87,7 @@ type journal struct {
 	done chan struct{}
 }
 
-func newJournal(dir string, opts *DirOptions, log *slog.Logger) *journal {
+func newJournal(dir string, opts *Options, log *slog.Logger) *journal {
 	return &journal{dir: dir, opts: opts, log: log, syncFile: (*os.File).Sync}
 }
 
@@ -141,7 +142,7 @@ func (j *journal) startSyncer() {
 }
 
 // append journals cs, whose revision must follow the last one.
-func (j *journal) append(cs *ChangeSet) error {
+func (j *journal) append(cs *store.ChangeSet) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {

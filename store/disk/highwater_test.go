@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 // deleteNewestGrant commits the deletion of the grant with the greatest id,
@@ -38,7 +38,7 @@ func deleteNewestGrant(t *testing.T, td *testDir) string {
 // snapshot must carry that id as the high-water.
 func TestCheckpoint_KeepsTheHighWaterOfDeletedGrants(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{SegmentRecords: 2}
+	opts := disk.Options{SegmentRecords: 2}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(40)
 	for range 6 {
@@ -58,7 +58,7 @@ func TestCheckpoint_KeepsTheHighWaterOfDeletedGrants(t *testing.T) {
 }
 
 func TestSnapshot_WriteSnapshotDirWithHighWater(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	w := newWorkload(41)
 	for range 4 {
 		td.commit(w, 2)
@@ -80,8 +80,8 @@ func TestSnapshot_WriteSnapshotDirWithHighWater(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			copyPath := filepath.Join(t.TempDir(), "copy")
-			require.NoError(t, store.WriteSnapshotDirWithHighWater(context.Background(), snap, copyPath, tc.highWater))
-			got := openTestDir(t, copyPath, store.DirOptions{})
+			require.NoError(t, disk.WriteSnapshotDirWithHighWater(context.Background(), snap, copyPath, tc.highWater))
+			got := openTestDir(t, copyPath, disk.Options{})
 			assert.Equal(t, tc.want, got.dir.GrantIDHighWater())
 			assert.Equal(t, stateOf(t, snap), got.state())
 		})

@@ -1,6 +1,6 @@
 //go:build unix
 
-package store
+package disk
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 // lockDir takes the directory's advisory lock: an exclusive flock on its
 // LOCK file, which the kernel releases when the process dies, so a crash
 // never leaves a stale lock. flock locks belong to an open file, so a second
-// OpenDir of the same directory in the same process is refused too.
+// Open of the same directory in the same process is refused too.
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

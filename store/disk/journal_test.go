@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"errors"
@@ -6,17 +6,17 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tidwall/buntdb"
 )
 
 func TestJournal_ReopenReplaysEveryCommit(t *testing.T) {
-	for _, policy := range []store.SyncPolicy{store.SyncAlways, store.SyncEverySecond, store.SyncNever} {
+	for _, policy := range []disk.SyncPolicy{disk.SyncAlways, disk.SyncEverySecond, disk.SyncNever} {
 		t.Run(policy.String(), func(t *testing.T) {
 			path := t.TempDir()
-			opts := store.DirOptions{Sync: policy, SegmentRecords: 7}
+			opts := disk.Options{Sync: policy, SegmentRecords: 7}
 			td := openTestDir(t, path, opts)
 			w := newWorkload(1)
 			for i := range 40 {
@@ -41,7 +41,7 @@ func TestJournal_ReopenReplaysEveryCommit(t *testing.T) {
 }
 
 func TestJournal_AppendRefusesARevisionOutOfOrder(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	cs := newWorkload(2).commit(t, td.store, 1)
 	cs.Revision++
 	assert.Error(t, td.dir.Append(cs))
@@ -51,7 +51,7 @@ func TestJournal_AppendRefusesARevisionOutOfOrder(t *testing.T) {
 
 func TestJournal_FilesAreBuntDBFiles(t *testing.T) {
 	path := t.TempDir()
-	td := openTestDir(t, path, store.DirOptions{PartBytes: 100})
+	td := openTestDir(t, path, disk.Options{PartBytes: 100})
 	w := newWorkload(3)
 	td.commit(w, 1)
 	td.commit(w, 20) // in part records
@@ -71,7 +71,7 @@ func TestJournal_FilesAreBuntDBFiles(t *testing.T) {
 
 func TestJournal_PartRecords(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{PartBytes: 64}
+	opts := disk.Options{PartBytes: 64}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(4)
 	td.commit(w, 1)
@@ -103,7 +103,7 @@ func journalSizes(t *testing.T, td *testDir, w *workload, n int, grants func(i i
 
 func TestJournal_OrphanPartsAreDropped(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{PartBytes: 64}
+	opts := disk.Options{PartBytes: 64}
 	td := openTestDir(t, path, opts)
 	file, sizes, states := journalSizes(t, td, newWorkload(5), 3, func(i int) int { return 1 + 20*(i%2) })
 	td.close()
@@ -144,7 +144,7 @@ func indexFrom(b, sub []byte, from int) int {
 // the whole commits before the cut.
 func TestJournal_TruncatedAtEveryOffset(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{PartBytes: 64, Sync: store.SyncNever}
+	opts := disk.Options{PartBytes: 64, Sync: disk.SyncNever}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(7)
 	file, sizes, states := journalSizes(t, td, w, 6, func(i int) int {
@@ -179,7 +179,7 @@ func TestJournal_TruncatedAtEveryOffset(t *testing.T) {
 
 func TestJournal_ZeroPaddedTailIsRecoveredAndLogged(t *testing.T) {
 	path := t.TempDir()
-	td := openTestDir(t, path, store.DirOptions{})
+	td := openTestDir(t, path, disk.Options{})
 	file, sizes, states := journalSizes(t, td, newWorkload(8), 4, func(int) int { return 2 })
 	td.close()
 	orig, err := os.ReadFile(file)
@@ -198,7 +198,7 @@ func TestJournal_ZeroPaddedTailIsRecoveredAndLogged(t *testing.T) {
 			dir := t.TempDir()
 			f := filepath.Join(dir, filepath.Base(file))
 			require.NoError(t, os.WriteFile(f, c.bytes, 0o644))
-			got := openTestDir(t, dir, store.DirOptions{})
+			got := openTestDir(t, dir, disk.Options{})
 			assert.Equal(t, states[c.want], got.state())
 			assert.Contains(t, got.logs.String(), "crash tail")
 			fi, err := os.Stat(f)
@@ -210,7 +210,7 @@ func TestJournal_ZeroPaddedTailIsRecoveredAndLogged(t *testing.T) {
 
 func TestJournal_DamageInTheMiddleIsAnError(t *testing.T) {
 	path := t.TempDir()
-	td := openTestDir(t, path, store.DirOptions{})
+	td := openTestDir(t, path, disk.Options{})
 	file, sizes, _ := journalSizes(t, td, newWorkload(9), 5, func(int) int { return 2 })
 	td.close()
 	orig, err := os.ReadFile(file)
@@ -233,9 +233,9 @@ func TestJournal_DamageInTheMiddleIsAnError(t *testing.T) {
 			dir := t.TempDir()
 			f := filepath.Join(dir, filepath.Base(file))
 			require.NoError(t, os.WriteFile(f, b, 0o644))
-			_, err := tryOpenTestDir(t, dir, store.DirOptions{})
+			_, err := tryOpenTestDir(t, dir, disk.Options{})
 			require.Error(t, err)
-			assert.ErrorIs(t, err, store.ErrCorrupt)
+			assert.ErrorIs(t, err, disk.ErrCorrupt)
 			assert.Contains(t, err.Error(), f)
 			assert.Contains(t, err.Error(), "revision")
 		})
@@ -244,28 +244,28 @@ func TestJournal_DamageInTheMiddleIsAnError(t *testing.T) {
 
 func TestJournal_WriteFailureSticks(t *testing.T) {
 	path := t.TempDir()
-	td := openTestDir(t, path, store.DirOptions{})
+	td := openTestDir(t, path, disk.Options{})
 	w := newWorkload(10)
 	td.commit(w, 1)
 	boom := errors.New("injected fsync failure")
-	restore := store.SetSyncHook(td.dir, func(*os.File) error { return boom })
+	restore := disk.SetSyncHook(td.dir, func(*os.File) error { return boom })
 
 	err := td.dir.Append(w.commit(t, td.store, 1))
-	require.ErrorIs(t, err, store.ErrWriteFailed)
+	require.ErrorIs(t, err, disk.ErrWriteFailed)
 	assert.ErrorIs(t, err, boom)
 	restore()
 	err = td.dir.Append(w.commit(t, td.store, 1))
-	assert.ErrorIs(t, err, store.ErrWriteFailed, "a failed journal stays failed")
-	assert.ErrorIs(t, td.dir.Close(), store.ErrWriteFailed)
+	assert.ErrorIs(t, err, disk.ErrWriteFailed, "a failed journal stays failed")
+	assert.ErrorIs(t, td.dir.Close(), disk.ErrWriteFailed)
 
 	// The failed commit may or may not be there; the one before it is.
-	again := openTestDir(t, path, store.DirOptions{})
+	again := openTestDir(t, path, disk.Options{})
 	assert.Contains(t, []uint64{1, 2}, again.state().Revision)
 }
 
 func TestJournal_AMissingSegmentIsAnError(t *testing.T) {
 	path := t.TempDir()
-	opts := store.DirOptions{SegmentRecords: 2}
+	opts := disk.Options{SegmentRecords: 2}
 	td := openTestDir(t, path, opts)
 	w := newWorkload(11)
 	for range 10 {
@@ -277,7 +277,7 @@ func TestJournal_AMissingSegmentIsAnError(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(path, segs[2])))
 
 	_, err := tryOpenTestDir(t, path, opts)
-	require.ErrorIs(t, err, store.ErrCorrupt)
+	require.ErrorIs(t, err, disk.ErrCorrupt)
 	assert.Contains(t, err.Error(), "missing")
 	assert.Contains(t, err.Error(), segs[3])
 }

@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 // BenchmarkJournalAppend appends commits of one grant, and of a 10k-grant
@@ -25,9 +26,9 @@ func BenchmarkJournalAppend(b *testing.B) {
 		for i := range batch {
 			batch[i] = store.GrantChange{Grant: grant(i)}
 		}
-		for _, policy := range []store.SyncPolicy{store.SyncAlways, store.SyncEverySecond, store.SyncNever} {
+		for _, policy := range []disk.SyncPolicy{disk.SyncAlways, disk.SyncEverySecond, disk.SyncNever} {
 			b.Run(fmt.Sprintf("%d/%s", size, policy), func(b *testing.B) {
-				d, err := store.OpenDir(b.TempDir(), store.DirOptions{Sync: policy})
+				d, err := disk.Open(b.TempDir(), disk.Options{Sync: policy})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -133,14 +134,14 @@ func (w *workload) commit(t testing.TB, s *store.Store, grants int) store.Change
 	case 3:
 		w.nextJob++
 		id := fmt.Sprintf("job_%04d", w.nextJob)
-		require.NoError(t, tx.PutJob(store.Job{Org: "org_1", ID: id, Name: "n", Operation: "create", Status: "InProgress",
+		require.NoError(t, tx.PutJob(store.Job{Org: "org_1", ID: id, Name: "n", Operation: model.JobOpCreate, Status: model.JobInProgress,
 			SubmitTime: w.clock, StartTime: w.clock, TotalSteps: 2, StepsProcessed: 1, StepsSucceeded: 1}))
-		require.NoError(t, tx.PutJobSpec(store.JobSpec{Org: "org_1", JobID: id, Operation: "create", Mode: 1, RequestedBy: "usr_admin",
+		require.NoError(t, tx.PutJobSpec(store.JobSpec{Org: "org_1", JobID: id, Operation: model.JobOpCreate, Mode: model.BulkAllOrNothing, RequestedBy: "usr_admin",
 			Grants:   []model.GrantInput{{Entity: model.EntityRef{Type: "fleet", ID: "fl_1"}, Grantee: model.User("u"), Level: model.LevelRead, EffectiveTo: w.clock}},
-			ACL:      []store.JobACE{{Grantee: model.Role("r"), Level: model.LevelAdmin}},
+			ACL:      []model.ACE{{Grantee: model.Role("r"), Level: model.LevelAdmin}},
 			Grantees: []model.Subject{model.Department("d")}}))
 		require.NoError(t, tx.PutJobStep(store.JobStep{Org: "org_1", JobID: id, Index: 1, Resource: model.EntityRef{Type: "fleet", ID: "fl_1"},
-			Status: "Failed", StartTime: w.clock, EndTime: w.clock,
+			Status: model.JobFailed, StartTime: w.clock, EndTime: w.clock,
 			Errors: []model.Error{{Code: model.CodeValidation, Message: "bad", Field: model.FieldGranteeID}}}))
 	}
 	cs, _ := tx.Commit()
@@ -152,8 +153,8 @@ func (w *workload) commit(t testing.TB, s *store.Store, grants int) store.Change
 type testDir struct {
 	t     testing.TB
 	path  string
-	opts  store.DirOptions
-	dir   *store.Dir
+	opts  disk.Options
+	dir   *disk.Dir
 	store *store.Store
 	logs  *syncBuffer
 }
@@ -177,18 +178,18 @@ func (b *syncBuffer) String() string {
 }
 
 // openTestDir opens and loads the directory at path.
-func openTestDir(t testing.TB, path string, opts store.DirOptions) *testDir {
+func openTestDir(t testing.TB, path string, opts disk.Options) *testDir {
 	t.Helper()
 	td, err := tryOpenTestDir(t, path, opts)
 	require.NoError(t, err)
 	return td
 }
 
-func tryOpenTestDir(t testing.TB, path string, opts store.DirOptions) (*testDir, error) {
+func tryOpenTestDir(t testing.TB, path string, opts disk.Options) (*testDir, error) {
 	t.Helper()
 	logs := &syncBuffer{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	d, err := store.OpenDir(path, opts)
+	d, err := disk.Open(path, opts)
 	if err != nil {
 		return nil, err
 	}

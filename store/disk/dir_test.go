@@ -1,4 +1,4 @@
-package store_test
+package disk_test
 
 import (
 	"os"
@@ -6,28 +6,29 @@ import (
 	"testing"
 
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestDir_LockRefusesASecondOpen(t *testing.T) {
 	path := t.TempDir()
-	d, err := store.OpenDir(path, store.DirOptions{})
+	d, err := disk.Open(path, disk.Options{})
 	require.NoError(t, err)
 
-	_, err = store.OpenDir(path, store.DirOptions{})
-	assert.ErrorIs(t, err, store.ErrLocked)
+	_, err = disk.Open(path, disk.Options{})
+	assert.ErrorIs(t, err, disk.ErrLocked)
 	assert.Contains(t, err.Error(), path)
 
 	require.NoError(t, d.Close())
-	again, err := store.OpenDir(path, store.DirOptions{})
+	again, err := disk.Open(path, disk.Options{})
 	require.NoError(t, err, "closing releases the lock")
 	require.NoError(t, again.Close())
 }
 
 func TestDir_CreatesAMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b")
-	td := openTestDir(t, path, store.DirOptions{})
+	td := openTestDir(t, path, disk.Options{})
 	td.commit(newWorkload(30), 1)
 	assert.Equal(t, []string{"journal-00000000000000000001.buntdb"}, filesIn(t, path, "journal-"))
 }
@@ -59,16 +60,16 @@ func TestDir_RefusesWhatIsNotOurs(t *testing.T) {
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {
 			path := setup(t)
-			_, err := tryOpenTestDir(t, path, store.DirOptions{})
+			_, err := tryOpenTestDir(t, path, disk.Options{})
 			require.Error(t, err)
-			assert.ErrorIs(t, err, store.ErrNotDatabase)
+			assert.ErrorIs(t, err, disk.ErrNotDatabase)
 			assert.Contains(t, err.Error(), path)
 		})
 	}
 	t.Run("no LOCK is left in a foreign directory", func(t *testing.T) {
 		p := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(p, "notes.txt"), []byte("x"), 0o644))
-		_, err := store.OpenDir(p, store.DirOptions{})
+		_, err := disk.Open(p, disk.Options{})
 		require.Error(t, err)
 		assert.Equal(t, []string{"notes.txt"}, filesIn(t, p, ""))
 	})
@@ -78,13 +79,13 @@ func TestDir_RemovesTemporaryFiles(t *testing.T) {
 	path := t.TempDir()
 	tmp := filepath.Join(path, "snapshot-00000000000000000003.buntdb.tmp")
 	require.NoError(t, os.WriteFile(tmp, []byte("half a snapshot"), 0o644))
-	td := openTestDir(t, path, store.DirOptions{})
+	td := openTestDir(t, path, disk.Options{})
 	assert.NoFileExists(t, tmp)
 	assert.Zero(t, td.state().Revision)
 }
 
 func TestDir_LoadIsOnceAndIntoANewStore(t *testing.T) {
-	td := openTestDir(t, t.TempDir(), store.DirOptions{})
+	td := openTestDir(t, t.TempDir(), disk.Options{})
 	s, err := store.New()
 	require.NoError(t, err)
 	_, err = td.dir.Load(s)

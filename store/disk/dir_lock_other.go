@@ -1,6 +1,6 @@
 //go:build !unix
 
-package store
+package disk
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 )
 
 // lockDir opens the LOCK file without locking it: this platform has no
-// flock, so a second OpenDir of the same directory is not refused.
+// flock, so a second Open of the same directory is not refused.
 func lockDir(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {

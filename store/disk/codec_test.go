@@ -1,10 +1,11 @@
-package store
+package disk
 
 import (
 	"testing"
 	"time"
 
 	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -13,7 +14,7 @@ var codecTime = time.Date(2026, 3, 4, 5, 6, 7, 890, time.UTC)
 
 // codecChangeSet has a row of every kind, with every optional part both set
 // and unset.
-func codecChangeSet() ChangeSet {
+func codecChangeSet() store.ChangeSet {
 	g1 := model.Grant{ID: "agrant_01", Org: "org_a", Entity: model.EntityRef{Type: "fleet", ID: "fl_1"},
 		Grantee: model.User("usr_1"), Level: model.LevelRead, GrantedBy: "usr_admin",
 		CreatedAt: codecTime, UpdatedAt: codecTime}
@@ -26,36 +27,36 @@ func codecChangeSet() ChangeSet {
 	g3.CreatedAt, g3.UpdatedAt = time.Time{}, time.Time{}
 	g4 := g1
 	g4.EffectiveFrom = time.Unix(-1e10, 5).UTC() // before 1970
-	return ChangeSet{
+	return store.ChangeSet{
 		Revision: 42,
-		Grants: []GrantChange{
+		Grants: []store.GrantChange{
 			{Grant: &g1}, {Grant: &g2}, {Deleted: true, Grant: &g3}, {Grant: &g4}, {Deleted: true, Grant: &g1},
 		},
-		Memberships: []MembershipChange{
+		Memberships: []store.MembershipChange{
 			{Org: "org_a", Membership: model.Membership{Member: model.User("usr_1"), Group: model.Department("eng")}},
 			{Org: "org_a", Membership: model.Membership{Member: model.Department("eng"), Group: model.Department("rnd")}},
 			{Deleted: true, Org: "org_b", Membership: model.Membership{Member: model.Role("jr"), Group: model.Role("sr")}},
 		},
-		Jobs: []JobChange{
-			{Job: &Job{Org: "org_a", ID: "job_1", Name: "n", Description: "d", RequestedBy: "usr_admin",
-				Operation: "replace_all", Status: "InProgress", SubmitTime: codecTime, StartTime: codecTime,
+		Jobs: []store.JobChange{
+			{Job: &store.Job{Org: "org_a", ID: "job_1", Name: "n", Description: "d", RequestedBy: "usr_admin",
+				Operation: model.JobOpReplaceAll, Status: model.JobInProgress, SubmitTime: codecTime, StartTime: codecTime,
 				StepsSucceeded: 1, StepsFailed: 2, StepsProcessed: 3, TotalSteps: 9}},
-			{Spec: &JobSpec{Org: "org_a", JobID: "job_1", Operation: "replace_all", Mode: 2, RequestedBy: "usr_admin",
+			{Spec: &store.JobSpec{Org: "org_a", JobID: "job_1", Operation: model.JobOpReplaceAll, Mode: model.BulkUpsert, RequestedBy: "usr_admin",
 				Grants: []model.GrantInput{{Entity: model.EntityRef{Type: "fleet", ID: "fl_9"}, Grantee: model.User("u"),
 					Level: model.LevelWrite, GrantedBy: "x", EffectiveTo: codecTime}},
-				ACL:        []JobACE{{Grantee: model.Role("r"), Level: model.LevelRead}},
+				ACL:        []model.ACE{{Grantee: model.Role("r"), Level: model.LevelRead}},
 				Grantees:   []model.Subject{model.Department("d"), model.User("u")},
 				EntityType: "fleet"}},
-			{Step: &JobStep{Org: "org_a", JobID: "job_1", Index: 7, Resource: model.EntityRef{Type: "fleet", ID: "fl_9"},
-				Status: "Failed", StartTime: codecTime, EndTime: codecTime.Add(time.Second),
+			{Step: &store.JobStep{Org: "org_a", JobID: "job_1", Index: 7, Resource: model.EntityRef{Type: "fleet", ID: "fl_9"},
+				Status: model.JobFailed, StartTime: codecTime, EndTime: codecTime.Add(time.Second),
 				Errors: []model.Error{{Code: model.CodeValidation, Message: "m", Field: model.FieldGranteeID}}}},
-			{Job: &Job{Org: "org_a", ID: "job_2"}},
+			{Job: &store.Job{Org: "org_a", ID: "job_2", Operation: model.JobOpRevoke, Status: model.JobNotStarted}},
 		},
 	}
 }
 
 func TestCodec_ChangeSetRoundTrip(t *testing.T) {
-	cases := map[string]ChangeSet{
+	cases := map[string]store.ChangeSet{
 		"every kind of row": codecChangeSet(),
 		"grants only":       {Revision: 1, Grants: codecChangeSet().Grants[:1]},
 		"jobs only":         {Revision: 1 << 40, Jobs: codecChangeSet().Jobs},
@@ -72,13 +73,13 @@ func TestCodec_ChangeSetRoundTrip(t *testing.T) {
 }
 
 func TestCodec_GrantsAreCompact(t *testing.T) {
-	cs := ChangeSet{Revision: 1}
+	cs := store.ChangeSet{Revision: 1}
 	for i := range 100 {
 		g := model.Grant{ID: "agrant_01kb2xq9m4" + string(rune('a'+i%26)) + "0000a1b2c3", Org: "org_xyz789",
 			Entity:  model.EntityRef{Type: "knowledge_slice", ID: "kslice_abc" + string(rune('a'+i/10))},
 			Grantee: model.User("usr_def" + string(rune('a'+i%10))), Level: model.LevelRead, GrantedBy: "usr_owner",
 			CreatedAt: codecTime, UpdatedAt: codecTime}
-		cs.Grants = append(cs.Grants, GrantChange{Grant: &g})
+		cs.Grants = append(cs.Grants, store.GrantChange{Grant: &g})
 	}
 	perGrant := float64(len(appendChangeSet(nil, &cs))) / 100
 	assert.Less(t, perGrant, 40.0, "bytes per grant")
