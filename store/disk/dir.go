@@ -31,10 +31,11 @@ var (
 )
 
 // FormatVersion is the version of the file format this package writes, and
-// the only one it reads (doc.go describes it): the first field of every
-// snapshot header and of every journalled change set. Version 2 writes rows
-// field by field; version 1 (written by grantdb before package store/disk)
-// wrote the store's in-memory keys, and is refused with ErrUnsupportedFormat.
+// the only one it reads (doc.go describes it): the version in every
+// snapshot header and the first byte of every journalled change set.
+// Version 2 writes rows field by field; version 1 (written by grantdb before
+// package store/disk) wrote the store's in-memory keys, and is refused with
+// ErrUnsupportedFormat.
 const FormatVersion = 2
 
 // Defaults of Options.
