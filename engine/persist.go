@@ -75,6 +75,7 @@ type persistConfig struct {
 	ckptRecords int
 	ckptBytes   int64
 	logger      *slog.Logger
+	cutTail     bool
 	// dirHook, set by tests only, wraps the database directory so that they
 	// can inject failures.
 	dirHook func(durableDir) durableDir
@@ -117,12 +118,24 @@ func WithCheckpointEvery(records int, bytes int64) Option {
 // WithLogger sets where a durable engine reports what it recovers from
 // without failing: a torn tail cut off the journal at Open (the trace of a
 // crash mid-write), part records of a commit that never completed, a
-// background checkpoint that failed (it is retried later). Default: none
-// (nothing is logged). A nil logger is ignored.
+// background checkpoint that failed (it is retried later). Default:
+// slog.Default(). A nil logger is ignored.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
 			c.persist.logger = l
 		}
 	}
+}
+
+// WithCutCorruptTail lets Open of a durable engine cut off the journal's
+// last record when it is whole but fails its checksum, and log what it cut
+// (to WithLogger's logger), instead of failing with ErrCorrupt. A torn write
+// (a record cut short, zero padding) is always cut off: it was never
+// acknowledged. A whole record that fails its checksum was damaged after it
+// was written and may hold an acknowledged commit, so losing it is the
+// operator's decision: open once with this option after an ErrCorrupt that
+// names the journal's last revision. Default: off.
+func WithCutCorruptTail() Option {
+	return func(c *config) { c.persist.cutTail = true }
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -49,9 +48,9 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	pc := e.cfg.persist
 	log := pc.logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
-	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log})
+	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open %s: %w", pc.path, err)
 	}

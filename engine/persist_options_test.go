@@ -45,5 +45,7 @@ func TestPersistOptionDocsMatchDefaults(t *testing.T) {
 	assert.Contains(t, ckpt, fmt.Sprintf("or %d MiB (DefaultCheckpointBytes)", DefaultCheckpointBytes>>20))
 	assert.Contains(t, docOf(t, "persist.go", "WithSync"), "Default: "+c.sync.String())
 	assert.Contains(t, docOf(t, "persist.go", "WithPath"), "Default: no path, everything in memory")
-	assert.Contains(t, docOf(t, "persist.go", "WithLogger"), "Default: none")
+	assert.Contains(t, docOf(t, "persist.go", "WithLogger"), "Default: slog.Default()")
+	assert.False(t, c.cutTail)
+	assert.Contains(t, docOf(t, "persist.go", "WithCutCorruptTail"), "Default: off")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -59,8 +58,15 @@ type Options struct {
 	// DefaultPartBytes.
 	PartBytes int
 	// Logger receives warnings, such as a crash tail cut off the journal.
-	// Default: none.
+	// Default: slog.Default().
 	Logger *slog.Logger
+	// CutCorruptTail makes Load cut off the newest journal segment's last
+	// record when it is whole (by its own lengths) but fails its checksum,
+	// logging what it cut, instead of failing with ErrCorrupt. Such a
+	// record was damaged after it was written, not torn by a crash, so it
+	// may hold an acknowledged commit: cutting it is the operator's call.
+	// Default: false.
+	CutCorruptTail bool
 }
 
 func (o Options) withDefaults() Options {
@@ -74,7 +80,7 @@ func (o Options) withDefaults() Options {
 		o.PartBytes = DefaultPartBytes
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.Default()
 	}
 	return o
 }

@@ -150,9 +150,11 @@
 //
 // The parts are fsynced before their j: record is written, so a whole j:
 // record always has whole parts behind it. Only the newest segment may end
-// in a crash tail: zero bytes, a command cut short, one last whole record
-// whose checksum fails, or parts whose j: record never came. Load cuts it
-// off and logs it; anything else that does not check is ErrCorrupt.
+// in a crash tail: zero bytes, a command cut short, or parts whose j: record
+// never came. Load cuts it off and logs it; anything else that does not
+// check is ErrCorrupt, including a last record that is whole by its lengths
+// but fails its checksum (damaged after it was written), unless
+// Options.CutCorruptTail asks to cut that off too.
 //
 // # Snapshot files
 //

@@ -14,9 +14,10 @@ import (
 
 // replay reads every segment in order, checking every record, and applies
 // to s the commits after its revision. The newest segment may end in the
-// tail of a write a crash cut short — zeros, a command cut short, a last
-// record whose checksum fails, part records whose j: record never came — and
-// that tail is cut off the file (and logged). Anything else that does not
+// tail of a write a crash cut short — zeros, a command cut short, part
+// records whose j: record never came — and that tail is cut off the file
+// (and logged); so is a last record whose checksum fails, but only with
+// Options.CutCorruptTail. Anything else that does not
 // check is corruption, reported with the file and the revision. It returns
 // the greatest grant id it met, for the id high-water.
 func (j *journal) replay(s *store.Store) (highWater string, err error) {
@@ -58,15 +59,20 @@ func (j *journal) replaySegment(s *store.Store, path string, newest bool, prev u
 	for k, r := range recs {
 		kind, rev, n, ok := parseJournalKey(r.key)
 		if !ok {
-			return "", 0, notOursf(filepath.Dir(path), "%s holds key %q: not a grantdb journal", filepath.Base(path), r.key)
+			// The file is named as ours and framed as ours: a key that is
+			// not is damage, not someone else's file.
+			return "", 0, corruptf(path, "bad record key %q at offset %d, after revision %d", r.key, r.start, sr.prev)
 		}
 		body, err := openRecord(r.val)
 		if err != nil {
-			if newest && k == len(recs)-1 {
-				dropped = fmt.Sprintf("the last record (revision %d), whose checksum fails", rev)
+			// A record whole by its own lengths was written whole: a
+			// checksum that fails is damage since, even at the end, and
+			// only cut off when the operator asks for it.
+			if newest && k == len(recs)-1 && j.opts.CutCorruptTail {
+				dropped = fmt.Sprintf("the last record (revision %d), whose checksum fails (CutCorruptTail)", rev)
 				break
 			}
-			return "", 0, corruptf(path, "revision %d: %v", rev, err)
+			return "", 0, corruptf(path, "revision %d at offset %d: %v", rev, r.start, err)
 		}
 		if kind == 'p' {
 			if err := sr.addPart(rev, n, body, r.start, j); err != nil {

@@ -281,3 +281,52 @@ func TestJournal_AMissingSegmentIsAnError(t *testing.T) {
 	assert.Contains(t, err.Error(), "missing")
 	assert.Contains(t, err.Error(), segs[3])
 }
+
+// TestJournal_AFailedChecksumAtTheEndIsCorruption flips a byte in the value
+// of the last, whole record: that is damage after the write, not a torn
+// write, so Load fails naming the file and revision, and leaves the file as
+// it was; only CutCorruptTail cuts it, and says so.
+func TestJournal_AFailedChecksumAtTheEndIsCorruption(t *testing.T) {
+	path := t.TempDir()
+	td := openTestDir(t, path, disk.Options{})
+	file, sizes, states := journalSizes(t, td, newWorkload(12), 3, func(int) int { return 2 })
+	td.close()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	b[len(b)-10] ^= 0x20 // inside the last record's value
+	require.NoError(t, os.WriteFile(file, b, 0o644))
+
+	_, err = tryOpenTestDir(t, path, disk.Options{})
+	require.ErrorIs(t, err, disk.ErrCorrupt)
+	assert.Contains(t, err.Error(), file)
+	assert.Contains(t, err.Error(), "revision 3")
+	after, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, b, after, "nothing is cut without the option")
+
+	again := openTestDir(t, path, disk.Options{CutCorruptTail: true})
+	assert.Equal(t, states[2], again.state())
+	assert.Contains(t, again.logs.String(), "checksum fails")
+	fi, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.Equal(t, sizes[2], fi.Size())
+}
+
+func TestJournal_ADamagedKeyIsCorruption(t *testing.T) {
+	path := t.TempDir()
+	td := openTestDir(t, path, disk.Options{})
+	file, sizes, _ := journalSizes(t, td, newWorkload(13), 3, func(int) int { return 1 })
+	td.close()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	// The key of revision 2 starts after "*3\r\n$3\r\nset\r\n$22\r\n".
+	at := int(sizes[1]) + len("*3\r\n$3\r\nset\r\n$22\r\n")
+	require.Equal(t, byte('j'), b[at])
+	b[at] = 'x'
+	require.NoError(t, os.WriteFile(file, b, 0o644))
+
+	_, err = tryOpenTestDir(t, path, disk.Options{})
+	require.ErrorIs(t, err, disk.ErrCorrupt)
+	assert.NotErrorIs(t, err, disk.ErrNotDatabase)
+	assert.Contains(t, err.Error(), file)
+}
