@@ -169,7 +169,24 @@ func (d *Dir) Load(s *store.Store) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	var leftovers []string
+	switch m, err := readManifest(d.path); {
+	case errors.Is(err, errNoManifest):
+		// A new directory, or one whose MANIFEST was lost: its files say
+		// what there is, and the MANIFEST is written again below.
+		if len(l.snapshots)+len(l.segments) > 0 {
+			d.opts.Logger.Warn("grantdb: the database directory has no MANIFEST; loading the files it holds",
+				"dir", d.path)
+		}
+	case err != nil:
+		return 0, err
+	default:
+		if l, leftovers, err = checkListing(d.path, l, m); err != nil {
+			return 0, err
+		}
+	}
 	var hw string
+	hasSnap := len(l.snapshots) > 0
 	if n := len(l.snapshots); n > 0 {
 		path := filepath.Join(d.path, snapshotName(l.snapshots[n-1]))
 		rev, shw, err := loadSnapshotFile(path, s)
@@ -195,10 +212,16 @@ func (d *Dir) Load(s *store.Store) (uint64, error) {
 			"the journal ends at revision %d, before this segment starts: commits are missing", rev)
 	}
 	d.highWater = max(hw, jhw, loaded.Read().MaxGrantID())
-	// Files a checkpoint left behind when it was interrupted.
+	// Files an interrupted checkpoint or roll left behind.
+	for _, name := range leftovers {
+		if err := os.Remove(filepath.Join(d.path, name)); err != nil && !os.IsNotExist(err) {
+			return 0, fmt.Errorf("store: remove leftover %s: %w", name, err)
+		}
+	}
 	if err := d.dropOldSnapshots(d.base); err != nil {
 		return 0, err
 	}
+	d.j.setSnapshot(hasSnap, d.base)
 	if err := d.j.dropCovered(d.base); err != nil {
 		return 0, err
 	}
@@ -279,6 +302,7 @@ func (d *Dir) Checkpoint(ctx context.Context, snap *store.Snapshot) error {
 	d.mu.Lock()
 	d.base = rev
 	d.mu.Unlock()
+	d.j.setSnapshot(true, rev)
 	if err := d.j.dropCovered(rev); err != nil {
 		return err
 	}
@@ -350,6 +374,9 @@ func WriteSnapshotDirWithHighWater(ctx context.Context, snap *store.Snapshot, pa
 		return err
 	}
 	_, err = writeSnapshotFile(ctx, path, snap, max(highWater, snap.Read().MaxGrantID()))
+	if err == nil {
+		err = writeManifest(path, manifest{hasSnap: true, snapshot: snap.Revision()})
+	}
 	if uerr := unlockDir(lock); err == nil && uerr != nil {
 		err = uerr
 	}

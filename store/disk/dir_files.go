@@ -12,6 +12,7 @@ import (
 // The files of a database directory:
 //
 //	LOCK                                the advisory lock (flock)
+//	MANIFEST                            the live files (manifest.go)
 //	snapshot-<revision>.buntdb          a snapshot of the state at revision
 //	journal-<first revision>.buntdb     a journal segment, from that revision on
 //	<one of the above>.tmp              a file being written; removed on open
@@ -20,6 +21,7 @@ import (
 // Anything else in the directory means it is not ours.
 const (
 	lockName       = "LOCK"
+	manifestName   = "MANIFEST"
 	snapshotPrefix = "snapshot-"
 	segmentPrefix  = "journal-"
 	fileSuffix     = ".buntdb"
@@ -74,7 +76,11 @@ func listDir(dir string) (dirListing, error) {
 		if !e.Type().IsRegular() {
 			return l, notOursf(dir, "%s is not a regular file", name)
 		}
-		if name == lockName {
+		if name == lockName || name == manifestName {
+			continue
+		}
+		if name == manifestName+tempSuffix {
+			l.temps = append(l.temps, name)
 			continue
 		}
 		if base, ok := strings.CutSuffix(name, tempSuffix); ok {

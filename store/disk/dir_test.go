@@ -50,12 +50,6 @@ func TestDir_RefusesWhatIsNotOurs(t *testing.T) {
 			require.NoError(t, os.Mkdir(filepath.Join(p, "snapshot-00000000000000000001.buntdb"), 0o755))
 			return p
 		},
-		"a journal holding someone else's keys": func(t *testing.T) string {
-			p := t.TempDir()
-			rec := "*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$3\r\nann\r\n"
-			require.NoError(t, os.WriteFile(filepath.Join(p, "journal-00000000000000000001.buntdb"), []byte(rec), 0o644))
-			return p
-		},
 	}
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -90,4 +84,17 @@ func TestDir_LoadIsOnceAndIntoANewStore(t *testing.T) {
 	require.NoError(t, err)
 	_, err = td.dir.Load(s)
 	assert.Error(t, err)
+}
+
+// TestDir_AJournalWithForeignKeysIsCorrupt: a file named as our journal and
+// framed as a buntdb file, whose keys are not ours, is a damaged file of
+// ours (ErrCorrupt naming it), not a foreign directory.
+func TestDir_AJournalWithForeignKeysIsCorrupt(t *testing.T) {
+	p := t.TempDir()
+	rec := "*3\r\n$3\r\nset\r\n$6\r\nuser:1\r\n$3\r\nann\r\n"
+	file := filepath.Join(p, "journal-00000000000000000001.buntdb")
+	require.NoError(t, os.WriteFile(file, []byte(rec), 0o644))
+	_, err := tryOpenTestDir(t, p, disk.Options{})
+	require.ErrorIs(t, err, disk.ErrCorrupt)
+	assert.Contains(t, err.Error(), file)
 }

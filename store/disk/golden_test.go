@@ -168,10 +168,11 @@ func TestGoldenFilesAreWhatThisVersionWrites(t *testing.T) {
 	}
 	require.Equal(t, names(want), names(got), "the same files")
 	assert.Equal(t, []string{
+		"MANIFEST",
 		"journal-00000000000000000004.buntdb",
 		"journal-00000000000000000005.buntdb",
 		"snapshot-00000000000000000003.buntdb",
-	}, names(want), "a snapshot and two journal segments")
+	}, names(want), "a snapshot, two journal segments and the MANIFEST naming them")
 	for _, e := range want {
 		w, err := os.ReadFile(filepath.Join(golden, e.Name()))
 		require.NoError(t, err)

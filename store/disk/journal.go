@@ -69,6 +69,9 @@ type journal struct {
 
 	mu      sync.Mutex
 	segs    []uint64 // first revisions of the segments on disk, ascending
+	// hasSnap and snapRev are the live snapshot, for the MANIFEST.
+	hasSnap bool
+	snapRev uint64
 	db      *buntdb.DB
 	file    *os.File // the active segment, for fsync
 	name    string   // the active segment's file name
@@ -104,6 +107,9 @@ func (j *journal) open(last uint64) error {
 		}
 		if fi.Size() == 0 {
 			if err := j.openSegment(j.segs[n-1]); err != nil {
+				return err
+			}
+			if err := j.writeManifest(); err != nil {
 				return err
 			}
 			j.startSyncer()
@@ -251,10 +257,26 @@ func (j *journal) roll(first uint64) error {
 	if n := len(j.segs); n == 0 || j.segs[n-1] != first {
 		j.segs = append(j.segs, first)
 	}
-	// The new file's name must be on disk before a commit in it is
-	// acknowledged.
+	// The new file's name must be on disk, and in the MANIFEST, before a
+	// commit in it is acknowledged.
 	if err := syncDir(j.dir); err != nil {
 		return j.fail("fsync directory of", err)
+	}
+	return j.writeManifest()
+}
+
+// setSnapshot records the live snapshot, for the MANIFEST.
+func (j *journal) setSnapshot(has bool, rev uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.hasSnap, j.snapRev = has, rev
+}
+
+// writeManifest writes the live files to the MANIFEST. The caller holds mu.
+func (j *journal) writeManifest() error {
+	m := manifest{hasSnap: j.hasSnap, snapshot: j.snapRev, segments: j.segs}
+	if err := writeManifest(j.dir, m); err != nil {
+		return j.fail("write the MANIFEST of", err)
 	}
 	return nil
 }
@@ -315,23 +337,21 @@ func (j *journal) dropCovered(rev uint64) error {
 	for keep+1 < len(j.segs) && j.segs[keep+1]-1 <= rev {
 		keep++
 	}
-	for _, first := range j.segs[:keep] {
+	drop := j.segs[:keep]
+	j.segs = j.segs[keep:]
+	// The MANIFEST stops naming them before they go, so that a crash in
+	// between leaves leftovers, never a listed file missing.
+	if j.db != nil || len(drop) > 0 {
+		if err := j.writeManifest(); err != nil {
+			return err
+		}
+	}
+	for _, first := range drop {
 		if err := os.Remove(filepath.Join(j.dir, segmentName(first))); err != nil && !os.IsNotExist(err) {
-			j.segs = j.segs[slicesIndex(j.segs, first):]
 			return fmt.Errorf("store: journal: drop segment: %w", err)
 		}
 	}
-	j.segs = j.segs[keep:]
 	return nil
-}
-
-func slicesIndex(s []uint64, v uint64) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return 0
 }
 
 // since reports the commits and their bytes journalled since the last

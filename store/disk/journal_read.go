@@ -24,7 +24,7 @@ func (j *journal) replay(s *store.Store) (highWater string, err error) {
 	var prev uint64 // the last j: revision met, applied or not
 	for i, first := range j.segs {
 		path := filepath.Join(j.dir, segmentName(first))
-		hw, last, err := j.replaySegment(s, path, i == len(j.segs)-1, prev)
+		hw, last, err := j.replaySegment(s, path, first, i == len(j.segs)-1, prev)
 		if err != nil {
 			return "", err
 		}
@@ -44,7 +44,7 @@ type segmentReplay struct {
 	highWater string
 }
 
-func (j *journal) replaySegment(s *store.Store, path string, newest bool, prev uint64) (string, uint64, error) {
+func (j *journal) replaySegment(s *store.Store, path string, first uint64, newest bool, prev uint64) (string, uint64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("store: journal: %w", err)
@@ -62,6 +62,11 @@ func (j *journal) replaySegment(s *store.Store, path string, newest bool, prev u
 			// The file is named as ours and framed as ours: a key that is
 			// not is damage, not someone else's file.
 			return "", 0, corruptf(path, "bad record key %q at offset %d, after revision %d", r.key, r.start, sr.prev)
+		}
+		if k == 0 && rev != first {
+			// A segment is named for its first revision: another name
+			// means the file was renamed (or is another segment).
+			return "", 0, corruptf(path, "its first record is revision %d, its name says %d", rev, first)
 		}
 		body, err := openRecord(r.val)
 		if err != nil {

@@ -166,7 +166,7 @@ func TestJournal_TruncatedAtEveryOffset(t *testing.T) {
 				want = i
 			}
 		}
-		for _, f := range filesIn(t, dir, "journal-") {
+		for _, f := range filesIn(t, dir, "") {
 			require.NoError(t, os.Remove(filepath.Join(dir, f)))
 		}
 		require.NoError(t, os.WriteFile(name, orig[:cut], 0o644))
@@ -279,7 +279,7 @@ func TestJournal_AMissingSegmentIsAnError(t *testing.T) {
 	_, err := tryOpenTestDir(t, path, opts)
 	require.ErrorIs(t, err, disk.ErrCorrupt)
 	assert.Contains(t, err.Error(), "missing")
-	assert.Contains(t, err.Error(), segs[3])
+	assert.Contains(t, err.Error(), segs[2], "the MANIFEST names the lost segment")
 }
 
 // TestJournal_AFailedChecksumAtTheEndIsCorruption flips a byte in the value
