@@ -67,8 +67,8 @@ type journal struct {
 	log      *slog.Logger
 	syncFile func(*os.File) error // f.Sync; tests inject failures
 
-	mu      sync.Mutex
-	segs    []uint64 // first revisions of the segments on disk, ascending
+	mu   sync.Mutex
+	segs []uint64 // first revisions of the segments on disk, ascending
 	// hasSnap and snapRev are the live snapshot, for the MANIFEST.
 	hasSnap bool
 	snapRev uint64
