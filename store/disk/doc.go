@@ -30,15 +30,28 @@
 // # Directory
 //
 //	LOCK                                  the advisory lock (empty)
+//	MANIFEST                              the live files
 //	snapshot-<revision>.buntdb            the state at that revision
 //	journal-<first revision>.buntdb       a journal segment: commits from that revision on
 //	<one of the above>.tmp                a file being written; removed by Open
 //
 // Revisions in names are 20 decimal digits, so names sort as revisions do.
 // Any other entry makes the directory not a database (ErrNotDatabase). Load
-// reads the newest snapshot (if any), then every segment in order; each
-// segment holds the revisions from its first up to the next segment's first
+// reads the snapshot the MANIFEST names (if any), then every segment it
+// names, in order; each segment holds the revisions from its first (its
+// first record's, which must match its name) up to the next segment's first
 // minus one, and the journal must continue the snapshot without a gap.
+//
+// The MANIFEST is rewritten (to MANIFEST.tmp, fsynced, renamed, directory
+// fsynced) whenever the live files change: when a segment is started,
+// before any record goes into it, and when a checkpoint has written its
+// snapshot, before the files it replaces are deleted. A listed file that is
+// missing is ErrCorrupt naming it. An unlisted file is what an interrupted
+// roll or checkpoint leaves (an older snapshot or a segment it covers, a
+// newer snapshot whose checkpoint did not finish, an empty segment after the
+// listed ones), removed once Load succeeds; any other unlisted file is
+// ErrCorrupt. A directory without a MANIFEST (new, or whose MANIFEST was
+// lost) is read from its listing, with a warning, and gets one.
 //
 // # Container
 //
@@ -155,6 +168,13 @@
 // check is ErrCorrupt, including a last record that is whole by its lengths
 // but fails its checksum (damaged after it was written), unless
 // Options.CutCorruptTail asks to cut that off too.
+//
+// # MANIFEST
+//
+// One sealed record, key grantdb:manifest: string magic "grantdb
+// manifest", uvarint version (FormatVersion), byte 0 (no snapshot) or byte 1
+// then uvarint the snapshot's revision, uvarint n, then n uvarints: the
+// first revisions of the live segments, ascending. Nothing after it.
 //
 // # Snapshot files
 //
