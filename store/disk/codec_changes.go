@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
 )
 
@@ -109,25 +108,19 @@ func decodeChangeSet(b []byte) (store.ChangeSet, error) {
 
 func decodeGrantChanges(d *decoder) []store.GrantChange {
 	n := nonEmpty(d, d.count(minGrantBytes))
-	grants := make([]model.Grant, n)
+	grants, deleted := decodeGrantRun(d, n)
+	if d.err != nil {
+		return nil
+	}
 	changes := make([]store.GrantChange, n)
-	c := newGrantCoder()
-	for i := range n {
-		deleted := c.decode(d, &grants[i])
-		changes[i] = store.GrantChange{Deleted: deleted, Grant: &grants[i]}
+	for i := range grants {
+		changes[i] = store.GrantChange{Deleted: deleted[i], Grant: &grants[i]}
 	}
 	return changes
 }
 
 func decodeMembershipChanges(d *decoder) []store.MembershipChange {
-	n := nonEmpty(d, d.count(minMembershipBytes))
-	changes := make([]store.MembershipChange, n)
-	c := newMembershipCoder()
-	for i := range n {
-		org, m, deleted := c.decode(d)
-		changes[i] = store.MembershipChange{Deleted: deleted, Org: org, Membership: m}
-	}
-	return changes
+	return decodeMembershipRun(d, nonEmpty(d, d.count(minMembershipBytes)))
 }
 
 // The fewest bytes a row takes, for refusing a count no record can hold:

@@ -2,6 +2,7 @@ package disk
 
 import (
 	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
 )
 
 // Grant and membership rows in the compact form (doc.go has the layout).
@@ -96,63 +97,69 @@ func (c *grantCoder) encode(e *encoder, g *model.Grant, deleted bool) {
 	c.prev, c.id, c.by, c.first = fields, g.ID, g.GrantedBy, false
 }
 
-// decode reads one grant into g, reporting whether the change deletes it.
-func (c *grantCoder) decode(d *decoder, g *model.Grant) (deleted bool) {
-	f := d.byte()
-	if f&^grantFlagsKnown != 0 || f&grantHasUpdated != 0 && f&grantSameUpdated != 0 {
-		d.fail("bad grant flags %#x", f)
-	}
-	if c.first && f&grantSameBy != 0 {
-		d.fail("first grant repeats a granted_by")
-	}
-	var fields [grantFields]string
-	d.sameFields(c.prev[:], fields[:], c.first)
-	id := d.prefixed(c.id)
-	level := model.Level(d.byte())
-	by := c.by
-	if f&grantSameBy == 0 {
-		by = d.string()
-	}
-	*g = model.Grant{
-		ID: id, Org: fields[grantFieldOrg],
-		Entity:  model.EntityRef{Type: fields[grantFieldEntityType], ID: fields[grantFieldEntityID]},
-		Grantee: model.Subject{Type: internType(fields[grantFieldGranteeType]), ID: fields[grantFieldGranteeID]},
-		Level:   level, GrantedBy: by,
-	}
-	if f&grantHasFrom != 0 {
-		g.EffectiveFrom = d.instant()
-	}
-	if f&grantHasTo != 0 {
-		g.EffectiveTo = d.instant()
-	}
-	if f&grantHasCreated != 0 {
-		g.CreatedAt = d.instant()
-	}
-	switch {
-	case f&grantHasUpdated != 0:
-		g.UpdatedAt = d.instant()
-	case f&grantSameUpdated != 0:
-		g.UpdatedAt = g.CreatedAt
+// decodeGrantRun reads a run of n grants, and whether each change deletes
+// its grant. The fields of the whole run share one string.
+func decodeGrantRun(d *decoder, n int) ([]model.Grant, []bool) {
+	grants := make([]model.Grant, n)
+	deleted := make([]bool, n)
+	run := fieldRun{offs: make([][runFields][2]int32, n)}
+	var id, by string
+	for i := 0; i < n && d.err == nil; i++ {
+		g := &grants[i]
+		f := d.byte()
+		if f&^grantFlagsKnown != 0 || f&grantHasUpdated != 0 && f&grantSameUpdated != 0 {
+			d.fail("bad grant flags %#x", f)
+		}
+		if i == 0 && f&grantSameBy != 0 {
+			d.fail("first grant repeats a granted_by")
+		}
+		run.row(d, i)
+		id = d.prefixed(id)
+		g.ID = id
+		g.Level = model.Level(d.byte())
+		if f&grantSameBy == 0 {
+			by = d.string()
+		}
+		g.GrantedBy = by
+		if f&grantHasFrom != 0 {
+			g.EffectiveFrom = d.instant()
+		}
+		if f&grantHasTo != 0 {
+			g.EffectiveTo = d.instant()
+		}
+		if f&grantHasCreated != 0 {
+			g.CreatedAt = d.instant()
+		}
+		switch {
+		case f&grantHasUpdated != 0:
+			g.UpdatedAt = d.instant()
+		case f&grantSameUpdated != 0:
+			g.UpdatedAt = g.CreatedAt
+		}
+		if d.err == nil && (id == "" || g.Level < model.LevelRead || g.Level > model.LevelAdmin) {
+			d.fail("bad grant %q (level %d)", id, g.Level)
+		}
+		deleted[i] = f&grantDeleted != 0
 	}
 	if d.err != nil {
-		return false
+		return nil, nil
 	}
-	for i, s := range fields {
-		if s == "" {
-			d.fail("grant %q without %s", id, grantFieldNames[i])
-			return false
+	run.resolve(func(i int, f *[runFields]string) {
+		g := &grants[i]
+		for k, v := range f {
+			if v == "" {
+				d.fail("grant %q without %s", g.ID, grantFieldNames[k])
+				return
+			}
 		}
-	}
-	if !g.Grantee.Type.Valid() {
-		d.fail("grant %q: bad grantee type %q", id, g.Grantee.Type)
-		return false
-	}
-	if id == "" || level < model.LevelRead || level > model.LevelAdmin {
-		d.fail("bad grant %q (level %d)", id, level)
-		return false
-	}
-	c.prev, c.id, c.by, c.first = fields, id, by, false
-	return f&grantDeleted != 0
+		g.Org = f[grantFieldOrg]
+		g.Entity = model.EntityRef{Type: f[grantFieldEntityType], ID: f[grantFieldEntityID]}
+		g.Grantee = model.Subject{Type: internType(f[grantFieldGranteeType]), ID: f[grantFieldGranteeID]}
+		if !g.Grantee.Type.Valid() {
+			d.fail("grant %q: bad grantee type %q", g.ID, g.Grantee.Type)
+		}
+	})
+	return grants, deleted
 }
 
 var grantFieldNames = [grantFields]string{"organisation", "entity type", "entity id", "grantee type", "grantee id"}
@@ -186,27 +193,35 @@ func (c *membershipCoder) encode(e *encoder, org string, m model.Membership, del
 	c.prev, c.first = fields, false
 }
 
-func (c *membershipCoder) decode(d *decoder) (org string, m model.Membership, deleted bool) {
-	f := d.byte()
-	if f > 1 {
-		d.fail("bad membership flags %#x", f)
+// decodeMembershipRun reads a run of n memberships. The fields of the whole
+// run share one string.
+func decodeMembershipRun(d *decoder, n int) []store.MembershipChange {
+	out := make([]store.MembershipChange, n)
+	run := fieldRun{offs: make([][runFields][2]int32, n)}
+	for i := 0; i < n && d.err == nil; i++ {
+		f := d.byte()
+		if f > 1 {
+			d.fail("bad membership flags %#x", f)
+		}
+		out[i].Deleted = f == 1
+		run.row(d, i)
 	}
-	var fields [memberFields]string
-	d.sameFields(c.prev[:], fields[:], c.first)
 	if d.err != nil {
-		return "", model.Membership{}, false
+		return nil
 	}
-	m = model.Membership{
-		Member: model.Subject{Type: internType(fields[memberFieldMemberType]), ID: fields[memberFieldMemberID]},
-		Group:  model.Subject{Type: internType(fields[memberFieldGroupType]), ID: fields[memberFieldGroupID]},
-	}
-	if fields[memberFieldOrg] == "" || m.Member.ID == "" || m.Group.ID == "" ||
-		!m.Member.Type.Valid() || !m.Group.Type.IsGroup() {
-		d.fail("bad membership %q in %s %s", fields[:], m.Member, m.Group)
-		return "", model.Membership{}, false
-	}
-	c.prev, c.first = fields, false
-	return fields[memberFieldOrg], m, f == 1
+	run.resolve(func(i int, f *[runFields]string) {
+		m := model.Membership{
+			Member: model.Subject{Type: internType(f[memberFieldMemberType]), ID: f[memberFieldMemberID]},
+			Group:  model.Subject{Type: internType(f[memberFieldGroupType]), ID: f[memberFieldGroupID]},
+		}
+		if f[memberFieldOrg] == "" || m.Member.ID == "" || m.Group.ID == "" ||
+			!m.Member.Type.Valid() || !m.Group.Type.IsGroup() {
+			d.fail("bad membership %s in %s in %q", m.Member, m.Group, f[memberFieldOrg])
+			return
+		}
+		out[i].Org, out[i].Membership = f[memberFieldOrg], m
+	})
+	return out
 }
 
 // sameFields writes a byte whose bit i says fields[i] equals prev[i]
@@ -229,26 +244,39 @@ func (e *encoder) sameFields(prev, fields []string, first bool) {
 	}
 }
 
-// sameFields reads what encoder.sameFields wrote into fields. The fields
-// that differ from prev share one new string, so that a row costs one
-// allocation however many of its fields changed.
-func (d *decoder) sameFields(prev, fields []string, first bool) {
+// runFields is how many key fields a grant or membership row has.
+const runFields = 5
+
+// fieldRun decodes the key fields of a run of rows (what encoder.sameFields
+// wrote) into one buffer, recording where each row's fields are, so that
+// the whole run costs one string allocation (resolve) rather than one per
+// row.
+type fieldRun struct {
+	buf  []byte
+	offs [][runFields][2]int32 // per row, per field: start and end in buf
+}
+
+// row reads the fields of row i, against row i-1's.
+func (r *fieldRun) row(d *decoder, i int) {
 	same := d.byte()
 	if d.err != nil {
 		return
 	}
-	if same>>len(fields) != 0 || first && same != 0 {
+	if same>>runFields != 0 || i == 0 && same != 0 {
 		d.fail("bad field mask %#x", same)
 		return
 	}
-	var ends [8]int
-	var buf []byte
-	for i := range fields {
-		if same&(1<<i) != 0 {
+	var prev [runFields][2]int32
+	if i > 0 {
+		prev = r.offs[i-1]
+	}
+	for k := range runFields {
+		if same&(1<<k) != 0 {
+			r.offs[i][k] = prev[k]
 			continue
 		}
 		n := d.uvarint()
-		if n > uint64(len(prev[i])) {
+		if n > uint64(prev[k][1]-prev[k][0]) {
 			d.fail("shared prefix %d longer than the previous value", n)
 			return
 		}
@@ -256,22 +284,26 @@ func (d *decoder) sameFields(prev, fields []string, first bool) {
 		if d.err != nil {
 			return
 		}
-		if buf == nil {
-			buf = make([]byte, 0, 64)
+		if len(r.buf)+int(n)+len(rest) > 1<<31-1 {
+			d.fail("fields too long")
+			return
 		}
-		buf = append(buf, prev[i][:n]...)
-		buf = append(buf, rest...)
-		ends[i] = len(buf)
+		start := len(r.buf)
+		r.buf = append(r.buf, r.buf[prev[k][0]:prev[k][0]+int32(n)]...)
+		r.buf = append(r.buf, rest...)
+		r.offs[i][k] = [2]int32{int32(start), int32(len(r.buf))}
 	}
-	all := string(buf)
-	start := 0
-	for i := range fields {
-		if same&(1<<i) != 0 {
-			fields[i] = prev[i]
-			continue
+}
+
+// resolve calls fn with each row's fields, all substrings of one string.
+func (r *fieldRun) resolve(fn func(i int, f *[runFields]string)) {
+	all := string(r.buf)
+	for i := range r.offs {
+		var f [runFields]string
+		for k, o := range r.offs[i] {
+			f[k] = all[o[0]:o[1]]
 		}
-		fields[i] = all[start:ends[i]]
-		start = ends[i]
+		fn(i, &f)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -148,24 +149,17 @@ func decodeSnapRecord(body []byte) (*loadBatch, error) {
 	b := &loadBatch{tag: d.byte()}
 	switch b.tag {
 	case tagGrants:
-		n := d.count(minGrantBytes)
-		b.grants = make([]model.Grant, n)
-		c := newGrantCoder()
-		for i := 0; i < n && d.err == nil; i++ {
-			if c.decode(&d, &b.grants[i]) {
-				d.fail("a snapshot holds no deletions")
-			}
+		var deleted []bool
+		b.grants, deleted = decodeGrantRun(&d, d.count(minGrantBytes))
+		if slices.Contains(deleted, true) {
+			d.fail("a snapshot holds no deletions")
 		}
 	case tagMemberships:
-		n := d.count(minMembershipBytes)
-		b.memberships = make([]store.MembershipChange, n)
-		c := newMembershipCoder()
-		for i := 0; i < n && d.err == nil; i++ {
-			org, m, deleted := c.decode(&d)
-			if deleted {
+		b.memberships = decodeMembershipRun(&d, d.count(minMembershipBytes))
+		for _, mc := range b.memberships {
+			if mc.Deleted {
 				d.fail("a snapshot holds no deletions")
 			}
-			b.memberships[i] = store.MembershipChange{Org: org, Membership: m}
 		}
 	case tagJobs:
 		n := d.count(2)
