@@ -6,40 +6,29 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
-// Operation is what a bulk access job does to each resource in its scope.
-type Operation string
+// Operation is what a bulk access job does to each resource in its scope
+// (defined in model, so that the store keeps it typed).
+type Operation = model.JobOperation
 
 // The job operations.
 const (
 	// OpCreate creates JobSpec.Grants, one step per entity they name, with
 	// JobSpec.Mode SkipDuplicates or Upsert.
-	OpCreate Operation = "create"
+	OpCreate = model.JobOpCreate
 	// OpReplaceAll leaves each resource with exactly JobSpec.ACL (AVEVA's
 	// UpdateAll).
-	OpReplaceAll Operation = "replace_all"
+	OpReplaceAll = model.JobOpReplaceAll
 	// OpReplaceGrantees replaces, on each resource, only the entries of
 	// JobSpec.Grantees by their JobSpec.ACL entries (AVEVA's
 	// UpdateRoleAccess).
-	OpReplaceGrantees Operation = "replace_grantees"
+	OpReplaceGrantees = model.JobOpReplaceGrantees
 	// OpRevoke removes the grants of JobSpec.Grantees from each resource, or
 	// all its grants when none are named.
-	OpRevoke Operation = "revoke"
+	OpRevoke = model.JobOpRevoke
 )
 
-// Valid reports whether op is one of the four operations.
-func (op Operation) Valid() bool {
-	switch op {
-	case OpCreate, OpReplaceAll, OpReplaceGrantees, OpRevoke:
-		return true
-	}
-	return false
-}
-
 // ACE is one access control entry: a grantee and the level it ends with.
-type ACE struct {
-	Grantee model.Subject
-	Level   model.Level
-}
+type ACE = model.ACE
 
 // JobSpec describes a bulk access job. The scope of the replace and revoke
 // operations is either Resources or EntityType (the namespace scope: every
@@ -69,30 +58,21 @@ type JobSpec struct {
 	EntityType string
 }
 
-// JobStatus is the status of a job or of one of its steps, in AVEVA's words.
-type JobStatus string
+// JobStatus is the status of a job or of one of its steps, in AVEVA's words
+// (defined in model, so that the store keeps it typed).
+type JobStatus = model.JobStatus
 
 // The job and step statuses. A job goes from NotStarted to InProgress and
 // ends Succeeded, PartiallySucceeded, Failed or Cancelled. A step ends
 // Succeeded or Failed; a step a cancelled job never ran is Cancelled.
 const (
-	JobNotStarted         JobStatus = "NotStarted"
-	JobInProgress         JobStatus = "InProgress"
-	JobSucceeded          JobStatus = "Succeeded"
-	JobPartiallySucceeded JobStatus = "PartiallySucceeded"
-	JobFailed             JobStatus = "Failed"
-	JobCancelled          JobStatus = "Cancelled"
+	JobNotStarted         = model.JobNotStarted
+	JobInProgress         = model.JobInProgress
+	JobSucceeded          = model.JobSucceeded
+	JobPartiallySucceeded = model.JobPartiallySucceeded
+	JobFailed             = model.JobFailed
+	JobCancelled          = model.JobCancelled
 )
-
-// Ended reports whether s is a final status: nothing more will happen to a
-// job or step in it.
-func (s JobStatus) Ended() bool {
-	switch s {
-	case JobSucceeded, JobPartiallySucceeded, JobFailed, JobCancelled:
-		return true
-	}
-	return false
-}
 
 // JobSummary is a job's state. The step counts and times are kept current
 // while the job runs: StepsProcessed = StepsSucceeded + StepsFailed, and

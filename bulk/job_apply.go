@@ -11,7 +11,7 @@ import (
 // cannot be applied (a bad resource, a bad input) writes nothing and returns
 // its failures; err is for a write that failed, which aborts the commit.
 func (r *JobRun) applyTxn(tx *store.WriteTxn, res model.EntityRef, now time.Time) (failures []model.Error, err error) {
-	if Operation(r.spec.Operation) == OpCreate {
+	if r.spec.Operation == OpCreate {
 		return r.createTxn(tx, res, now)
 	}
 	if err := r.v.Entity(res); err != nil {
@@ -21,7 +21,7 @@ func (r *JobRun) applyTxn(tx *store.WriteTxn, res model.EntityRef, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	switch Operation(r.spec.Operation) {
+	switch r.spec.Operation {
 	case OpRevoke:
 		return nil, r.revokeTxn(tx, existing)
 	case OpReplaceGrantees:
@@ -113,7 +113,7 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 	if len(failures) > 0 {
 		return failures, nil
 	}
-	upsert := Mode(r.spec.Mode) == Upsert
+	upsert := r.spec.Mode == Upsert
 	for _, i := range idx {
 		in := r.spec.Grants[i]
 		if old, ok := tx.GrantByKey(r.org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {

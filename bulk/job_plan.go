@@ -27,13 +27,13 @@ func SubmitJobTxn(tx *store.WriteTxn, org, id string, spec JobSpec, now time.Tim
 	job := store.Job{
 		Org: org, ID: id,
 		Name: spec.Name, Description: spec.Description, RequestedBy: spec.RequestedBy,
-		Operation:  string(spec.Operation),
-		Status:     string(JobNotStarted),
+		Operation:  spec.Operation,
+		Status:     JobNotStarted,
 		SubmitTime: now,
 		TotalSteps: len(resources),
 	}
 	if len(resources) == 0 {
-		job.Status, job.StartTime, job.EndTime = string(JobSucceeded), now, now
+		job.Status, job.StartTime, job.EndTime = JobSucceeded, now, now
 	}
 	if err := tx.PutJob(job); err != nil {
 		return JobSummary{}, err
@@ -42,7 +42,7 @@ func SubmitJobTxn(tx *store.WriteTxn, org, id string, spec JobSpec, now time.Tim
 		return JobSummary{}, err
 	}
 	for i, r := range resources {
-		step := store.JobStep{Org: org, JobID: id, Index: i, Resource: r, Status: string(JobNotStarted)}
+		step := store.JobStep{Org: org, JobID: id, Index: i, Resource: r, Status: JobNotStarted}
 		if err := tx.PutJobStep(step); err != nil {
 			return JobSummary{}, err
 		}
@@ -100,18 +100,15 @@ func entitiesWithGrants(tx *store.ReadTxn, org, typ string, now time.Time) ([]mo
 func storedJobSpec(org, id string, spec JobSpec) store.JobSpec {
 	s := store.JobSpec{
 		Org: org, JobID: id,
-		Operation:   string(spec.Operation),
-		Mode:        int(spec.Mode),
+		Operation:   spec.Operation,
+		Mode:        spec.Mode,
 		RequestedBy: spec.RequestedBy,
 		Grants:      append([]model.GrantInput(nil), spec.Grants...),
 		Grantees:    append([]model.Subject(nil), spec.Grantees...),
 		EntityType:  spec.EntityType,
 	}
 	if len(spec.ACL) > 0 {
-		s.ACL = make([]store.JobACE, len(spec.ACL))
-		for i, ace := range spec.ACL {
-			s.ACL[i] = store.JobACE{Grantee: ace.Grantee, Level: ace.Level}
-		}
+		s.ACL = append([]ACE(nil), spec.ACL...)
 	}
 	return s
 }

@@ -64,7 +64,7 @@ func JobStepsTxn(tx *store.ReadTxn, org, id string, filter StepFilter, skip, cou
 	}
 	out := make([]JobStep, 0, min(count, sum.TotalSteps))
 	err = tx.JobSteps(org, id, func(s store.JobStep) bool {
-		if !filter.Match(JobStatus(s.Status)) {
+		if !filter.Match(s.Status) {
 			return true
 		}
 		if skip > 0 {
@@ -87,8 +87,8 @@ func jobNotFoundError(id string) error {
 func jobSummaryOf(j store.Job) JobSummary {
 	return JobSummary{
 		ID: j.ID, Name: j.Name, Description: j.Description, RequestedBy: j.RequestedBy,
-		Operation:      Operation(j.Operation),
-		Status:         JobStatus(j.Status),
+		Operation:      j.Operation,
+		Status:         j.Status,
 		StartTime:      j.StartTime,
 		EndTime:        j.EndTime,
 		StepsSucceeded: j.StepsSucceeded,
@@ -103,7 +103,7 @@ func jobSummaryOf(j store.Job) JobSummary {
 func jobStepOf(s store.JobStep) JobStep {
 	return JobStep{
 		Resource:  s.Resource,
-		Status:    JobStatus(s.Status),
+		Status:    s.Status,
 		StartTime: s.StartTime,
 		EndTime:   s.EndTime,
 		Errors:    slices.Clone(s.Errors),

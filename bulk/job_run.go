@@ -47,12 +47,12 @@ func StartJob(ctx context.Context, c JobCommitter, v *model.Validator, org, id s
 		if !ok || !okSpec {
 			return jobNotFoundError(id)
 		}
-		if JobStatus(j.Status).Ended() {
+		if j.Status.Ended() {
 			return nil
 		}
 		run = newJobRun(c, v, spec)
-		if JobStatus(j.Status) == JobNotStarted {
-			j.Status, j.StartTime = string(JobInProgress), c.Now()
+		if j.Status == JobNotStarted {
+			j.Status, j.StartTime = JobInProgress, c.Now()
 			return tx.PutJob(j)
 		}
 		return nil
@@ -65,7 +65,7 @@ func StartJob(ctx context.Context, c JobCommitter, v *model.Validator, org, id s
 
 func newJobRun(c JobCommitter, v *model.Validator, spec store.JobSpec) *JobRun {
 	r := &JobRun{c: c, v: v, org: spec.Org, id: spec.JobID, spec: spec}
-	if Operation(spec.Operation) == OpCreate {
+	if spec.Operation == OpCreate {
 		r.grantsOf = make(map[model.EntityRef][]int)
 		for i, in := range spec.Grants {
 			r.grantsOf[in.Entity] = append(r.grantsOf[in.Entity], i)
@@ -95,7 +95,7 @@ func (r *JobRun) Step(ctx context.Context) (more bool, err error) {
 		if !ok {
 			return jobNotFoundError(r.id)
 		}
-		if JobStatus(j.Status).Ended() || j.StepsProcessed >= j.TotalSteps {
+		if j.Status.Ended() || j.StepsProcessed >= j.TotalSteps {
 			return nil
 		}
 		step, ok := tx.JobStep(r.org, r.id, j.StepsProcessed)
@@ -108,19 +108,19 @@ func (r *JobRun) Step(ctx context.Context) (more bool, err error) {
 			return err
 		}
 		step.EndTime = r.c.Now()
-		step.Status, step.Errors = string(JobSucceeded), nil
+		step.Status, step.Errors = JobSucceeded, nil
 		j.StepsProcessed++
 		if len(failures) > 0 {
-			step.Status, step.Errors = string(JobFailed), failures
+			step.Status, step.Errors = JobFailed, failures
 			j.StepsFailed++
 		} else {
 			j.StepsSucceeded++
 		}
-		if j.Status == string(JobNotStarted) {
-			j.Status, j.StartTime = string(JobInProgress), step.StartTime
+		if j.Status == JobNotStarted {
+			j.Status, j.StartTime = JobInProgress, step.StartTime
 		}
 		if j.StepsProcessed == j.TotalSteps {
-			j.Status, j.EndTime = string(jobFinalStatus(j)), step.EndTime
+			j.Status, j.EndTime = jobFinalStatus(j), step.EndTime
 		}
 		more = j.StepsProcessed < j.TotalSteps
 		if err := tx.PutJobStep(step); err != nil {
@@ -158,7 +158,7 @@ func CancelJobTxn(tx *store.WriteTxn, org, id string, now time.Time) (JobSummary
 	if !ok {
 		return JobSummary{}, jobNotFoundError(id)
 	}
-	if JobStatus(j.Status).Ended() {
+	if j.Status.Ended() {
 		return jobSummaryOf(j), nil
 	}
 	for i := j.StepsProcessed; i < j.TotalSteps; i++ {
@@ -166,12 +166,12 @@ func CancelJobTxn(tx *store.WriteTxn, org, id string, now time.Time) (JobSummary
 		if !ok {
 			return JobSummary{}, jobNotFoundError(id)
 		}
-		step.Status = string(JobCancelled)
+		step.Status = JobCancelled
 		if err := tx.PutJobStep(step); err != nil {
 			return JobSummary{}, err
 		}
 	}
-	j.Status, j.EndTime = string(JobCancelled), now
+	j.Status, j.EndTime = JobCancelled, now
 	if err := tx.PutJob(j); err != nil {
 		return JobSummary{}, err
 	}

@@ -8,19 +8,20 @@ import (
 )
 
 // Mode says what a batch does with duplicates: inputs whose (entity,
-// grantee) already has a grant, or that repeat an earlier input of the batch.
-type Mode int
+// grantee) already has a grant, or that repeat an earlier input of the batch
+// (defined in model, so that the store keeps a job's mode typed).
+type Mode = model.BulkMode
 
 // The batch modes.
 const (
 	// SkipDuplicates (the zero value) skips duplicates, fails invalid inputs
 	// and creates the rest.
-	SkipDuplicates Mode = iota
+	SkipDuplicates = model.BulkSkipDuplicates
 	// AllOrNothing refuses the whole batch when any input is invalid or a
 	// duplicate: nothing is written.
-	AllOrNothing
+	AllOrNothing = model.BulkAllOrNothing
 	// Upsert gives a duplicate the new level and window, keeping its id.
-	Upsert
+	Upsert = model.BulkUpsert
 )
 
 // Options configure one BulkCreate.

@@ -12,13 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// pendingDesignCitations are files that still cite the design document
-// outside the repo, in code being rewritten elsewhere at the moment; each is
-// repointed at merge, and then leaves this list.
-var pendingDesignCitations = map[string]bool{
-	"store/doc.go": true,
-}
-
 // TestCommentsCiteTheRepo: the repo makes sense without anything beside it.
 // No Go file cites a design document outside it, and every section of
 // docs/design.md a Go file cites exists.
@@ -49,7 +42,7 @@ func TestCommentsCiteTheRepo(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if rel != "engine/design_refs_test.go" && !pendingDesignCitations[rel] {
+		if rel != "engine/design_refs_test.go" {
 			assert.False(t, outside.Match(b), "%s cites a design document outside the repo", rel)
 		}
 		for _, m := range cites.FindAllSubmatch(b, -1) {

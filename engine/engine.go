@@ -30,7 +30,7 @@ type Engine struct {
 
 	// jobs runs bulk access jobs in the background (see jobs_runner.go).
 	jobs jobRunners
-	// expiry tracks grants by their end and sweeps ended ones (expiry.go).
+	// expiry sweeps grants whose window has ended (expiry.go).
 	expiry expirer
 	// disk is the database directory of a durable engine (persist_dir.go).
 	disk durable
@@ -202,6 +202,5 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
 	}
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
-	e.expiry.observe(cs)
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
 }

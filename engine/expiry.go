@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/btree"
-
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
 )
@@ -21,124 +19,17 @@ import (
 // after a long pause never holds the write lock for long.
 const sweepBatchSize = 10_000
 
-// grantKey is a grant's unique key. Its strings point into the stored row.
-type grantKey struct {
-	org     string
-	entity  model.EntityRef
-	grantee model.Subject
-}
-
-// expiryEntry is one grant with an end, ordered by when it ends.
-type expiryEntry struct {
-	to  time.Time
-	id  string
-	key grantKey
-}
-
-func expiryLess(a, b expiryEntry) bool {
-	if c := a.to.Compare(b.to); c != 0 {
-		return c < 0
-	}
-	return a.id < b.id
-}
-
-// expirer tracks every stored grant that has an EffectiveTo, ordered by it,
-// and runs the background sweeper. Its zero value is ready: it tracks from
-// the first commit it observes.
+// expirer runs the background sweeper. Which grants have ended is not kept
+// here: it is an index of the store (ReadTxn.EndedGrants), versioned with
+// everything else, so every published snapshot answers it for its own
+// revision. Its zero value is ready.
 type expirer struct {
-	// mu guards the index. Its users also hold writeMu (observe runs in
-	// publish, sweeps in a write), so it is never contended; it is here so
-	// that the index does not depend on that.
-	mu sync.Mutex
-	// tree orders the tracked grants by (EffectiveTo, id).
-	tree *btree.BTreeG[expiryEntry]
-	// byKey is the tracked entry of each key, so that a grant replaced
-	// under its key (a new id, or a new window) drops its old entry.
-	byKey map[grantKey]expiryEntry
 	// batch overrides sweepBatchSize in tests.
 	batch int
 
 	stopOnce sync.Once
 	cancel   context.CancelFunc // nil when no sweeper runs
 	done     chan struct{}
-}
-
-// observe brings the index up to date with one commit. It runs under
-// writeMu, in commit order.
-func (x *expirer) observe(cs store.ChangeSet) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, ch := range cs.Grants {
-		g := ch.Grant
-		if len(x.byKey) == 0 && (ch.Deleted || g.EffectiveTo.IsZero()) {
-			continue // nothing tracked to drop, nothing to track
-		}
-		key := grantKey{org: g.Org, entity: g.Entity, grantee: g.Grantee}
-		x.forgetKey(key)
-		if !ch.Deleted {
-			x.track(key, g)
-		}
-	}
-}
-
-// track adds g under key when it has an end. The caller holds mu and has
-// forgotten whatever key had.
-func (x *expirer) track(key grantKey, g *model.Grant) {
-	if g.EffectiveTo.IsZero() {
-		return
-	}
-	if x.tree == nil {
-		x.tree = btree.NewG(32, expiryLess)
-		x.byKey = make(map[grantKey]expiryEntry)
-	}
-	ent := expiryEntry{to: g.EffectiveTo, id: g.ID, key: key}
-	x.tree.ReplaceOrInsert(ent)
-	x.byKey[key] = ent
-}
-
-// forgetKey drops key's entry, if any. The caller holds mu.
-func (x *expirer) forgetKey(key grantKey) {
-	if old, ok := x.byKey[key]; ok {
-		x.tree.Delete(old)
-		delete(x.byKey, key)
-	}
-}
-
-// due returns up to limit tracked grants that have ended at now, earliest
-// first.
-func (x *expirer) due(now time.Time, limit int) []expiryEntry {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.tree == nil {
-		return nil
-	}
-	var out []expiryEntry
-	x.tree.Ascend(func(ent expiryEntry) bool {
-		if ent.to.After(now) || len(out) == limit {
-			return false
-		}
-		out = append(out, ent)
-		return true
-	})
-	return out
-}
-
-// resync makes key's entry match what is stored under it (g when ok): a
-// safety net, as observe keeps them matched.
-func (x *expirer) resync(key grantKey, g model.Grant, ok bool) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.forgetKey(key)
-	if ok {
-		x.track(key, &g)
-	}
-}
-
-// size returns how many grants are tracked.
-func (x *expirer) size() int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return len(x.byKey)
 }
 
 // sweepNow removes every grant that has ended at the engine's time, in
@@ -162,20 +53,19 @@ func (e *Engine) sweepBatch(ctx context.Context) (removed int, more bool, err er
 	if limit <= 0 {
 		limit = sweepBatchSize
 	}
+	if e.closed.Load() {
+		return 0, false, closedError()
+	}
+	// The published snapshot tells whether anything has ended without
+	// taking the write lock: most sweeps find nothing.
+	if len(endedGrants(e.current.Load().snap.Read(), e.clock(), 1)) == 0 {
+		return 0, false, nil
+	}
 	_, err = e.commit(ctx, func(tx *store.WriteTxn) error {
 		removed, more = 0, false
-		now := e.clock()
-		due := e.expiry.due(now, limit)
+		due := endedGrants(&tx.ReadTxn, e.clock(), limit)
 		more = len(due) == limit
-		for _, ent := range due {
-			// Re-check against the store: the index is a hint, the store
-			// the record.
-			k := ent.key
-			g, ok := tx.GrantByKey(k.org, k.entity, k.grantee)
-			if !ok || g.ID != ent.id || !g.EndedAt(now) {
-				e.expiry.resync(k, g, ok)
-				continue
-			}
+		for _, g := range due {
 			if _, err := tx.DeleteGrant(g); err != nil {
 				return err
 			}
@@ -187,6 +77,17 @@ func (e *Engine) sweepBatch(ctx context.Context) (removed int, more bool, err er
 		return 0, false, err
 	}
 	return removed, more, nil
+}
+
+// endedGrants returns up to limit grants of tx that have ended at now,
+// earliest end first.
+func endedGrants(tx *store.ReadTxn, now time.Time, limit int) []model.Grant {
+	var out []model.Grant
+	tx.EndedGrants(now, func(g model.Grant) bool {
+		out = append(out, g)
+		return len(out) < limit
+	})
+	return out
 }
 
 // startSweeper starts the background sweeper, unless the interval turns it

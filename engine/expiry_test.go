@@ -77,7 +77,7 @@ func TestSweepRemovesEndedGrants(t *testing.T) {
 	first := sweepGrant(t, e, "d1", "ann", sweepStart.Add(time.Hour))
 	second := sweepGrant(t, e, "d2", "ann", sweepStart.Add(2*time.Hour))
 	open := sweepGrant(t, e, "d3", "ann", time.Time{})
-	assert.Equal(t, 2, e.expiry.size(), "only grants with an end are tracked")
+	assert.Equal(t, 2, trackedEnds(e), "only grants with an end are tracked")
 
 	assert.Zero(t, sweep(t, e), "nothing has ended yet")
 
@@ -92,13 +92,13 @@ func TestSweepRemovesEndedGrants(t *testing.T) {
 	assert.True(t, stored(e, second))
 	assert.True(t, stored(e, open))
 	assert.Equal(t, rev+1, revision(e), "a sweep is one ordinary commit")
-	assert.Equal(t, 1, e.expiry.size())
+	assert.Equal(t, 1, trackedEnds(e))
 
 	clock.Advance(time.Hour)
 	assert.Equal(t, 1, sweep(t, e))
 	assert.False(t, stored(e, second))
 	assert.True(t, stored(e, open))
-	assert.Zero(t, e.expiry.size())
+	assert.Zero(t, trackedEnds(e))
 
 	rev = revision(e)
 	assert.Zero(t, sweep(t, e), "a second sweep finds nothing")
@@ -194,7 +194,7 @@ func TestSweepFollowsChangedGrants(t *testing.T) {
 			if !tc.newEnd.IsZero() {
 				wantTracked = 1
 			}
-			assert.Equal(t, wantTracked, e.expiry.size(), "one entry per key, of the stored grant")
+			assert.Equal(t, wantTracked, trackedEnds(e), "one entry per key, of the stored grant")
 
 			if tc.newEnd.IsZero() {
 				clock.Set(end.Add(24 * time.Hour))
@@ -216,7 +216,7 @@ func TestSweepSkipsRevokedGrants(t *testing.T) {
 	e, clock := newSweepEngine(t)
 	g := sweepGrant(t, e, "d1", "dee", sweepStart.Add(time.Hour))
 	require.NoError(t, e.RevokeGrant(context.Background(), sweepOrg, g.ID))
-	assert.Zero(t, e.expiry.size(), "a revoked grant leaves the index")
+	assert.Zero(t, trackedEnds(e), "a revoked grant leaves the index")
 
 	clock.Advance(2 * time.Hour)
 	rev := revision(e)
@@ -224,27 +224,26 @@ func TestSweepSkipsRevokedGrants(t *testing.T) {
 	assert.Equal(t, rev, revision(e), "nothing left to sweep: no commit")
 }
 
-// TestSweepRechecksTheStore checks the safety net: an index entry that does
-// not match the stored grant never deletes it, and is corrected.
-func TestSweepRechecksTheStore(t *testing.T) {
+// TestEndedGrantsAreVersioned checks that which grants have ended is part of
+// each revision: a snapshot taken before a sweep still answers for its own
+// revision, the published one after it no longer lists the swept grant.
+func TestEndedGrantsAreVersioned(t *testing.T) {
 	e, clock := newSweepEngine(t)
-	g := sweepGrant(t, e, "d1", "eve", sweepStart.Add(24*time.Hour))
-	key := grantKey{org: g.Org, entity: g.Entity, grantee: g.Grantee}
-	stale := g
-	stale.ID, stale.EffectiveTo = "stale-id", sweepStart.Add(time.Minute)
-	e.expiry.mu.Lock()
-	e.expiry.forgetKey(key)
-	e.expiry.track(key, &stale)
-	e.expiry.mu.Unlock()
-
+	g := sweepGrant(t, e, "d1", "eve", sweepStart.Add(time.Hour))
+	before := e.current.Load().snap
 	clock.Advance(time.Hour)
-	assert.Zero(t, sweep(t, e))
-	assert.True(t, stored(e, g))
-	assert.Equal(t, 1, e.expiry.size())
-	due := e.expiry.due(sweepStart.Add(24*time.Hour), 10)
-	require.Len(t, due, 1)
-	assert.Equal(t, g.ID, due[0].id, "the entry now matches the store")
+	assert.Equal(t, 1, sweep(t, e))
+
+	due := endedGrants(before.Read(), clock.Now(), 10)
+	require.Len(t, due, 1, "the old revision still holds the ended grant")
+	assert.Equal(t, g.ID, due[0].ID)
+	assert.Empty(t, endedGrants(e.current.Load().snap.Read(), clock.Now(), 10))
+	assert.Equal(t, 1, before.Read().GrantsWithEnd())
+	assert.Zero(t, trackedEnds(e))
 }
+
+// trackedEnds is how many grants of the published revision have an end.
+func trackedEnds(e *Engine) int { return e.current.Load().snap.Read().GrantsWithEnd() }
 
 func TestSweeperRunsInTheBackground(t *testing.T) {
 	e, clock := newSweepEngine(t, WithSweepInterval(time.Millisecond))

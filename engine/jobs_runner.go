@@ -110,7 +110,7 @@ func (r *jobRunners) stop() {
 func (e *Engine) resumeJobs() error {
 	var pending []store.Job
 	err := e.current.Load().snap.Read().EachJob(func(j store.Job) bool {
-		if !bulk.JobStatus(j.Status).Ended() {
+		if !j.Status.Ended() {
 			pending = append(pending, j)
 		}
 		return true

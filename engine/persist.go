@@ -3,7 +3,7 @@ package engine
 import (
 	"log/slog"
 
-	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 // Durability (docs/design.md §3): with WithPath the engine keeps its state in a
@@ -15,22 +15,22 @@ import (
 // policy writes the commit to the file before the call returns, so a crash of
 // the process alone (kill -9) loses nothing acknowledged; they differ on a
 // power cut or an operating-system crash.
-type SyncPolicy = store.SyncPolicy
+type SyncPolicy = disk.SyncPolicy
 
 // The sync policies of WithSync.
 const (
 	// SyncAlways (the default) returns from a write call only once its commit
 	// is on disk: an acknowledged write survives a power cut. One fsync per
 	// commit, whatever its size (a 10k-grant BulkCreate is one fsync).
-	SyncAlways = store.SyncAlways
+	SyncAlways = disk.SyncAlways
 	// SyncEverySecond fsyncs in the background about once a second: a power
 	// cut may lose about the last second of acknowledged writes. Each commit
 	// carries a checksum, so what Open loads holds whole commits only.
-	SyncEverySecond = store.SyncEverySecond
+	SyncEverySecond = disk.SyncEverySecond
 	// SyncNever leaves flushing to the operating system (and to Close): a
 	// power cut may lose any acknowledged write the system had not flushed
 	// yet; as with SyncEverySecond, never part of one.
-	SyncNever = store.SyncNever
+	SyncNever = disk.SyncNever
 )
 
 // ErrWriteFailed is wrapped by the error of a write whose commit could not
@@ -39,23 +39,23 @@ const (
 // it is closed and opened again. Reads go on answering from the last
 // acknowledged revision. The failed commit may or may not be there after
 // the reopen. Match it with errors.Is.
-var ErrWriteFailed = store.ErrWriteFailed
+var ErrWriteFailed = disk.ErrWriteFailed
 
 // Errors of Open with WithPath, wrapped with the path and what is wrong;
 // match them with errors.Is.
 var (
 	// ErrLocked: the database directory is open already, in this process
 	// or another.
-	ErrLocked = store.ErrLocked
+	ErrLocked = disk.ErrLocked
 	// ErrNotDatabase: the path is a file, or a directory holding files that
 	// are not grantdb's, or a file in it is not a grantdb file.
-	ErrNotDatabase = store.ErrNotDatabase
+	ErrNotDatabase = disk.ErrNotDatabase
 	// ErrCorrupt: a file is damaged other than in the tail a crash leaves
 	// (which Open cuts off and logs); the error names the file and the
 	// revision.
-	ErrCorrupt = store.ErrCorrupt
+	ErrCorrupt = disk.ErrCorrupt
 	// ErrUnsupportedFormat: a file was written by a newer format.
-	ErrUnsupportedFormat = store.ErrUnsupportedFormat
+	ErrUnsupportedFormat = disk.ErrUnsupportedFormat
 )
 
 // Defaults of WithCheckpointEvery.
@@ -76,6 +76,7 @@ type persistConfig struct {
 	ckptRecords int
 	ckptBytes   int64
 	logger      *slog.Logger
+	cutTail     bool
 	// dirHook, set by tests only, wraps the database directory so that they
 	// can inject failures.
 	dirHook func(durableDir) durableDir
@@ -120,12 +121,24 @@ func WithCheckpointEvery(records int, bytes int64) Option {
 // WithLogger sets where a durable engine reports what it recovers from
 // without failing: a torn tail cut off the journal at Open (the trace of a
 // crash mid-write), part records of a commit that never completed, a
-// background checkpoint that failed (it is retried later). Default: none
-// (nothing is logged). A nil logger is ignored.
+// background checkpoint that failed (it is retried later). Default:
+// slog.Default(). A nil logger is ignored.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
 			c.persist.logger = l
 		}
 	}
+}
+
+// WithCutCorruptTail lets Open of a durable engine cut off the journal's
+// last record when it is whole but fails its checksum, and log what it cut
+// (to WithLogger's logger), instead of failing with ErrCorrupt. A torn write
+// (a record cut short, zero padding) is always cut off: it was never
+// acknowledged. A whole record that fails its checksum was damaged after it
+// was written and may hold an acknowledged commit, so losing it is the
+// operator's decision: open once with this option after an ErrCorrupt that
+// names the journal's last revision. Default: off.
+func WithCutCorruptTail() Option {
+	return func(c *config) { c.persist.cutTail = true }
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -11,9 +10,10 @@ import (
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/resolve"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
-// durableDir is what the engine uses of a *store.Dir once it is loaded; tests
+// durableDir is what the engine uses of a *disk.Dir once it is loaded; tests
 // wrap it to inject failures.
 type durableDir interface {
 	Append(cs store.ChangeSet) error
@@ -22,7 +22,7 @@ type durableDir interface {
 	Close() error
 }
 
-var _ durableDir = (*store.Dir)(nil)
+var _ durableDir = (*disk.Dir)(nil)
 
 // durable is a durable engine's link to its database directory. Its zero
 // value (no dir) is an in-memory engine's.
@@ -48,9 +48,9 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	pc := e.cfg.persist
 	log := pc.logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.Default()
 	}
-	d, err := store.OpenDir(pc.path, store.DirOptions{Sync: pc.sync, Logger: log})
+	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open: %w", err) // err names the path
 	}
@@ -67,10 +67,6 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	if err != nil {
 		_ = d.Close()
 		return nil, nil, fmt.Errorf("grantdb: load %s: index: %w", pc.path, err)
-	}
-	if err := e.expiry.load(snap); err != nil {
-		_ = d.Close()
-		return nil, nil, fmt.Errorf("grantdb: load %s: expiry: %w", pc.path, err)
 	}
 	var dir durableDir = d
 	if pc.dirHook != nil {
@@ -136,23 +132,6 @@ func (e *Engine) maybeCheckpoint(snap *store.Snapshot) {
 	}()
 }
 
-// load tracks every grant of snap that has an end: Open's counterpart of
-// observe, for the grants loaded from disk.
-func (x *expirer) load(snap *store.Snapshot) error {
-	var cs store.ChangeSet
-	err := snap.Read().EachGrant(func(g *model.Grant) bool {
-		if !g.EffectiveTo.IsZero() {
-			cs.Grants = append(cs.Grants, store.GrantChange{Grant: g})
-		}
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	x.observe(cs)
-	return nil
-}
-
 // closeDurable stops a running checkpoint, waits for it, and closes the
 // directory, releasing its lock. The engine is already closed to writes.
 // It returns the journal's failure, if writes had failed.
@@ -191,7 +170,7 @@ func (e *Engine) Snapshot(ctx context.Context, path string) error {
 	// The copy carries the id high-water of the view, not only the greatest
 	// id it holds: ids of grants revoked before it must never be drawn
 	// again, even by a copy whose clock is behind ours.
-	if err := store.WriteSnapshotDirWithHighWater(ctx, snap, path, v.ids.id()); err != nil {
+	if err := disk.WriteSnapshotDirWithHighWater(ctx, snap, path, v.ids.id()); err != nil {
 		return fmt.Errorf("grantdb: snapshot of revision %d to %s: %w", snap.Revision(), path, err)
 	}
 	return nil

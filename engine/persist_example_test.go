@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -103,4 +105,64 @@ func ExampleEngine_Snapshot() {
 	// Output:
 	// usr_ada: engine true, snapshot true
 	// usr_bob: engine true, snapshot false
+}
+
+func ExampleWithCutCorruptTail() {
+	dir, err := os.MkdirTemp("", "grantdb-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	e, err := engine.Open(engine.WithPath(dir), engine.WithCheckpointEvery(0, 0))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, doc := range []string{"doc_1", "doc_2"} {
+		in := model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: doc}, Grantee: model.User("usr_ada"), Level: model.LevelRead}
+		if _, err := e.CreateGrant(ctx, "org_acme", in); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	if err := e.Close(); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// A byte of the journal's last record goes bad on disk.
+	segs, err := filepath.Glob(filepath.Join(dir, "journal-*.buntdb"))
+	if err != nil || len(segs) != 1 {
+		fmt.Println(segs, err)
+		return
+	}
+	b, err := os.ReadFile(segs[0])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b[len(b)-8] ^= 1
+	if err := os.WriteFile(segs[0], b, 0o644); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	_, err = engine.Open(engine.WithPath(dir))
+	fmt.Println("open fails:", errors.Is(err, engine.ErrCorrupt))
+
+	// The operator decides to lose that record.
+	e, err = engine.Open(engine.WithPath(dir), engine.WithCutCorruptTail(),
+		engine.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer e.Close()
+	page, err := e.ListGrants(ctx, "org_acme", model.GrantQuery{})
+	fmt.Println("grants left:", len(page.Grants), err)
+	// Output:
+	// open fails: true
+	// grants left: 1 <nil>
 }

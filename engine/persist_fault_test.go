@@ -15,6 +15,7 @@ import (
 	"github.com/grantdb/grantdb/engine"
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
+	"github.com/grantdb/grantdb/store/disk"
 )
 
 func TestPersistWriteFailureStopsPublishing(t *testing.T) {
@@ -24,7 +25,7 @@ func TestPersistWriteFailureStopsPublishing(t *testing.T) {
 			clock := newFakeClock(t0)
 			ctx := context.Background()
 			var failAt atomic.Uint64 // 0: never
-			ioErr := fmt.Errorf("%w: fsync journal: %w", store.ErrWriteFailed, syscall.EIO)
+			ioErr := fmt.Errorf("%w: fsync journal: %w", disk.ErrWriteFailed, syscall.EIO)
 			e := openDurable(t, dir, clock, engine.WithAppendFault(func(cs store.ChangeSet) (bool, error) {
 				if r := failAt.Load(); r != 0 && cs.Revision >= r {
 					return written, ioErr
@@ -106,7 +107,7 @@ func TestPersistWriteFailureStopsRunningJob(t *testing.T) {
 	var fail atomic.Bool
 	e := openDurable(t, dir, clock, engine.WithAppendFault(func(cs store.ChangeSet) (bool, error) {
 		if fail.Load() {
-			return false, fmt.Errorf("%w: disk full", store.ErrWriteFailed)
+			return false, fmt.Errorf("%w: disk full", disk.ErrWriteFailed)
 		}
 		return false, nil
 	}))
@@ -138,7 +139,7 @@ func TestPersistCloseAfterWriteFailureReleasesTheDirectory(t *testing.T) {
 	dir := t.TempDir()
 	clock := newFakeClock(t0)
 	e := openDurable(t, dir, clock, engine.WithAppendFault(func(store.ChangeSet) (bool, error) {
-		return false, errors.Join(store.ErrWriteFailed, syscall.ENOSPC)
+		return false, errors.Join(disk.ErrWriteFailed, syscall.ENOSPC)
 	}))
 	_, err := e.CreateGrant(context.Background(), testOrg, grantInput("d1", "alice"))
 	require.ErrorIs(t, err, syscall.ENOSPC)

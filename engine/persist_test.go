@@ -424,3 +424,62 @@ func (s *syncBuffer) Bytes() []byte {
 	defer s.mu.Unlock()
 	return append([]byte(nil), s.b.Bytes()...)
 }
+
+// TestReopenRefusesAFailedChecksumAtTheEnd flips a byte in the last, whole
+// record: Open fails with ErrCorrupt naming the file, and only
+// WithCutCorruptTail opens it, without that commit and saying so.
+func TestReopenRefusesAFailedChecksumAtTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock(t0)
+	e := openDurable(t, dir, clock, engine.WithCheckpointEvery(0, 0))
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, mustCreate(t, e, testOrg, grantInput(fmt.Sprintf("d%d", i), "alice")).ID)
+	}
+	require.NoError(t, e.Close())
+	segs, err := filepath.Glob(filepath.Join(dir, "journal-*.buntdb"))
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	b, err := os.ReadFile(segs[0])
+	require.NoError(t, err)
+	b[len(b)-8] ^= 0x01
+	require.NoError(t, os.WriteFile(segs[0], b, 0o644))
+
+	_, err = engine.Open(engine.WithPath(dir))
+	require.ErrorIs(t, err, engine.ErrCorrupt)
+	assert.Contains(t, err.Error(), segs[0])
+	assert.Contains(t, err.Error(), "revision 3")
+
+	var logged syncBuffer
+	again := openDurable(t, dir, clock, engine.WithCutCorruptTail(),
+		engine.WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	assert.Equal(t, ids[:2], grantIDs(listAll(t, again, testOrg, model.GrantQuery{})))
+	assert.Contains(t, string(logged.Bytes()), "checksum fails")
+	require.NoError(t, again.Close())
+}
+
+// TestReopenLogsToTheDefaultLogger checks that without WithLogger a cut
+// tail is reported to slog.Default(), not dropped.
+func TestReopenLogsToTheDefaultLogger(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock(t0)
+	e := openDurable(t, dir, clock, engine.WithCheckpointEvery(0, 0))
+	mustCreate(t, e, testOrg, grantInput("d1", "alice"))
+	mustCreate(t, e, testOrg, grantInput("d2", "alice"))
+	require.NoError(t, e.Close())
+	segs, err := filepath.Glob(filepath.Join(dir, "journal-*.buntdb"))
+	require.NoError(t, err)
+	require.Len(t, segs, 1)
+	b, err := os.ReadFile(segs[0])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(segs[0], b[:len(b)-3], 0o644))
+
+	var logged syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	defer slog.SetDefault(old)
+	again := openDurable(t, dir, clock)
+	require.NoError(t, again.Close())
+	assert.Contains(t, string(logged.Bytes()), "crash tail")
+	assert.Contains(t, string(logged.Bytes()), segs[0])
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/google/btree"
@@ -8,7 +9,8 @@ import (
 )
 
 // grantIndexes are the grant lookups kept beside memdb rather than in it: by
-// id, and by (org, grantee, entity). Each is a google/btree of pointers to
+// id, by (org, grantee, entity), and by end (the grants that have an
+// EffectiveTo, by it: what the expiry sweeper removes). Each is a google/btree of pointers to
 // the immutable rows, cloned (copy-on-write) per write transaction and per
 // published snapshot, so they are exactly as versioned as memdb's tables.
 //
@@ -21,6 +23,7 @@ import (
 type grantIndexes struct {
 	byID      *btree.BTreeG[*grantRow]
 	byGrantee *btree.BTreeG[*grantRow]
+	byEnd     *btree.BTreeG[*grantRow]
 }
 
 const grantIndexDegree = 32
@@ -29,12 +32,13 @@ func newGrantIndexes() grantIndexes {
 	return grantIndexes{
 		byID:      btree.NewG(grantIndexDegree, lessByID),
 		byGrantee: btree.NewG(grantIndexDegree, lessByGrantee),
+		byEnd:     btree.NewG(grantIndexDegree, lessByEnd),
 	}
 }
 
 // clone returns a copy that shares nodes until either side writes.
 func (x grantIndexes) clone() grantIndexes {
-	return grantIndexes{byID: x.byID.Clone(), byGrantee: x.byGrantee.Clone()}
+	return grantIndexes{byID: x.byID.Clone(), byGrantee: x.byGrantee.Clone(), byEnd: x.byEnd.Clone()}
 }
 
 // put indexes row in place of old, the row stored under the same key before
@@ -46,15 +50,48 @@ func (x grantIndexes) put(row, old *grantRow) {
 	x.byID.ReplaceOrInsert(row)
 	// The grantee order does not depend on the id, so this replaces old.
 	x.byGrantee.ReplaceOrInsert(row)
+	if old != nil && !old.g.EffectiveTo.IsZero() {
+		x.byEnd.Delete(old)
+	}
+	if !row.g.EffectiveTo.IsZero() {
+		x.byEnd.ReplaceOrInsert(row)
+	}
 }
 
-// remove drops row from both indexes.
+// restore indexes row of a Restore, refusing a second grant with its id or
+// key: a restore holds each grant once.
+func (x grantIndexes) restore(row *grantRow) error {
+	if _, dup := x.byID.ReplaceOrInsert(row); dup {
+		return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
+	}
+	if _, dup := x.byGrantee.ReplaceOrInsert(row); dup {
+		return fmt.Errorf("store: restore: a second grant of %s on %s in %s", row.g.Grantee, row.g.Entity, row.g.Org)
+	}
+	if !row.g.EffectiveTo.IsZero() {
+		x.byEnd.ReplaceOrInsert(row)
+	}
+	return nil
+}
+
+// remove drops row from every index.
 func (x grantIndexes) remove(row *grantRow) {
 	x.byID.Delete(row)
 	x.byGrantee.Delete(row)
+	if !row.g.EffectiveTo.IsZero() {
+		x.byEnd.Delete(row)
+	}
 }
 
 func lessByID(a, b *grantRow) bool { return a.g.ID < b.g.ID }
+
+// lessByEnd orders by EffectiveTo, then id (unique), so that grants ending
+// at the same instant are all kept.
+func lessByEnd(a, b *grantRow) bool {
+	if c := a.g.EffectiveTo.Compare(b.g.EffectiveTo); c != 0 {
+		return c < 0
+	}
+	return a.g.ID < b.g.ID
+}
 
 // lessByGrantee orders by org, grantee type, grantee id, entity type, entity
 // id: the order of granteeKey.

@@ -13,8 +13,8 @@ import (
 type Job struct {
 	Org, ID                        string
 	Name, Description, RequestedBy string
-	Operation                      string
-	Status                         string
+	Operation                      model.JobOperation
+	Status                         model.JobStatus
 	SubmitTime, StartTime, EndTime time.Time
 	StepsSucceeded, StepsFailed    int
 	StepsProcessed, TotalSteps     int
@@ -25,19 +25,13 @@ type Job struct {
 // read them, never write through them.
 type JobSpec struct {
 	Org, JobID  string
-	Operation   string
-	Mode        int
+	Operation   model.JobOperation
+	Mode        model.BulkMode
 	RequestedBy string
 	Grants      []model.GrantInput
-	ACL         []JobACE
+	ACL         []model.ACE
 	Grantees    []model.Subject
 	EntityType  string
-}
-
-// JobACE is one entry of a stored job's access control list.
-type JobACE struct {
-	Grantee model.Subject
-	Level   model.Level
 }
 
 // JobStep is the stored state of one step of a job: the resource it applies
@@ -47,7 +41,7 @@ type JobStep struct {
 	Org, JobID         string
 	Index              int
 	Resource           model.EntityRef
-	Status             string
+	Status             model.JobStatus
 	StartTime, EndTime time.Time
 	Errors             []model.Error
 }

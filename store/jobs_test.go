@@ -24,12 +24,12 @@ func putJob(t testing.TB, s *store.Store, org, id string, n int) store.ChangeSet
 	t.Helper()
 	w := s.Write()
 	defer w.Abort()
-	require.NoError(t, w.PutJob(store.Job{Org: org, ID: id, Status: "NotStarted", TotalSteps: n}))
-	require.NoError(t, w.PutJobSpec(store.JobSpec{Org: org, JobID: id, Operation: "revoke",
+	require.NoError(t, w.PutJob(store.Job{Org: org, ID: id, Status: model.JobNotStarted, TotalSteps: n}))
+	require.NoError(t, w.PutJobSpec(store.JobSpec{Org: org, JobID: id, Operation: model.JobOpRevoke,
 		Grantees: []model.Subject{model.User("ann")}}))
 	for i := range n {
 		require.NoError(t, w.PutJobStep(store.JobStep{Org: org, JobID: id, Index: i,
-			Resource: model.EntityRef{Type: "stream", ID: string(rune('a' + i))}, Status: "NotStarted"}))
+			Resource: model.EntityRef{Type: "stream", ID: string(rune('a' + i))}, Status: model.JobNotStarted}))
 	}
 	cs, _ := w.Commit()
 	return cs
@@ -44,7 +44,7 @@ func TestJobRows(t *testing.T) {
 	assert.Equal(t, uint64(1), cs.Revision)
 	require.Len(t, cs.Jobs, 22)
 	assert.Equal(t, "job_2", cs.Jobs[0].Job.ID)
-	assert.Equal(t, "revoke", cs.Jobs[1].Spec.Operation)
+	assert.Equal(t, model.JobOpRevoke, cs.Jobs[1].Spec.Operation)
 	for i, c := range cs.Jobs[2:] {
 		require.NotNil(t, c.Step)
 		assert.Nil(t, c.Job)
@@ -100,19 +100,19 @@ func TestJobRowsAreVersioned(t *testing.T) {
 	w := s.Write()
 	j, ok := w.Job("org_a", "job_1")
 	require.True(t, ok)
-	j.Status, j.StepsProcessed, j.StartTime = "InProgress", 1, time.Unix(1, 0).UTC()
+	j.Status, j.StepsProcessed, j.StartTime = model.JobInProgress, 1, time.Unix(1, 0).UTC()
 	require.NoError(t, w.PutJob(j))
 	st, ok := w.JobStep("org_a", "job_1", 0)
 	require.True(t, ok)
-	st.Status, st.Errors = "Failed", []model.Error{{Code: model.CodeValidation, Message: "bad"}}
+	st.Status, st.Errors = model.JobFailed, []model.Error{{Code: model.CodeValidation, Message: "bad"}}
 	require.NoError(t, w.PutJobStep(st))
 	cs, _ := w.Commit()
 	require.Len(t, cs.Jobs, 2)
 
 	old, _ := before.Read().Job("org_a", "job_1")
-	assert.Equal(t, "NotStarted", old.Status, "a snapshot does not see later commits")
+	assert.Equal(t, model.JobNotStarted, old.Status, "a snapshot does not see later commits")
 	cur, _ := s.Snapshot().Read().Job("org_a", "job_1")
-	assert.Equal(t, "InProgress", cur.Status)
+	assert.Equal(t, model.JobInProgress, cur.Status)
 	assert.Equal(t, 1, cur.StepsProcessed)
 	got, _ := s.Snapshot().Read().JobStep("org_a", "job_1", 0)
 	assert.Equal(t, st.Errors, got.Errors)

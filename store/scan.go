@@ -6,8 +6,10 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
-// Whole-store scans, for rebuilding derived structures (the resolve index)
-// from a snapshot, for example after a load from disk.
+// Whole-store scans: for rebuilding derived structures (the resolve index)
+// from a snapshot, for resuming jobs after a load, and for writing a
+// snapshot out in a file format (package store/disk), which Restore reads
+// back in.
 
 // EachGrant calls fn with every stored grant of every organisation, in key
 // order, until fn returns false. g points at the stored, immutable row, as in
@@ -36,6 +38,36 @@ func (r *ReadTxn) EachMembership(fn func(org string, m model.Membership) bool) e
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		row := raw.(*membershipRow)
 		if !fn(row.org, row.m) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// EachJobSpec calls fn with the spec of every job of every organisation, in
+// key order, until fn returns false.
+func (r *ReadTxn) EachJobSpec(fn func(s JobSpec) bool) error {
+	it, err := r.txn.Get(tableJobSpecs, indexID)
+	if err != nil {
+		return fmt.Errorf("store: scan all job specs: %w", err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(raw.(*jobSpecRow).s) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// EachJobStep calls fn with every step of every job of every organisation,
+// in key order (each job's steps in step order), until fn returns false.
+func (r *ReadTxn) EachJobStep(fn func(s JobStep) bool) error {
+	it, err := r.txn.Get(tableJobSteps, indexID)
+	if err != nil {
+		return fmt.Errorf("store: scan all job steps: %w", err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(raw.(*jobStepRow).s) {
 			return nil
 		}
 	}

@@ -1,0 +1,164 @@
+package disk
+
+import (
+	"testing"
+	"time"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var codecTime = time.Date(2026, 3, 4, 5, 6, 7, 890, time.UTC)
+
+// codecChangeSet has a row of every kind, with every optional part both set
+// and unset.
+func codecChangeSet() store.ChangeSet {
+	g1 := model.Grant{ID: "agrant_01", Org: "org_a", Entity: model.EntityRef{Type: "fleet", ID: "fl_1"},
+		Grantee: model.User("usr_1"), Level: model.LevelRead, GrantedBy: "usr_admin",
+		CreatedAt: codecTime, UpdatedAt: codecTime}
+	g2 := g1
+	g2.ID, g2.Grantee, g2.Level = "agrant_02", model.Role("role_1"), model.LevelAdmin
+	g2.EffectiveFrom, g2.EffectiveTo = codecTime.Add(-time.Hour), codecTime.Add(time.Hour)
+	g2.UpdatedAt = codecTime.Add(time.Minute)
+	g3 := g2
+	g3.ID, g3.Org, g3.GrantedBy = "agrant_03", "org_b", ""
+	g3.CreatedAt, g3.UpdatedAt = time.Time{}, time.Time{}
+	g4 := g1
+	g4.EffectiveFrom = time.Unix(-1e10, 5).UTC() // before 1970
+	return store.ChangeSet{
+		Revision: 42,
+		Grants: []store.GrantChange{
+			{Grant: &g1}, {Grant: &g2}, {Deleted: true, Grant: &g3}, {Grant: &g4}, {Deleted: true, Grant: &g1},
+		},
+		Memberships: []store.MembershipChange{
+			{Org: "org_a", Membership: model.Membership{Member: model.User("usr_1"), Group: model.Department("eng")}},
+			{Org: "org_a", Membership: model.Membership{Member: model.Department("eng"), Group: model.Department("rnd")}},
+			{Deleted: true, Org: "org_b", Membership: model.Membership{Member: model.Role("jr"), Group: model.Role("sr")}},
+		},
+		Jobs: []store.JobChange{
+			{Job: &store.Job{Org: "org_a", ID: "job_1", Name: "n", Description: "d", RequestedBy: "usr_admin",
+				Operation: model.JobOpReplaceAll, Status: model.JobInProgress, SubmitTime: codecTime, StartTime: codecTime,
+				StepsSucceeded: 1, StepsFailed: 2, StepsProcessed: 3, TotalSteps: 9}},
+			{Spec: &store.JobSpec{Org: "org_a", JobID: "job_1", Operation: model.JobOpReplaceAll, Mode: model.BulkUpsert, RequestedBy: "usr_admin",
+				Grants: []model.GrantInput{{Entity: model.EntityRef{Type: "fleet", ID: "fl_9"}, Grantee: model.User("u"),
+					Level: model.LevelWrite, GrantedBy: "x", EffectiveTo: codecTime}},
+				ACL:        []model.ACE{{Grantee: model.Role("r"), Level: model.LevelRead}},
+				Grantees:   []model.Subject{model.Department("d"), model.User("u")},
+				EntityType: "fleet"}},
+			{Step: &store.JobStep{Org: "org_a", JobID: "job_1", Index: 7, Resource: model.EntityRef{Type: "fleet", ID: "fl_9"},
+				Status: model.JobFailed, StartTime: codecTime, EndTime: codecTime.Add(time.Second),
+				Errors: []model.Error{{Code: model.CodeValidation, Message: "m", Field: model.FieldGranteeID}}}},
+			{Job: &store.Job{Org: "org_a", ID: "job_2", Operation: model.JobOpRevoke, Status: model.JobNotStarted}},
+		},
+	}
+}
+
+func TestCodec_ChangeSetRoundTrip(t *testing.T) {
+	cases := map[string]store.ChangeSet{
+		"every kind of row": codecChangeSet(),
+		"grants only":       {Revision: 1, Grants: codecChangeSet().Grants[:1]},
+		"jobs only":         {Revision: 1 << 40, Jobs: codecChangeSet().Jobs},
+		"empty":             {Revision: 3},
+	}
+	for name, cs := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := appendChangeSet(nil, &cs)
+			got, err := decodeChangeSet(b)
+			require.NoError(t, err)
+			assert.Equal(t, cs, got)
+		})
+	}
+}
+
+func TestCodec_GrantsAreCompact(t *testing.T) {
+	cs := store.ChangeSet{Revision: 1}
+	for i := range 100 {
+		g := model.Grant{ID: "agrant_01kb2xq9m4" + string(rune('a'+i%26)) + "0000a1b2c3", Org: "org_xyz789",
+			Entity:  model.EntityRef{Type: "knowledge_slice", ID: "kslice_abc" + string(rune('a'+i/10))},
+			Grantee: model.User("usr_def" + string(rune('a'+i%10))), Level: model.LevelRead, GrantedBy: "usr_owner",
+			CreatedAt: codecTime, UpdatedAt: codecTime}
+		cs.Grants = append(cs.Grants, store.GrantChange{Grant: &g})
+	}
+	perGrant := float64(len(appendChangeSet(nil, &cs))) / 100
+	assert.Less(t, perGrant, 40.0, "bytes per grant")
+}
+
+func TestCodec_DecodeRefusesDamage(t *testing.T) {
+	cs := codecChangeSet()
+	good := appendChangeSet(nil, &cs)
+	for cut := range len(good) {
+		_, err := decodeChangeSet(good[:cut])
+		assert.Error(t, err, "cut at %d", cut)
+	}
+	_, err := decodeChangeSet(append(append([]byte{}, good...), 0))
+	assert.Error(t, err, "a trailing byte")
+	newer := append([]byte{}, good...)
+	newer[0] = changeSetVersion + 1
+	_, err = decodeChangeSet(newer)
+	assert.ErrorIs(t, err, errUnsupported)
+}
+
+func TestCodec_SealedRecords(t *testing.T) {
+	rec := sealRecord(nil, []byte("body"))
+	body, err := openRecord(rec)
+	require.NoError(t, err)
+	assert.Equal(t, "body", string(body))
+	for i := range rec {
+		bad := append([]byte{}, rec...)
+		bad[i] ^= 0x10
+		_, err := openRecord(bad)
+		assert.ErrorIs(t, err, errChecksum, "byte %d flipped", i)
+	}
+}
+
+func TestCodec_AOFCommands(t *testing.T) {
+	b := appendSetCommand(nil, "j:1", []byte("v\r\n"))
+	b = appendSetCommand(b, "k", nil)
+	assert.Equal(t, setCommandSize(3, 3)+setCommandSize(1, 0), len(b))
+	recs, end, tail := scanAOF(b)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "v\r\n", string(recs[0].val))
+	assert.Equal(t, len(b), end)
+	assert.Equal(t, tailClean, tail)
+
+	for cut := 1; cut < len(b); cut++ {
+		_, _, tail := scanAOF(b[:cut])
+		assert.Contains(t, []aofTail{tailClean, tailCrash}, tail, "cut at %d", cut)
+	}
+	_, _, tail = scanAOF(append(append([]byte{}, b...), make([]byte, 100)...))
+	assert.Equal(t, tailCrash, tail)
+	_, _, tail = scanAOF(append(append([]byte{}, b...), "*3\r\n$3\r\nget\r\n"...))
+	assert.Equal(t, tailGarbage, tail)
+	_, _, tail = scanAOF(append(make([]byte, 10), b...))
+	assert.Equal(t, tailGarbage, tail, "zeros before records")
+}
+
+func FuzzDecodeChangeSet(f *testing.F) {
+	cs := codecChangeSet()
+	f.Add(appendChangeSet(nil, &cs))
+	f.Add([]byte{changeSetVersion, 1, tagGrants, 1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cs, err := decodeChangeSet(b)
+		if err != nil {
+			return
+		}
+		again, err := decodeChangeSet(appendChangeSet(nil, &cs))
+		require.NoError(t, err)
+		assert.Equal(t, len(cs.Grants), len(again.Grants))
+		assert.Equal(t, cs.Memberships, again.Memberships)
+	})
+}
+
+func FuzzScanAOF(f *testing.F) {
+	f.Add(appendSetCommand(nil, "j:00000000000000000001", []byte("value")))
+	f.Add([]byte("*3\r\n$3\r\nset\r\n$99999999999\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, end, _ := scanAOF(b)
+		require.LessOrEqual(t, end, len(b))
+		for _, r := range recs {
+			require.LessOrEqual(t, r.end, end)
+		}
+	})
+}

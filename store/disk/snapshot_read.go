@@ -1,0 +1,279 @@
+package disk
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// loadSnapshotFile loads the snapshot file at path into the new store s and
+// returns its revision and grant id high-water. One goroutine reads and
+// decodes records while this one restores their rows into s.
+func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: snapshot: %w", err)
+	}
+	defer f.Close()
+	rd := &aofReader{r: f, buf: make([]byte, 1<<20)}
+	rev, highWater, err = readSnapshotHeader(path, rd)
+	if err != nil {
+		return 0, "", err
+	}
+
+	batches := make(chan *loadBatch, 8)
+	stop := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = readSnapshotRecords(path, rd, func(b *loadBatch) bool {
+			select {
+			case batches <- b:
+				return true
+			case <-stop:
+				return false
+			}
+		})
+	}()
+	next := func() *loadBatch { return <-batches }
+	finish := func() error {
+		for range batches { // wait for the reader to end
+		}
+		return readErr
+	}
+	err = restore(s, rev, next, finish)
+	close(stop)
+	for range batches { // drain, so that the reader ends
+	}
+	if err != nil {
+		return 0, "", wrapFileError(path, err)
+	}
+	return rev, highWater, nil
+}
+
+// wrapFileError names the file, keeping errors that already do.
+func wrapFileError(path string, err error) error {
+	if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrNotDatabase) || errors.Is(err, ErrUnsupportedFormat) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+}
+
+func readSnapshotHeader(path string, rd *aofReader) (rev uint64, highWater string, err error) {
+	key, val, err := rd.next()
+	if err != nil || string(key) != snapHeaderKey {
+		return 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
+	}
+	body, err := openRecord(val)
+	if err != nil {
+		return 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, err)
+	}
+	d := decoder{b: body}
+	if d.string() != snapshotMagic {
+		return 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
+	}
+	if v := d.uvarint(); d.err == nil && v != snapshotVersion {
+		return 0, "", fmt.Errorf("%w: %s: snapshot format version %d (this build reads %d)",
+			ErrUnsupportedFormat, path, v, snapshotVersion)
+	}
+	rev = d.uvarint()
+	highWater = d.string()
+	d.end()
+	if d.err != nil {
+		return 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, d.err)
+	}
+	return rev, highWater, nil
+}
+
+// readSnapshotRecords decodes the data records and the trailer, handing
+// each batch to emit until it returns false.
+func readSnapshotRecords(path string, rd *aofReader, emit func(*loadBatch) bool) error {
+	var got snapCounts
+	for {
+		key, val, err := rd.next()
+		if err == io.EOF {
+			return fmt.Errorf("%w: %s: ends without its trailer (the file is cut short)", ErrCorrupt, path)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+		}
+		body, err := openRecord(val)
+		if err != nil {
+			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
+		}
+		if string(key) == snapTrailerKey {
+			return checkTrailer(path, rd, body, got)
+		}
+		if !bytes.HasPrefix(key, []byte(snapRecordKey)) {
+			return fmt.Errorf("%w: %s: unexpected record %q", ErrCorrupt, path, key)
+		}
+		b, err := decodeSnapRecord(body)
+		if err != nil {
+			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
+		}
+		got.records++
+		got.grants += uint64(len(b.grants))
+		got.memberships += uint64(len(b.memberships))
+		got.jobs += uint64(len(b.jobs))
+		if !emit(b) {
+			return nil
+		}
+	}
+}
+
+func checkTrailer(path string, rd *aofReader, body []byte, got snapCounts) error {
+	d := decoder{b: body}
+	want := snapCounts{records: d.uvarint(), grants: d.uvarint(), memberships: d.uvarint(), jobs: d.uvarint()}
+	d.end()
+	if d.err != nil {
+		return fmt.Errorf("%w: %s: trailer: %w", ErrCorrupt, path, d.err)
+	}
+	if want != got {
+		return fmt.Errorf("%w: %s: trailer counts %+v, the file holds %+v", ErrCorrupt, path, want, got)
+	}
+	if _, _, err := rd.next(); err != io.EOF {
+		return fmt.Errorf("%w: %s: bytes after the trailer", ErrCorrupt, path)
+	}
+	return nil
+}
+
+// decodeSnapRecord decodes one data record's rows.
+func decodeSnapRecord(body []byte) (*loadBatch, error) {
+	d := decoder{b: body}
+	b := &loadBatch{tag: d.byte()}
+	switch b.tag {
+	case tagGrants:
+		var deleted []bool
+		b.grants, deleted = decodeGrantRun(&d, d.count(minGrantBytes))
+		if slices.Contains(deleted, true) {
+			d.fail("a snapshot holds no deletions")
+		}
+	case tagMemberships:
+		b.memberships = decodeMembershipRun(&d, d.count(minMembershipBytes))
+		for _, mc := range b.memberships {
+			if mc.Deleted {
+				d.fail("a snapshot holds no deletions")
+			}
+		}
+	case tagJobs:
+		n := d.count(2)
+		b.jobs = make([]store.JobChange, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			b.jobs[i] = decodeJobChange(&d)
+		}
+	default:
+		if d.err == nil {
+			return nil, fmt.Errorf("table tag %d: %w", b.tag, ErrUnsupportedFormat)
+		}
+	}
+	d.end()
+	if d.err != nil {
+		return nil, d.err
+	}
+	return b, nil
+}
+
+// loadBatch is a run of decoded snapshot rows of one table.
+type loadBatch struct {
+	tag         byte
+	grants      []model.Grant
+	memberships []store.MembershipChange
+	jobs        []store.JobChange
+}
+
+// restore fills the new store s with the rows of the batches that next
+// yields (nil: no more), through one store.Restore, and, unless finish then
+// reports an error, commits them as revision rev.
+func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error) error {
+	r, err := s.Restore()
+	if err != nil {
+		return err
+	}
+	defer r.Abort()
+	for b := next(); b != nil; b = next() {
+		for i := range b.grants {
+			if err := r.Grant(b.grants[i]); err != nil {
+				return err
+			}
+		}
+		for _, mc := range b.memberships {
+			if err := r.Membership(mc.Org, mc.Membership); err != nil {
+				return err
+			}
+		}
+		for _, jc := range b.jobs {
+			var err error
+			switch {
+			case jc.Job != nil:
+				err = r.Job(*jc.Job)
+			case jc.Spec != nil:
+				err = r.JobSpec(*jc.Spec)
+			case jc.Step != nil:
+				err = r.JobStep(*jc.Step)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	_, err = r.Commit(rev)
+	return err
+}
+
+// aofReader reads the commands of a buntdb file one by one, holding only
+// the command it returns (valid until the next call) and what follows in
+// its buffer.
+type aofReader struct {
+	r      io.Reader
+	buf    []byte
+	lo, hi int
+	off    int64 // file offset of buf[lo]
+	eof    bool
+}
+
+// next returns the next command's key and value, io.EOF after the last
+// one, or an error saying where the file stops making sense.
+func (a *aofReader) next() (key, val []byte, err error) {
+	for {
+		if a.lo < a.hi {
+			k, v, n, err := parseSetCommand(a.buf[a.lo:a.hi])
+			if err == nil {
+				a.lo += n
+				a.off += int64(n)
+				return k, v, nil
+			}
+			var syn *aofSyntaxError
+			if errors.As(err, &syn) {
+				return nil, nil, fmt.Errorf("unreadable bytes at offset %d", a.off+int64(syn.at))
+			}
+			if a.eof {
+				return nil, nil, fmt.Errorf("the command at offset %d is cut short", a.off)
+			}
+		} else if a.eof {
+			return nil, nil, io.EOF
+		}
+		if a.lo > 0 {
+			a.hi = copy(a.buf, a.buf[a.lo:a.hi])
+			a.lo = 0
+		}
+		if a.hi == len(a.buf) {
+			a.buf = append(a.buf, make([]byte, len(a.buf))...)
+		}
+		n, err := a.r.Read(a.buf[a.hi:])
+		a.hi += n
+		if err == io.EOF {
+			a.eof = true
+		} else if err != nil {
+			return nil, nil, err
+		}
+	}
+}

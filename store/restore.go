@@ -1,0 +1,124 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/grantdb/grantdb/model"
+)
+
+// Restore fills a new store with rows kept elsewhere (a snapshot file), in
+// one transaction, and commits them as one given revision: the counterpart
+// of the scans (EachGrant, EachMembership, EachJob, EachJobSpec,
+// EachJobStep) through which a file format writes a Snapshot out without
+// knowing how the store keeps it. Rows may come in any order; in the order
+// those scans yield them, loading is fastest. Two rows under the same key
+// (or two grants with the same id) are an error: a restore holds each row
+// once. The caller has validated every row.
+//
+//	r, err := s.Restore()
+//	defer r.Abort()
+//	err = r.Grant(g) // ... for each row
+//	snap, err := r.Commit(rev)
+type Restore struct {
+	w *WriteTxn
+	// last is the key of the table's last row, to find a repeated key
+	// without a lookup while rows come in key order.
+	last map[string]string
+}
+
+// Restore starts filling s, which must be new: at revision 0, with nothing
+// written. Use it on one goroutine, and write nothing else to s until it
+// is committed or aborted.
+func (s *Store) Restore() (*Restore, error) {
+	if s.rev != 0 {
+		return nil, fmt.Errorf("store: restore into a store at revision %d: it must be new", s.rev)
+	}
+	return &Restore{w: s.Write(), last: make(map[string]string, 5)}, nil
+}
+
+// Grant stores g, whose ID must be set.
+func (r *Restore) Grant(g model.Grant) error {
+	if g.ID == "" {
+		return fmt.Errorf("store: restore: a grant without an id")
+	}
+	row := newGrantRow(g)
+	if err := r.w.txn.Insert(tableGrants, row); err != nil {
+		return fmt.Errorf("store: restore grant: %w", err)
+	}
+	if err := r.w.gx.restore(row); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Membership stores m in org.
+func (r *Restore) Membership(org string, m model.Membership) error {
+	row := &membershipRow{key: membershipKey(org, m), org: org, m: m}
+	if err := r.fresh(tableMemberships, row.key); err != nil {
+		return err
+	}
+	if err := r.w.txn.Insert(tableMemberships, row); err != nil {
+		return fmt.Errorf("store: restore membership: %w", err)
+	}
+	return nil
+}
+
+// Job stores the summary j.
+func (r *Restore) Job(j Job) error {
+	if err := r.fresh(tableJobs, jobKey(j.Org, j.ID)); err != nil {
+		return err
+	}
+	return r.w.PutJob(j)
+}
+
+// JobSpec stores the spec s; the store keeps its slices.
+func (r *Restore) JobSpec(s JobSpec) error {
+	if err := r.fresh(tableJobSpecs, jobKey(s.Org, s.JobID)); err != nil {
+		return err
+	}
+	return r.w.PutJobSpec(s)
+}
+
+// JobStep stores the step s; the store keeps its Errors.
+func (r *Restore) JobStep(s JobStep) error {
+	if s.Index < 0 || s.Index > MaxJobSteps {
+		return fmt.Errorf("store: restore job step: index %d out of range", s.Index)
+	}
+	if err := r.fresh(tableJobSteps, jobStepKey(s.Org, s.JobID, s.Index)); err != nil {
+		return err
+	}
+	return r.w.PutJobStep(s)
+}
+
+// fresh refuses key when table holds it already. A key after the table's
+// last one cannot be there; only one out of order costs a lookup.
+func (r *Restore) fresh(table, key string) error {
+	last, seen := r.last[table]
+	r.last[table] = key
+	if !seen || key > last {
+		return nil
+	}
+	raw, err := r.w.txn.First(table, indexID, key)
+	if err != nil {
+		return fmt.Errorf("store: restore %s: %w", table, err)
+	}
+	if raw != nil {
+		return fmt.Errorf("store: restore %s: a second row under key %q", table, key)
+	}
+	return nil
+}
+
+// Commit makes what was restored the store's state as revision rev and
+// returns its snapshot. It fails after Commit or Abort.
+func (r *Restore) Commit(rev uint64) (*Snapshot, error) {
+	if r.w.done {
+		return nil, fmt.Errorf("store: commit of a finished restore")
+	}
+	r.w.changes = ChangeSet{} // nobody consumes a restore's changes
+	_, snap := r.w.commitAt(rev)
+	return snap, nil
+}
+
+// Abort discards the restore; it is a no-op after Commit, so that
+// `defer r.Abort()` is always safe.
+func (r *Restore) Abort() { r.w.Abort() }
