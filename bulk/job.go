@@ -35,10 +35,12 @@ func (op Operation) Valid() bool {
 	return false
 }
 
-// ACE is one access control entry: a grantee and the level it ends with.
+// ACE is one access control entry: a grantee, the level it ends with, and
+// whether the entry allows that level or denies it (and every level above).
 type ACE struct {
 	Grantee model.Subject
 	Level   model.Level
+	Effect  model.Effect
 }
 
 // JobSpec describes a bulk access job. The scope of the replace and revoke
@@ -58,7 +60,7 @@ type JobSpec struct {
 	// Grants are the inputs of OpCreate.
 	Grants []model.GrantInput
 	// ACL is, for OpReplaceAll and OpReplaceGrantees, the entries each
-	// resource ends with; at most one per grantee.
+	// resource ends with; at most one per (grantee, effect).
 	ACL []ACE
 	// Grantees are, for OpReplaceGrantees, whose entries are replaced, and
 	// for OpRevoke, whose grants are revoked (none: all).

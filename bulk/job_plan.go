@@ -110,7 +110,7 @@ func storedJobSpec(org, id string, spec JobSpec) store.JobSpec {
 	if len(spec.ACL) > 0 {
 		s.ACL = make([]store.JobACE, len(spec.ACL))
 		for i, ace := range spec.ACL {
-			s.ACL[i] = store.JobACE{Grantee: ace.Grantee, Level: ace.Level}
+			s.ACL[i] = store.JobACE{Grantee: ace.Grantee, Level: ace.Level, Effect: ace.Effect}
 		}
 	}
 	return s

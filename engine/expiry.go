@@ -26,6 +26,7 @@ type grantKey struct {
 	org     string
 	entity  model.EntityRef
 	grantee model.Subject
+	effect  model.Effect
 }
 
 // expiryEntry is one grant with an end, ordered by when it ends.
@@ -73,7 +74,7 @@ func (x *expirer) observe(cs store.ChangeSet) {
 		if len(x.byKey) == 0 && (ch.Deleted || g.EffectiveTo.IsZero()) {
 			continue // nothing tracked to drop, nothing to track
 		}
-		key := grantKey{org: g.Org, entity: g.Entity, grantee: g.Grantee}
+		key := grantKey{org: g.Org, entity: g.Entity, grantee: g.Grantee, effect: g.Effect}
 		x.forgetKey(key)
 		if !ch.Deleted {
 			x.track(key, g)
@@ -171,7 +172,7 @@ func (e *Engine) sweepBatch(ctx context.Context) (removed int, more bool, err er
 			// Re-check against the store: the index is a hint, the store
 			// the record.
 			k := ent.key
-			g, ok := tx.GrantByKey(k.org, k.entity, k.grantee)
+			g, ok := tx.GrantWithEffect(k.org, k.entity, k.grantee, k.effect)
 			if !ok || g.ID != ent.id || !g.EndedAt(now) {
 				e.expiry.resync(k, g, ok)
 				continue

@@ -9,7 +9,8 @@ import (
 )
 
 // CreateGrant gives in.Grantee in.Level access to in.Entity in org and
-// returns the new grant. A grant for the same (entity, grantee) that has not
+// returns the new grant; with in.Effect deny it takes in.Level and above
+// away instead. A grant for the same (entity, grantee, effect) that has not
 // ended is ErrDuplicate; bad input is ErrValidation naming the field.
 func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInput) (model.Grant, error) {
 	if _, err := e.read(ctx, org); err != nil {
@@ -21,7 +22,7 @@ func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInpu
 		if err := e.val.Grant(in, now); err != nil {
 			return err
 		}
-		if old, ok := tx.GrantByKey(org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {
+		if old, ok := tx.GrantWithEffect(org, in.Entity, in.Grantee, in.Effect); ok && !old.EndedAt(now) {
 			return duplicateError(old)
 		}
 		created = e.newGrant(org, in, now)
@@ -42,6 +43,7 @@ func (e *Engine) newGrant(org string, in model.GrantInput, t time.Time) model.Gr
 		Entity:        in.Entity,
 		Grantee:       in.Grantee,
 		Level:         in.Level,
+		Effect:        in.Effect,
 		GrantedBy:     in.GrantedBy,
 		EffectiveFrom: utc(in.EffectiveFrom),
 		EffectiveTo:   utc(in.EffectiveTo),

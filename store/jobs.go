@@ -38,6 +38,7 @@ type JobSpec struct {
 type JobACE struct {
 	Grantee model.Subject
 	Level   model.Level
+	Effect  model.Effect
 }
 
 // JobStep is the stored state of one step of a job: the resource it applies
