@@ -22,6 +22,12 @@ type Index struct {
 	subjects cowMap[subjectKey, *node]
 	nodes    nodeVec
 	grants   int
+	// links holds the entity nodes of linked entities; linkCount and
+	// denies count the links and deny entries, so that an index with
+	// neither answers Check on its first path.
+	links     cowMap[entityKey, *entityNode]
+	linkCount int
+	denies    int
 }
 
 // entityKey and subjectKey are scoped to an organisation. Their strings are
@@ -44,8 +50,8 @@ func hashEntity(org, id string) uint64 {
 
 func hashSubject(org, id string) uint64 { return hashEntity(org, id) }
 
-// effect is what an entry does. Only allow exists today; deny entries (DESIGN
-// §4, "Coming next") will take levels away and are kept apart by this field.
+// effect is what an entry does: allow gives its level, deny (deny.go) takes
+// its level and those above away.
 type effect uint8
 
 const effectAllow effect = 0
@@ -92,7 +98,7 @@ func newEntry(g *model.Grant, grantee sid) entry {
 		to:      Nanos(g.EffectiveTo, math.MaxInt64),
 		grantee: grantee,
 		level:   g.Level,
-		effect:  effectAllow,
+		effect:  effectOf(g.Effect),
 		toUser:  g.Grantee.Type == model.SubjectUser,
 	}
 }
@@ -124,13 +130,20 @@ func (ix *Index) subject(org string, s model.Subject) *node {
 	return n
 }
 
-// Build returns the index of a snapshot: every grant and membership it holds,
+// Build returns the index of a snapshot: every grant, membership and link it holds,
 // at its revision. Open uses it after loading a store from disk.
 func Build(snap *store.Snapshot) (*Index, error) {
 	tx := snap.Read()
 	cs := store.ChangeSet{Revision: snap.Revision()}
 	err := tx.EachMembership(func(org string, m model.Membership) bool {
 		cs.Memberships = append(cs.Memberships, store.MembershipChange{Org: org, Membership: m})
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.EachLink(func(org string, l model.EntityLink) bool {
+		cs.Links = append(cs.Links, store.LinkChange{Org: org, Link: l})
 		return true
 	})
 	if err != nil {
