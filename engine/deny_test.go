@@ -248,6 +248,26 @@ func TestDenyWindows(t *testing.T) {
 	assert.NotEqual(t, deny.ID, again.ID, "an ended deny no longer counts as a duplicate")
 }
 
+// The sweeper removes an ended deny by its own key, leaving the allow of the
+// same pair in place.
+func TestSweepRemovesEndedDeny(t *testing.T) {
+	e, clock := newTestEngine(t)
+	ctx := context.Background()
+	now := t0.UTC()
+	allow := mustCreate(t, e, testOrg, allowOf(doc("doc1"), model.User("ann"), model.LevelAdmin))
+	in := denyOf(doc("doc1"), model.User("ann"), model.LevelRead)
+	in.EffectiveTo = now.Add(time.Hour)
+	mustCreate(t, e, testOrg, in)
+	clock.Set(now.Add(time.Hour))
+	n, err := engine.SweepNow(ctx, e)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{allow.ID}, grantIDs(listAll(t, e, testOrg, model.GrantQuery{})))
+	ok, err := e.Check(ctx, testOrg, "ann", doc("doc1"), model.LevelAdmin)
+	require.NoError(t, err)
+	assert.True(t, ok)
+}
+
 func TestBulkCreateWithDenies(t *testing.T) {
 	e, _ := newTestEngine(t)
 	ctx := context.Background()

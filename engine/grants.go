@@ -122,7 +122,8 @@ func (e *Engine) RevokeGrant(ctx context.Context, org, id string) error {
 }
 
 // ListGrants returns one page of org's grants that match q, in key order
-// (entity, then grantee). Limit 0 means model.DefaultPageSize and a limit
+// (entity, then grantee, then effect: allow first). It lists grants on the
+// entities asked for only, none inherited from entities above them. Limit 0 means model.DefaultPageSize and a limit
 // above model.MaxPageSize is taken as model.MaxPageSize; every page but the
 // last is full, and NextCursor is empty exactly when nothing follows. Ended
 // grants are not listed; grants whose window has not started are.
