@@ -32,6 +32,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		owned:    make(map[sid]bool),
 		grants:   ix.grants,
 		denies:   ix.denies,
+		orgDelta: orgDeltas{},
 	}
 	for i := range cs.Memberships {
 		b.membership(&cs.Memberships[i])
@@ -40,7 +41,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	b.recomputeAncestors()
 	links, linkCount := ix.links, ix.linkCount
 	if len(cs.Links) > 0 {
-		lb := &linkBuilder{m: newCowMapBuilder(ix.links), owned: make(map[entityKey]bool), count: ix.linkCount}
+		lb := &linkBuilder{m: newCowMapBuilder(ix.links), owned: make(map[entityKey]bool), count: ix.linkCount, orgDelta: b.orgDelta}
 		for i := range cs.Links {
 			lb.change(&cs.Links[i])
 		}
@@ -56,6 +57,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		links:     links,
 		linkCount: linkCount,
 		denies:    b.denies,
+		orgs:      b.orgDelta.apply(ix.orgs),
 	}
 }
 
@@ -72,6 +74,8 @@ type indexBuilder struct {
 	moved  []sid
 	grants int
 	denies int
+	// orgDelta is the change to each organisation's counts.
+	orgDelta orgDeltas
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
@@ -267,7 +271,9 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		}
 		out = append(out, puts...)
 		b.grants += len(out) - len(old)
-		b.denies += countDenies(out) - countDenies(old)
+		dd := countDenies(out) - countDenies(old)
+		b.denies += dd
+		b.orgDelta.add(k.org, dd, 0)
 		if len(out) == 0 {
 			b.entities.delete(h, k)
 			continue

@@ -12,7 +12,7 @@ func (ix *Index) Check(org, user string, entity model.EntityRef, level model.Lev
 	if ix == nil {
 		return false
 	}
-	if ix.hasDenyOrLinks() {
+	if ix.hasDenyOrLinks() && ix.orgHasDenyOrLinks(org) {
 		u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
 		if u == nil {
 			return false

@@ -51,7 +51,8 @@ func (m *matcher) applies(e *entry) bool {
 }
 
 // hasDenyOrLinks reports whether the index holds a deny or a link anywhere:
-// when it holds neither, Check takes the path it had before either existed.
+// when it holds neither, Check takes the path it had before either existed
+// without even looking up the organisation's counts (orgs.go).
 func (ix *Index) hasDenyOrLinks() bool { return ix.denies > 0 || ix.linkCount > 0 }
 
 // checkMatched reports whether the subject m matches has at least level on

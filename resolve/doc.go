@@ -13,8 +13,8 @@
 // groups; per group the set of its ancestors, so that a membership change
 // recomputes only the sets of the groups below it and never a user's; per
 // linked entity its parents, children and ancestor set, likewise recomputed
-// only below a changed link (links.go). An index with no deny and no link
-// answers Check exactly as it did before either existed. Check
+// only below a changed link (links.go). An organisation with no deny and no
+// link is answered by Check exactly as before either existed (orgs.go). Check
 // reads only the index and does not allocate. The lists (ResolvedAccess,
 // UsersWithAccess) also read the reverse directions — grants by grantee,
 // members by group — from a store.ReadTxn, which must be of the index's

@@ -28,6 +28,7 @@ type Index struct {
 	links     cowMap[entityKey, *entityNode]
 	linkCount int
 	denies    int
+	orgs      cowMap[string, orgCounts] // per organisation (orgs.go)
 }
 
 // entityKey and subjectKey are scoped to an organisation. Their strings are

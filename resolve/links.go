@@ -46,7 +46,7 @@ func compareEntityKeys(a, b entityKey) int {
 
 // entityNode returns the node of entity k, or nil when it has no links.
 func (ix *Index) entityNode(k entityKey) *entityNode {
-	if ix.linkCount == 0 {
+	if ix == nil || ix.linkCount == 0 {
 		return nil
 	}
 	n, _ := ix.links.get(hashEntityKey(k), k)
@@ -59,6 +59,8 @@ type linkBuilder struct {
 	owned map[entityKey]bool
 	moved []entityKey
 	count int
+	// orgDelta is the change to each organisation's counts.
+	orgDelta orgDeltas
 }
 
 // own returns the node of k, copied first unless this revision already owns
@@ -91,10 +93,12 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 		cn.parents = slices.DeleteFunc(cn.parents, func(k entityKey) bool { return k == parent })
 		pn.children = slices.DeleteFunc(pn.children, func(k entityKey) bool { return k == child })
 		b.count--
+		b.orgDelta.add(lc.Org, 0, -1)
 	} else {
 		cn.parents = append(cn.parents, parent)
 		pn.children = append(pn.children, child)
 		b.count++
+		b.orgDelta.add(lc.Org, 0, 1)
 	}
 	b.moved = append(b.moved, child)
 }
