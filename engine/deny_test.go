@@ -354,3 +354,23 @@ func TestJobsWithDenies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, listAll(t, e, testOrg, model.GrantQuery{Entity: doc("doc1"), Grantee: ann}))
 }
+
+// Pages of a listing that mixes allows and denies cut anywhere, by entity
+// and by grantee, and return every grant once, in key order.
+func TestListGrantsPagesThroughDenies(t *testing.T) {
+	e, _ := newTestEngine(t)
+	var want []string
+	for _, d := range []string{"doc1", "doc2"} {
+		for _, u := range []string{"an", "ann"} {
+			want = append(want, mustCreate(t, e, testOrg, allowOf(doc(d), model.User(u), model.LevelRead)).ID)
+			want = append(want, mustCreate(t, e, testOrg, denyOf(doc(d), model.User(u), model.LevelAdmin)).ID)
+		}
+	}
+	for _, limit := range []int{1, 2, 3} {
+		assert.Equal(t, want, grantIDs(listAll(t, e, testOrg, model.GrantQuery{Limit: limit})), "limit %d", limit)
+		byGrantee := grantIDs(listAll(t, e, testOrg, model.GrantQuery{Grantee: model.User("ann"), Limit: limit}))
+		assert.Equal(t, []string{want[2], want[3], want[6], want[7]}, byGrantee, "limit %d", limit)
+		pair := grantIDs(listAll(t, e, testOrg, model.GrantQuery{Entity: doc("doc1"), Grantee: model.User("an"), Limit: limit}))
+		assert.Equal(t, want[:2], pair, "limit %d", limit)
+	}
+}
