@@ -57,3 +57,35 @@ func TestValidateEntityLinkConfiguredTypes(t *testing.T) {
 	assert.Equal(t, model.FieldParentType, me.Field)
 	assert.Equal(t, "parent_type must be one of {'folder', 'document'}", me.Message)
 }
+
+func FuzzValidateEntityLink(f *testing.F) {
+	f.Add("document", "d1", "folder", "f1")
+	f.Add("folder", "f1", "folder", "f1")
+	f.Add("Doc", "\x00", "folder", strings.Repeat("f", 257))
+	f.Add("", "", "", "")
+
+	v := mustValidator()
+	f.Fuzz(func(t *testing.T, childType, childID, parentType, parentID string) {
+		l := model.EntityLink{
+			Child:  model.EntityRef{Type: childType, ID: childID},
+			Parent: model.EntityRef{Type: parentType, ID: parentID},
+		}
+		err := v.EntityLink(l)
+		switch {
+		case !typeRE.MatchString(childType):
+			checkRefusal(t, err, model.CodeValidation, model.FieldChildType)
+		case !oracleID(childID):
+			checkRefusal(t, err, model.CodeValidation, model.FieldChildID)
+		case !typeRE.MatchString(parentType):
+			checkRefusal(t, err, model.CodeValidation, model.FieldParentType)
+		case !oracleID(parentID):
+			checkRefusal(t, err, model.CodeValidation, model.FieldParentID)
+		case l.Child == l.Parent:
+			checkRefusal(t, err, model.CodeConflict, model.FieldParentID)
+		default:
+			if err != nil {
+				t.Fatalf("valid link %+v refused: %v", l, err)
+			}
+		}
+	})
+}
