@@ -25,7 +25,8 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 	var found []applying
 	var inline [8]applying
 	found = inline[:0]
-	for pos, es := range ec.entries {
+	for pos := range ec.up {
+		es := ec.up[pos].entries
 		for i := range es {
 			e := &es[i]
 			if !e.activeAt(now) || !c.has(e.grantee) {

@@ -136,7 +136,8 @@ func (ix *Index) Resolve(org, user string, entity model.EntityRef, now int64) De
 	if ix == nil {
 		return d
 	}
-	ec := ix.entityClosureOf(org, entity)
+	var ec entityClosure
+	ix.fillEntityClosure(&ec, org, entity)
 	if !ec.hasEntries() {
 		return d
 	}
@@ -144,6 +145,6 @@ func (ix *Index) Resolve(org, user string, entity model.EntityRef, now int64) De
 	if c == nil {
 		return d
 	}
-	d.Level, d.Via, d.Denied = ix.decideOver(ec, c, now, nil)
+	d.Level, d.Via, d.Denied = ix.decideOver(&ec, c, now, nil)
 	return d
 }

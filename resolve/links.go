@@ -165,17 +165,18 @@ func (b *linkBuilder) recompute() {
 // on (type bytes, then id bytes), found breadth-first as closure finds a
 // user's subjects.
 type entityClosure struct {
-	keys []entityKey // breadth-first, in chain order; keys[0] is the entity
-	via  []int32     // the position of the entity before each on its chain; -1 for keys[0]
-	// entries are each entity's grants.
-	entries [][]entry
+	// up holds the entities breadth-first, in chain order; up[0] is the
+	// entity asked about.
+	up []reachedEntity
 }
 
-// entityClosureOf returns entity's closure in org.
-func (ix *Index) entityClosureOf(org string, entity model.EntityRef) *entityClosure {
-	ec := &entityClosure{}
-	ix.fillEntityClosure(ec, org, entity)
-	return ec
+// reachedEntity is one entity of an entityClosure: its key, the position
+// of the entity before it on its chain (-1 for the entity asked about), and
+// its grants.
+type reachedEntity struct {
+	key     entityKey
+	via     int32
+	entries []entry
 }
 
 // fillEntityClosure makes ec entity's closure in org, reusing its slices, so
@@ -183,8 +184,7 @@ func (ix *Index) entityClosureOf(org string, entity model.EntityRef) *entityClos
 // entities that have no links.
 func (ix *Index) fillEntityClosure(ec *entityClosure, org string, entity model.EntityRef) {
 	k := keyOfEntity(org, entity)
-	ec.keys = append(ec.keys[:0], k)
-	ec.via = append(ec.via[:0], -1)
+	ec.up = append(ec.up[:0], reachedEntity{key: k, via: -1})
 	if n := ix.entityNode(k); n != nil && len(n.parents) > 0 {
 		seen := map[entityKey]bool{k: true}
 		type reached struct {
@@ -195,7 +195,7 @@ func (ix *Index) fillEntityClosure(ec *entityClosure, org string, entity model.E
 		for len(level) > 0 {
 			var next []reached
 			for _, pos := range level {
-				cur := ix.entityNode(ec.keys[pos])
+				cur := ix.entityNode(ec.up[pos].key)
 				if cur == nil {
 					continue
 				}
@@ -213,22 +213,19 @@ func (ix *Index) fillEntityClosure(ec *entityClosure, org string, entity model.E
 			})
 			level = level[:0]
 			for _, r := range next {
-				level = append(level, int32(len(ec.keys)))
-				ec.keys = append(ec.keys, r.k)
-				ec.via = append(ec.via, r.from)
+				level = append(level, int32(len(ec.up)))
+				ec.up = append(ec.up, reachedEntity{key: r.k, via: r.from})
 			}
 		}
 	}
-	ec.entries = ec.entries[:0]
-	for _, key := range ec.keys {
-		es, _ := ix.entities.get(hashEntityKey(key), key)
-		ec.entries = append(ec.entries, es)
+	for i := range ec.up {
+		ec.up[i].entries, _ = ix.entities.get(hashEntityKey(ec.up[i].key), ec.up[i].key)
 	}
 }
 
 func (ec *entityClosure) hasEntries() bool {
-	for _, es := range ec.entries {
-		if len(es) > 0 {
+	for i := range ec.up {
+		if len(ec.up[i].entries) > 0 {
 			return true
 		}
 	}
@@ -239,13 +236,13 @@ func (ec *entityClosure) hasEntries() bool {
 // slice taken from buf.
 func (ec *entityClosure) chain(pos int32, buf *pathBuf) []model.EntityRef {
 	n := 1
-	for p := pos; p != 0; p = ec.via[p] {
+	for p := pos; p != 0; p = ec.up[p].via {
 		n++
 	}
 	out := buf.takeEntities(n)
-	for p := pos; ; p = ec.via[p] {
+	for p := pos; ; p = ec.up[p].via {
 		n--
-		out[n] = ec.keys[p].ref()
+		out[n] = ec.up[p].key.ref()
 		if p == 0 {
 			break
 		}

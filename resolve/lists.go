@@ -30,12 +30,13 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 	minLevel := max(q.MinLevel, model.LevelRead)
 	seen := make(map[entityKey]bool)
 	var ec entityClosure
+	var buf pathBuf // shared by every decision's paths
 	consider := func(k entityKey) bool {
 		if q.EntityType != "" && k.typ != q.EntityType {
 			return true
 		}
 		ix.fillEntityClosure(&ec, org, k.ref())
-		level, via, denied := ix.decideOver(&ec, c, now, nil)
+		level, via, denied := ix.decideOver(&ec, c, now, &buf)
 		if level >= minLevel {
 			out = append(out, Decision{Entity: k.ref(), Level: level, Via: via, Denied: denied})
 		}
@@ -79,7 +80,8 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	if ix == nil {
 		return out, nil
 	}
-	ec := ix.entityClosureOf(org, entity)
+	var ec entityClosure
+	ix.fillEntityClosure(&ec, org, entity)
 	minLevel := max(min, model.LevelRead)
 	// Only users reached by an active grant of the level or more can qualify.
 	// They are collected with repeats (a user in two granted groups), then
@@ -87,7 +89,8 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	var users []string
 	groups := make(map[sid]bool)
 	var queue []sid
-	for _, es := range ec.entries {
+	for _, up := range ec.up {
+		es := up.entries
 		for i := range es {
 			e := &es[i]
 			if e.level < minLevel || e.effect != effectAllow || !e.activeAt(now) {
@@ -130,7 +133,7 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 		if !ix.fillClosure(c, org, user) {
 			continue
 		}
-		level, via, denied := ix.decideOver(ec, c, now, &buf)
+		level, via, denied := ix.decideOver(&ec, c, now, &buf)
 		if level >= minLevel {
 			out = append(out, UserAccess{User: user, Level: level, Via: via, Denied: denied})
 		}
