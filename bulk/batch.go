@@ -66,7 +66,7 @@ func NewBatch(ctx context.Context, org string, inputs []model.GrantInput, opts O
 			b.fail(i, err)
 			continue
 		}
-		b.keys[i] = store.KeyOf(org, in.Entity, in.Grantee)
+		b.keys[i] = store.KeyOfEffect(org, in.Entity, in.Grantee, in.Effect)
 		b.order = append(b.order, int32(i))
 	}
 	if err := ctx.Err(); err != nil {

@@ -27,7 +27,8 @@ const (
 	OpRevoke = model.JobOpRevoke
 )
 
-// ACE is one access control entry: a grantee and the level it ends with.
+// ACE is one access control entry: a grantee, the level it ends with, and
+// whether the entry allows that level or denies it (and every level above).
 type ACE = model.ACE
 
 // JobSpec describes a bulk access job. The scope of the replace and revoke
@@ -47,7 +48,7 @@ type JobSpec struct {
 	// Grants are the inputs of OpCreate.
 	Grants []model.GrantInput
 	// ACL is, for OpReplaceAll and OpReplaceGrantees, the entries each
-	// resource ends with; at most one per grantee.
+	// resource ends with; at most one per (grantee, effect).
 	ACL []ACE
 	// Grantees are, for OpReplaceGrantees, whose entries are replaced, and
 	// for OpRevoke, whose grants are revoked (none: all).

@@ -31,6 +31,13 @@ func (r *JobRun) applyTxn(tx *store.WriteTxn, res model.EntityRef, now time.Time
 	}
 }
 
+// aceKey is what an ACL entry replaces: the grant of one grantee with one
+// effect.
+type aceKey struct {
+	grantee model.Subject
+	effect  model.Effect
+}
+
 // jobGrantsOn returns every grant stored on res, ended ones included.
 func jobGrantsOn(tx *store.ReadTxn, org string, res model.EntityRef) ([]model.Grant, error) {
 	var out []model.Grant
@@ -61,17 +68,20 @@ func (r *JobRun) revokeTxn(tx *store.WriteTxn, existing []model.Grant) error {
 // scope are deleted; entries with no live grant get a new one, granted by
 // the job's requester, with no window. Ended grants count as absent.
 func (r *JobRun) replaceTxn(tx *store.WriteTxn, res model.EntityRef, existing []model.Grant, scope map[model.Subject]bool, now time.Time) error {
-	want := make(map[model.Subject]model.Level, len(r.spec.ACL))
+	// Entries are keyed by (grantee, effect): a grantee switched from allow
+	// to deny loses its allow and gets a new grant.
+	want := make(map[aceKey]model.Level, len(r.spec.ACL))
 	for _, ace := range r.spec.ACL {
-		want[ace.Grantee] = ace.Level
+		want[aceKey{ace.Grantee, ace.Effect}] = ace.Level
 	}
 	for _, g := range existing {
 		if scope != nil && !scope[g.Grantee] {
 			continue
 		}
-		level, keep := want[g.Grantee]
+		k := aceKey{g.Grantee, g.Effect}
+		level, keep := want[k]
 		if keep && !g.EndedAt(now) {
-			delete(want, g.Grantee) // satisfied by the grant that survives
+			delete(want, k) // satisfied by the grant that survives
 			if g.Level != level {
 				g.Level, g.UpdatedAt = level, now
 				if err := tx.PutGrant(g); err != nil {
@@ -85,10 +95,10 @@ func (r *JobRun) replaceTxn(tx *store.WriteTxn, res model.EntityRef, existing []
 		}
 	}
 	for _, ace := range r.spec.ACL {
-		if _, missing := want[ace.Grantee]; !missing {
+		if _, missing := want[aceKey{ace.Grantee, ace.Effect}]; !missing {
 			continue
 		}
-		in := model.GrantInput{Entity: res, Grantee: ace.Grantee, Level: ace.Level, GrantedBy: r.spec.RequestedBy}
+		in := model.GrantInput{Entity: res, Grantee: ace.Grantee, Level: ace.Level, Effect: ace.Effect, GrantedBy: r.spec.RequestedBy}
 		if err := tx.PutGrant(model.NewGrant(r.c.NewGrantID(now), r.org, in, now)); err != nil {
 			return err
 		}
@@ -116,7 +126,7 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 	upsert := r.spec.Mode == Upsert
 	for _, i := range idx {
 		in := r.spec.Grants[i]
-		if old, ok := tx.GrantByKey(r.org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {
+		if old, ok := tx.GrantWithEffect(r.org, in.Entity, in.Grantee, in.Effect); ok && !old.EndedAt(now) {
 			if !upsert {
 				continue
 			}

@@ -21,7 +21,7 @@ const (
 // operation; for the replace and revoke operations exactly one of Resources
 // and EntityType (a well-formed type); for OpCreate no scope and a Mode of
 // SkipDuplicates or Upsert; well-formed Grantees; valid ACL entries, at most
-// one per grantee, and for OpReplaceGrantees only of grantees named in
+// one per (grantee, effect), and for OpReplaceGrantees only of grantees named in
 // Grantees; a well-formed RequestedBy when set. Every refusal is
 // ErrValidation naming the field. Resources and Grants are not checked here:
 // a bad one fails its step when the job runs, not the job.
@@ -51,7 +51,7 @@ func ValidateJobSpec(v *model.Validator, spec JobSpec) error {
 	if spec.Operation == OpRevoke {
 		return nil
 	}
-	seen := make(map[model.Subject]bool, len(spec.ACL))
+	seen := make(map[aceKey]bool, len(spec.ACL))
 	for i, ace := range spec.ACL {
 		if err := v.Grantee(ace.Grantee); err != nil {
 			return jobIndexedError("acl", i, err)
@@ -59,11 +59,15 @@ func ValidateJobSpec(v *model.Validator, spec JobSpec) error {
 		if err := model.GrantLevel(ace.Level); err != nil {
 			return jobIndexedError("acl", i, err)
 		}
-		if seen[ace.Grantee] {
-			return jobIndexedError("acl", i, model.NewError(model.CodeValidation, model.FieldGranteeID,
-				"%s has more than one entry", ace.Grantee))
+		if err := model.GrantEffect(ace.Effect); err != nil {
+			return jobIndexedError("acl", i, err)
 		}
-		seen[ace.Grantee] = true
+		k := aceKey{ace.Grantee, ace.Effect}
+		if seen[k] {
+			return jobIndexedError("acl", i, model.NewError(model.CodeValidation, model.FieldGranteeID,
+				"%s has more than one %s entry", ace.Grantee, ace.Effect))
+		}
+		seen[k] = true
 		if spec.Operation == OpReplaceGrantees && !named[ace.Grantee] {
 			return jobIndexedError("acl", i, model.NewError(model.CodeValidation, model.FieldGranteeID,
 				"%s is not one of the grantees being replaced", ace.Grantee))

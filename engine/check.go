@@ -9,7 +9,8 @@ import (
 
 // Check reports whether user may act on entity at level in org: whether an
 // active grant to the user, or to a department or role the user reaches
-// through memberships, gives level or more. An unknown user has no access.
+// through memberships, on the entity or an entity it sits inside, gives
+// level or more, and no such deny takes it away. An unknown user has no access.
 // Check reads the derived index of the published revision and does not
 // allocate. A malformed org, user or entity, or a level other than read,
 // write or admin, is ErrValidation.

@@ -9,7 +9,8 @@ import (
 )
 
 // CreateGrant gives in.Grantee in.Level access to in.Entity in org and
-// returns the new grant. A grant for the same (entity, grantee) that has not
+// returns the new grant; with in.Effect deny it takes in.Level and above
+// away instead. A grant for the same (entity, grantee, effect) that has not
 // ended is ErrDuplicate; bad input is ErrValidation naming the field.
 func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInput) (model.Grant, error) {
 	var created model.Grant
@@ -18,7 +19,7 @@ func (e *Engine) CreateGrant(ctx context.Context, org string, in model.GrantInpu
 		if err := e.val.Grant(in, now); err != nil {
 			return err
 		}
-		if old, ok := tx.GrantByKey(org, in.Entity, in.Grantee); ok && !old.EndedAt(now) {
+		if old, ok := tx.GrantWithEffect(org, in.Entity, in.Grantee, in.Effect); ok && !old.EndedAt(now) {
 			return model.DuplicateGrantError(old)
 		}
 		created = e.newGrant(org, in, now)
@@ -95,7 +96,8 @@ func (e *Engine) RevokeGrant(ctx context.Context, org, id string) error {
 }
 
 // ListGrants returns one page of org's grants that match q, in key order
-// (entity, then grantee). Limit 0 means model.DefaultPageSize and a limit
+// (entity, then grantee, then effect: allow first). It lists grants on the
+// entities asked for only, none inherited from entities above them. Limit 0 means model.DefaultPageSize and a limit
 // above model.MaxPageSize is taken as model.MaxPageSize; every page but the
 // last is full, and NextCursor is empty exactly when nothing follows. Ended
 // grants are not listed; grants whose window has not started are.

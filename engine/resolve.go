@@ -7,11 +7,14 @@ import (
 	"github.com/grantdb/grantdb/resolve"
 )
 
-// Resolve returns user's effective level on entity in org and, in Via, one
-// resolve.Path per active grant that gives that level, with the shortest
-// chain of memberships from the user to the grantee (ties broken by byte
-// order of the subjects: type, then id), sorted by grant id. An unknown user
-// gets LevelNone and no paths.
+// Resolve returns user's effective level on entity in org — the highest
+// active allow that reaches the user on the entity or an entity above it,
+// capped below the lowest such deny — and, in Via, one resolve.Path per
+// active allow that gives that level, with the shortest chain of
+// memberships from the user to the grantee (ties broken by byte order of the
+// subjects: type, then id) and the shortest chain of links from the entity
+// to the grant's, sorted by grant id; in Denied, the denies that took a
+// level away, likewise. An unknown user gets LevelNone and no paths.
 func (e *Engine) Resolve(ctx context.Context, org, user string, entity model.EntityRef) (resolve.Decision, error) {
 	v, err := e.read(ctx, org)
 	if err != nil {

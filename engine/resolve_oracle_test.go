@@ -23,15 +23,82 @@ import (
 var oracleSeeds = flag.Int("oracle.seeds", 6, "random organisations the resolve oracle test compares")
 
 // oracle is a naive model of one organisation, kept beside the engine from
-// the results of the same API calls: memberships as a set, grants as a map by
-// (entity, grantee). It answers by breadth-first search over memberships and
-// a linear scan of the grants.
+// the results of the same API calls: memberships and entity links as sets,
+// grants as a map by (entity, grantee, effect). It answers by searches over
+// memberships and links and a linear scan of the grants, straight from
+// docs/design.md (§4 Resolution, §7 Deny, Hierarchy, Group subjects).
 type oracle struct {
 	members map[model.Membership]bool
-	grants  map[[2]string]model.Grant // (entity, grantee) -> grant
+	links   map[model.EntityLink]bool
+	grants  map[[3]string]model.Grant // (entity, grantee, effect) -> grant
 }
 
-func grantSlot(g model.Grant) [2]string { return [2]string{g.Entity.String(), g.Grantee.String()} }
+func grantSlot(g model.Grant) [3]string {
+	return [3]string{g.Entity.String(), g.Grantee.String(), g.Effect.String()}
+}
+
+// entityChains returns, for the entity and every entity above it, the chain
+// of links up to it: shortest, and least in chain order (entities compared by
+// type, then id) among the shortest, by the same layered dynamic programming
+// as chainsFrom.
+func (o *oracle) entityChains(start model.EntityRef) map[model.EntityRef][]model.EntityRef {
+	best := map[model.EntityRef][]model.EntityRef{start: {start}}
+	layer := []model.EntityRef{start}
+	for len(layer) > 0 {
+		next := map[model.EntityRef][]model.EntityRef{}
+		for _, e := range layer {
+			for l := range o.links {
+				if l.Child != e {
+					continue
+				}
+				if _, done := best[l.Parent]; done {
+					continue
+				}
+				cand := append(slices.Clone(best[e]), l.Parent)
+				if cur, ok := next[l.Parent]; !ok || compareEntityChains(cand, cur) < 0 {
+					next[l.Parent] = cand
+				}
+			}
+		}
+		layer = layer[:0]
+		for e, c := range next {
+			best[e] = c
+			layer = append(layer, e)
+		}
+	}
+	return best
+}
+
+func compareEntityChains(a, b []model.EntityRef) int {
+	for i := range min(len(a), len(b)) {
+		if c := cmp.Or(strings.Compare(a[i].Type, b[i].Type), strings.Compare(a[i].ID, b[i].ID)); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// depth is the number of links on the longest chain up from e.
+func (o *oracle) depth(e model.EntityRef) int {
+	d := 0
+	for l := range o.links {
+		if l.Child == e {
+			d = max(d, 1+o.depth(l.Parent))
+		}
+	}
+	return d
+}
+
+// height is the number of links on the longest chain down to e.
+func (o *oracle) height(e model.EntityRef) int {
+	h := 0
+	for l := range o.links {
+		if l.Parent == e {
+			h = max(h, 1+o.height(l.Child))
+		}
+	}
+	return h
+}
 
 // chains returns, for every subject user reaches, its chain: shortest, and
 // least in chain order (subjects compared by type, then id) among the
@@ -78,23 +145,74 @@ func compareChains(a, b []model.Subject) int {
 	return cmp.Compare(len(a), len(b))
 }
 
-// decide returns the level and the expected Via of user on entity at now.
-func (o *oracle) decide(user string, entity model.EntityRef, now time.Time) (model.Level, []resolve.Path) {
-	chains := o.chains(user)
-	level := model.LevelNone
-	var via []resolve.Path
+// decide returns the level and the expected Via and Denied of user on
+// entity at now.
+func (o *oracle) decide(user string, entity model.EntityRef, now time.Time) (model.Level, []resolve.Path, []resolve.Path) {
+	return o.decideFor(o.chains(user), entity, now)
+}
+
+// decideFor decides for the subjects of chains: the highest active allow
+// that reaches one of them on the entity or above it, capped below the
+// lowest such deny; Via the allows whose capped level is the result, Denied
+// the denies at or below the highest allow.
+func (o *oracle) decideFor(chains map[model.Subject][]model.Subject, entity model.EntityRef, now time.Time) (model.Level, []resolve.Path, []resolve.Path) {
+	echains := o.entityChains(entity)
+	highest, lowestDeny := model.LevelNone, model.Level(4)
+	var applying []resolve.Path
 	for _, g := range o.grants {
 		chain, ok := chains[g.Grantee]
-		if g.Entity != entity || !ok || !g.ActiveAt(now) || g.Level < level {
+		echain, below := echains[g.Entity]
+		if !ok || !below || !g.ActiveAt(now) {
 			continue
 		}
-		if g.Level > level {
-			level, via = g.Level, nil
+		if g.Effect == model.EffectDeny {
+			lowestDeny = min(lowestDeny, g.Level)
+		} else {
+			highest = max(highest, g.Level)
 		}
-		via = append(via, resolve.Path{Grant: g, Chain: chain})
+		applying = append(applying, resolve.Path{Grant: g, Chain: chain, Entities: echain})
 	}
-	slices.SortFunc(via, func(a, b resolve.Path) int { return strings.Compare(a.Grant.ID, b.Grant.ID) })
-	return level, via
+	level := min(highest, lowestDeny-1)
+	var via, denied []resolve.Path
+	for _, p := range applying {
+		switch {
+		case p.Grant.Effect == model.EffectDeny && p.Grant.Level <= highest && highest > model.LevelNone:
+			denied = append(denied, p)
+		case p.Grant.Effect == model.EffectAllow && level > model.LevelNone && min(p.Grant.Level, lowestDeny-1) == level:
+			via = append(via, p)
+		}
+	}
+	byID := func(a, b resolve.Path) int { return strings.Compare(a.Grant.ID, b.Grant.ID) }
+	slices.SortFunc(via, byID)
+	slices.SortFunc(denied, byID)
+	return level, via, denied
+}
+
+// groupLevel is what group g gives on entity at now: the grants of g and of
+// every group it reaches, none to a user.
+func (o *oracle) groupLevel(g model.Subject, entity model.EntityRef, now time.Time) model.Level {
+	chains := o.chainsFrom(g)
+	if !o.named(g) {
+		return model.LevelNone
+	}
+	level, _, _ := o.decideFor(chains, entity, now)
+	return level
+}
+
+// named reports whether s appears in a membership or a grant (the engine
+// knows only those).
+func (o *oracle) named(s model.Subject) bool {
+	for m := range o.members {
+		if m.Member == s || m.Group == s {
+			return true
+		}
+	}
+	for _, g := range o.grants {
+		if g.Grantee == s {
+			return true
+		}
+	}
+	return false
 }
 
 // randomOrg drives the engine through random API calls, mirroring their
@@ -109,6 +227,55 @@ type randomOrg struct {
 	users    []string
 	groups   []model.Subject
 	entities []model.EntityRef
+	// seen counts what the comparisons met, so that the test can tell it
+	// covered denies, inheritance and deep chains.
+	seen *oracleCoverage
+}
+
+type oracleCoverage struct {
+	denied, inherited, deep, groupAllowed int
+}
+
+// maxDepth bounds the chains of links the random organisations build.
+const maxDepth = 6
+
+// addLink links two random entities; one that would close a cycle must be
+// refused. Links that would make a chain longer than maxDepth are not tried.
+func (r *randomOrg) addLink(t *testing.T) {
+	child := r.entities[r.rng.IntN(len(r.entities))]
+	parent := r.entities[r.rng.IntN(len(r.entities))]
+	l := model.EntityLink{Child: child, Parent: parent}
+	err := r.e.LinkEntities(context.Background(), testOrg, l)
+	if _, cycle := r.o.entityChains(parent)[child]; cycle {
+		requireModelError(t, err, model.ErrConflict, model.FieldParentID)
+		return
+	}
+	if r.o.depth(parent)+1+r.o.height(child) > maxDepth {
+		// Keep the organisation within maxDepth: take the link back.
+		require.NoError(t, err)
+		require.NoError(t, r.e.UnlinkEntities(context.Background(), testOrg, l))
+		if r.o.links[l] {
+			require.NoError(t, r.e.LinkEntities(context.Background(), testOrg, l))
+		}
+		return
+	}
+	require.NoError(t, err)
+	r.o.links[l] = true
+}
+
+// removeLink removes a random link, or one that is not there.
+func (r *randomOrg) removeLink(t *testing.T) {
+	ls := make([]model.EntityLink, 0, len(r.o.links))
+	for l := range r.o.links {
+		ls = append(ls, l)
+	}
+	slices.SortFunc(ls, func(a, b model.EntityLink) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	l := model.EntityLink{Child: r.entities[0], Parent: r.entities[1]}
+	if len(ls) > 0 {
+		l = ls[r.rng.IntN(len(ls))]
+	}
+	require.NoError(t, r.e.UnlinkEntities(context.Background(), testOrg, l))
+	delete(r.o.links, l)
 }
 
 func (r *randomOrg) subject() model.Subject {
@@ -149,6 +316,9 @@ func (r *randomOrg) addGrant(t *testing.T, now time.Time) {
 		Grantee: r.subject(),
 		Level:   model.Level(1 + r.rng.IntN(3)),
 	}
+	if r.rng.IntN(4) == 0 {
+		in.Effect = model.EffectDeny
+	}
 	hour := func(n int) time.Time { return now.Add(time.Duration(n) * time.Hour) }
 	switch r.rng.IntN(4) {
 	case 1:
@@ -171,17 +341,25 @@ func (r *randomOrg) someGrant() (model.Grant, bool) {
 	if len(r.o.grants) == 0 {
 		return model.Grant{}, false
 	}
-	keys := make([][2]string, 0, len(r.o.grants))
+	keys := make([][3]string, 0, len(r.o.grants))
 	for k := range r.o.grants {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
+	slices.SortFunc(keys, func(a, b [3]string) int {
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]), strings.Compare(a[2], b[2]))
+	})
 	return r.o.grants[keys[r.rng.IntN(len(keys))]], true
 }
 
 func (r *randomOrg) mutate(t *testing.T, now time.Time) {
 	ctx := context.Background()
-	switch op := r.rng.IntN(10); {
+	switch op := r.rng.IntN(13); {
+	case op >= 10:
+		if op == 12 {
+			r.removeLink(t)
+		} else {
+			r.addLink(t)
+		}
 	case op < 3:
 		r.addMembership(t)
 	case op < 7:
@@ -218,12 +396,22 @@ func (r *randomOrg) mutate(t *testing.T, now time.Time) {
 }
 
 func TestResolveAgainstOracle(t *testing.T) {
+	seen := &oracleCoverage{}
+	defer func() {
+		t.Logf("coverage %+v", *seen)
+		if *oracleSeeds >= 6 && !t.Failed() {
+			assert.Positive(t, seen.denied, "no decision met a deny")
+			assert.Positive(t, seen.inherited, "no decision met an inherited grant")
+			assert.Positive(t, seen.deep, "no decision met a chain of four links or more")
+			assert.Positive(t, seen.groupAllowed, "no group subject was allowed")
+		}
+	}()
 	for seed := range uint64(*oracleSeeds) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			e, clock := newTestEngine(t)
 			r := &randomOrg{
-				rng: rand.New(rand.NewPCG(seed, 0x5eed)), e: e, clock: clock,
-				o: &oracle{members: map[model.Membership]bool{}, grants: map[[2]string]model.Grant{}},
+				rng: rand.New(rand.NewPCG(seed, 0x5eed)), e: e, clock: clock, seen: seen,
+				o: &oracle{members: map[model.Membership]bool{}, links: map[model.EntityLink]bool{}, grants: map[[3]string]model.Grant{}},
 			}
 			for i := range 9 {
 				r.users = append(r.users, fmt.Sprintf("u%d", i))
@@ -231,12 +419,14 @@ func TestResolveAgainstOracle(t *testing.T) {
 			for i := range 6 {
 				r.groups = append(r.groups, model.Department(fmt.Sprintf("d%d", i)), model.Role(fmt.Sprintf("r%d", i)))
 			}
-			for i := range 4 {
+			for i := range 5 {
 				r.entities = append(r.entities, doc(fmt.Sprintf("doc%d", i)), folder(fmt.Sprintf("f%d", i)))
 			}
 			// An organisation of the same names beside it must change nothing.
 			require.NoError(t, e.AddMembers(context.Background(), otherOrg, membership(model.User("u0"), model.Role("r0"))))
 			mustCreate(t, e, otherOrg, model.GrantInput{Entity: doc("doc0"), Grantee: model.Role("r0"), Level: model.LevelAdmin})
+			mustCreate(t, e, otherOrg, model.GrantInput{Entity: folder("f0"), Grantee: model.User("u1"), Level: model.LevelRead, Effect: model.EffectDeny})
+			require.NoError(t, e.LinkEntities(context.Background(), otherOrg, model.EntityLink{Child: doc("doc1"), Parent: doc("doc0")}))
 
 			now := t0.UTC()
 			for round := range 3 {
@@ -261,7 +451,7 @@ func (r *randomOrg) compare(t *testing.T, when string, now time.Time) {
 	for _, user := range r.users {
 		wantAccess := map[model.EntityRef]model.Level{}
 		for _, entity := range r.entities {
-			level, via := r.o.decide(user, entity, now)
+			level, via, denied := r.o.decide(user, entity, now)
 			if level > model.LevelNone {
 				wantAccess[entity] = level
 			}
@@ -269,10 +459,25 @@ func (r *randomOrg) compare(t *testing.T, when string, now time.Time) {
 			require.NoError(t, err)
 			require.Equal(t, level, d.Level, "%s: Resolve(%s, %s)", when, user, entity)
 			require.Equal(t, via, d.Via, "%s: Via of Resolve(%s, %s)", when, user, entity)
+			require.Equal(t, denied, d.Denied, "%s: Denied of Resolve(%s, %s)", when, user, entity)
+			if len(denied) > 0 {
+				r.seen.denied++
+			}
+			for _, p := range via {
+				if len(p.Entities) > 1 {
+					r.seen.inherited++
+				}
+				if len(p.Entities) > 4 {
+					r.seen.deep++
+				}
+			}
 			for _, l := range []model.Level{model.LevelRead, model.LevelWrite, model.LevelAdmin} {
 				ok, err := r.e.Check(ctx, testOrg, user, entity, l)
 				require.NoError(t, err)
 				require.Equal(t, level >= l, ok, "%s: Check(%s, %s, %s)", when, user, entity, l)
+				ok, err = r.e.CheckSubject(ctx, testOrg, model.User(user), entity, l)
+				require.NoError(t, err)
+				require.Equal(t, level >= l, ok, "%s: CheckSubject(user %s, %s, %s)", when, user, entity, l)
 			}
 		}
 		for _, q := range []resolve.Query{{}, {MinLevel: model.LevelWrite}, {EntityType: "folder", MinLevel: model.LevelAdmin}} {
@@ -290,9 +495,25 @@ func (r *randomOrg) compare(t *testing.T, when string, now time.Time) {
 			var gotEntities []model.EntityRef
 			for _, d := range got {
 				gotEntities = append(gotEntities, d.Entity)
-				assert.Equal(t, wantAccess[d.Entity], d.Level, "%s: ResolvedAccess(%s) level of %s", when, user, d.Entity)
+				level, via, denied := r.o.decide(user, d.Entity, now)
+				assert.Equal(t, resolve.Decision{Entity: d.Entity, Level: level, Via: via, Denied: denied}, d,
+					"%s: ResolvedAccess(%s) of %s", when, user, d.Entity)
 			}
 			require.Equal(t, want, gotEntities, "%s: ResolvedAccess(%s, %+v)", when, user, q)
+		}
+	}
+	groups := append(slices.Clone(r.groups), model.Department("never_named"))
+	for _, g := range groups {
+		for _, entity := range r.entities {
+			level := r.o.groupLevel(g, entity, now)
+			for _, l := range []model.Level{model.LevelRead, model.LevelWrite, model.LevelAdmin} {
+				ok, err := r.e.CheckSubject(ctx, testOrg, g, entity, l)
+				require.NoError(t, err)
+				if ok {
+					r.seen.groupAllowed++
+				}
+				require.Equal(t, level >= l, ok, "%s: CheckSubject(%s, %s, %s)", when, g, entity, l)
+			}
 		}
 	}
 	for _, entity := range r.entities {
@@ -301,8 +522,8 @@ func (r *randomOrg) compare(t *testing.T, when string, now time.Time) {
 			require.NoError(t, err)
 			var want []resolve.UserAccess
 			for _, user := range r.users { // already in id order
-				if level, via := r.o.decide(user, entity, now); level >= max(minLevel, model.LevelRead) {
-					want = append(want, resolve.UserAccess{User: user, Level: level, Via: via})
+				if level, via, denied := r.o.decide(user, entity, now); level >= max(minLevel, model.LevelRead) {
+					want = append(want, resolve.UserAccess{User: user, Level: level, Via: via, Denied: denied})
 				}
 			}
 			if want == nil {

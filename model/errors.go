@@ -101,4 +101,9 @@ const (
 	FieldGrantID       = "id"
 	FieldCursor        = "cursor"
 	FieldLimit         = "limit"
+	FieldEffect        = "effect"
+	FieldChildType     = "child_type"
+	FieldChildID       = "child_id"
+	FieldParentType    = "parent_type"
+	FieldParentID      = "parent_id"
 )

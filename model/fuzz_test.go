@@ -206,7 +206,7 @@ func FuzzGrantJSON(f *testing.F) {
 
 func sameGrant(a, b model.Grant) bool {
 	return a.ID == b.ID && a.Org == b.Org && a.Entity == b.Entity && a.Grantee == b.Grantee &&
-		a.Level == b.Level && a.GrantedBy == b.GrantedBy &&
+		a.Level == b.Level && a.Effect == b.Effect && a.GrantedBy == b.GrantedBy &&
 		a.EffectiveFrom.Equal(b.EffectiveFrom) && a.EffectiveTo.Equal(b.EffectiveTo) &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.UpdatedAt.Equal(b.UpdatedAt)
 }

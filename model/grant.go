@@ -7,9 +7,12 @@ import (
 
 // GrantInput is what a caller supplies to create a grant.
 type GrantInput struct {
-	Entity    EntityRef
-	Grantee   Subject
-	Level     Level
+	Entity  EntityRef
+	Grantee Subject
+	Level   Level
+	// Effect is allow (the zero value) or deny: a deny at Level takes Level
+	// and every level above it away from everyone the grant reaches.
+	Effect    Effect
 	GrantedBy string
 	// EffectiveFrom is when the grant starts to give access; zero means no
 	// lower bound.
@@ -33,6 +36,9 @@ type Grant struct {
 	Grantee Subject
 	// Level is read, write or admin, never LevelNone.
 	Level Level
+	// Effect is allow or deny, as in GrantInput. The JSON carries "effect"
+	// only for a deny, so that an allow is exactly the Aitronos object.
+	Effect Effect
 	// GrantedBy names who granted it: the input's GrantedBy (may be empty),
 	// or the RequestedBy of the job that created it.
 	GrantedBy string
@@ -68,6 +74,7 @@ type grantJSON struct {
 	GranteeType   string     `json:"grantee_type"`
 	GranteeID     string     `json:"grantee_id"`
 	AccessLevel   Level      `json:"access_level"`
+	Effect        *Effect    `json:"effect,omitempty"`
 	GrantedBy     string     `json:"granted_by"`
 	Org           string     `json:"organization_id"`
 	EffectiveFrom *time.Time `json:"effective_from,omitempty"`
@@ -89,6 +96,9 @@ func (g Grant) MarshalJSON() ([]byte, error) {
 		Org:         g.Org,
 		CreatedAt:   g.CreatedAt.UTC(),
 		UpdatedAt:   g.UpdatedAt.UTC(),
+	}
+	if g.Effect != EffectAllow {
+		w.Effect = &g.Effect
 	}
 	if !g.EffectiveFrom.IsZero() {
 		t := g.EffectiveFrom.UTC()
@@ -114,6 +124,9 @@ func (g *Grant) UnmarshalJSON(b []byte) error {
 		Grantee:   Subject{Type: SubjectType(w.GranteeType), ID: w.GranteeID},
 		Level:     w.AccessLevel,
 		GrantedBy: w.GrantedBy,
+	}
+	if w.Effect != nil {
+		out.Effect = *w.Effect
 	}
 	if w.EffectiveFrom == nil {
 		w.EffectiveFrom = &time.Time{}

@@ -84,8 +84,10 @@ const (
 // Valid reports whether m is one of the three modes.
 func (m BulkMode) Valid() bool { return m >= BulkSkipDuplicates && m <= BulkUpsert }
 
-// ACE is one access control entry: a grantee and the level it ends with.
+// ACE is one access control entry: a grantee, the level it ends with, and
+// whether the entry allows that level or denies it (and every level above).
 type ACE struct {
 	Grantee Subject
 	Level   Level
+	Effect  Effect
 }

@@ -129,7 +129,7 @@ func Window(from, to, now time.Time) error {
 }
 
 // Grant checks everything a new grant needs, at time now: the entity, the
-// grantee, the level, GrantedBy when set (an id) and the window.
+// grantee, the level, the effect, GrantedBy when set (an id) and the window.
 func (v *Validator) Grant(in GrantInput, now time.Time) error {
 	if err := v.Entity(in.Entity); err != nil {
 		return err
@@ -138,6 +138,9 @@ func (v *Validator) Grant(in GrantInput, now time.Time) error {
 		return err
 	}
 	if err := GrantLevel(in.Level); err != nil {
+		return err
+	}
+	if err := GrantEffect(in.Effect); err != nil {
 		return err
 	}
 	if in.GrantedBy != "" {

@@ -20,7 +20,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	if ix == nil {
 		ix = &Index{}
 	}
-	if len(cs.Grants) == 0 && len(cs.Memberships) == 0 {
+	if len(cs.Grants) == 0 && len(cs.Memberships) == 0 && len(cs.Links) == 0 {
 		next := *ix // nothing the index holds changed (a commit of other rows)
 		next.rev = cs.Revision
 		return &next
@@ -31,18 +31,33 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		nodes:    newNodeVecBuilder(ix.nodes),
 		owned:    make(map[sid]bool),
 		grants:   ix.grants,
+		denies:   ix.denies,
+		orgDelta: orgDeltas{},
 	}
 	for i := range cs.Memberships {
 		b.membership(&cs.Memberships[i])
 	}
 	b.grantChanges(cs.Grants)
 	b.recomputeAncestors()
+	links, linkCount := ix.links, ix.linkCount
+	if len(cs.Links) > 0 {
+		lb := &linkBuilder{m: newCowMapBuilder(ix.links), owned: make(map[entityKey]bool), count: ix.linkCount, orgDelta: b.orgDelta}
+		for i := range cs.Links {
+			lb.change(&cs.Links[i])
+		}
+		lb.recompute()
+		links, linkCount = lb.m.done(), lb.count
+	}
 	return &Index{
-		rev:      cs.Revision,
-		entities: b.entities.done(),
-		subjects: b.subjects.done(),
-		nodes:    b.nodes.done(),
-		grants:   b.grants,
+		rev:       cs.Revision,
+		entities:  b.entities.done(),
+		subjects:  b.subjects.done(),
+		nodes:     b.nodes.done(),
+		grants:    b.grants,
+		links:     links,
+		linkCount: linkCount,
+		denies:    b.denies,
+		orgs:      b.orgDelta.apply(ix.orgs),
 	}
 }
 
@@ -58,6 +73,9 @@ type indexBuilder struct {
 	// them need their ancestor sets recomputed.
 	moved  []sid
 	grants int
+	denies int
+	// orgDelta is the change to each organisation's counts.
+	orgDelta orgDeltas
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
@@ -182,7 +200,8 @@ func (b *indexBuilder) recomputeAncestors() {
 
 // grantChanges applies the grant changes, one pass per touched entity: the
 // changes are chained per entity (latest first), then each entity's entries
-// are rebuilt once from its old entries and the last change per grantee.
+// are rebuilt once from its old entries and the last change per (grantee,
+// effect).
 func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	if len(gcs) == 0 {
 		return
@@ -205,8 +224,8 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		}
 		heads[k] = int32(i)
 	}
-	var seen []sid
-	var seenSet map[sid]bool
+	var seen []grantSlot
+	var seenSet map[grantSlot]bool
 	for k, head := range heads {
 		h := hashEntity(k.org, k.id)
 		old, _ := b.entities.get(h, k)
@@ -215,7 +234,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		seen, seenSet = seen[:0], nil
 		var puts []entry
 		for i := head; i >= 0; i = next[i] {
-			s := grantees[i]
+			s := slotOf(grantees[i], effectOf(gcs[i].Grant.Effect))
 			if seenSet != nil {
 				if seenSet[s] {
 					continue
@@ -226,7 +245,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 					continue
 				}
 				if len(seen) == 16 {
-					seenSet = make(map[sid]bool)
+					seenSet = make(map[grantSlot]bool)
 					for _, x := range seen {
 						seenSet[x] = true
 					}
@@ -235,10 +254,10 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			}
 			seen = append(seen, s)
 			if !gcs[i].Deleted {
-				puts = append(puts, newEntry(gcs[i].Grant, s))
+				puts = append(puts, newEntry(gcs[i].Grant, grantees[i]))
 			}
 		}
-		changed := func(s sid) bool {
+		changed := func(s grantSlot) bool {
 			if seenSet != nil {
 				return seenSet[s]
 			}
@@ -246,12 +265,15 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		}
 		out := make([]entry, 0, len(old)+len(puts))
 		for _, e := range old {
-			if !changed(e.grantee) {
+			if !changed(slotOf(e.grantee, e.effect)) {
 				out = append(out, e)
 			}
 		}
 		out = append(out, puts...)
 		b.grants += len(out) - len(old)
+		dd := countDenies(out) - countDenies(old)
+		b.denies += dd
+		b.orgDelta.add(k.org, dd, 0)
 		if len(out) == 0 {
 			b.entities.delete(h, k)
 			continue
@@ -259,6 +281,22 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		sortEntries(out)
 		b.entities.set(h, k, slices.Clip(out))
 	}
+}
+
+// grantSlot is what a grant is unique by within one entity: its grantee and
+// its effect.
+type grantSlot uint64
+
+func slotOf(s sid, f effect) grantSlot { return grantSlot(s)<<1 | grantSlot(f) }
+
+func countDenies(es []entry) int {
+	n := 0
+	for i := range es {
+		if es[i].effect == effectDeny {
+			n++
+		}
+	}
+	return n
 }
 
 // sortEntries orders an entity's entries for the hot path: highest level

@@ -1,7 +1,9 @@
 // Package resolve answers what a user may do: a user's effective level on an
 // entity through direct grants, nested departments and roles that include
-// roles, with the paths that explain it, listed from the user's side and from
-// the entity's.
+// roles, and grants on the entities the entity sits inside, capped by the
+// denies that reach the user (deny.go), with the paths that explain it,
+// listed from the user's side and from the entity's; and what a group gives
+// its members as a whole (CheckSubject).
 //
 // The answers come from an Index: a derived, immutable structure of one store
 // revision, built from each commit's store.ChangeSet (Index.Apply) or from a
@@ -9,7 +11,10 @@
 // memdb snapshot of the same revision. Per entity it keeps its grants as
 // compact entries sorted by level; per subject an interned id and its direct
 // groups; per group the set of its ancestors, so that a membership change
-// recomputes only the sets of the groups below it and never a user's. Check
+// recomputes only the sets of the groups below it and never a user's; per
+// linked entity its parents, children and ancestor set, likewise recomputed
+// only below a changed link (links.go). An organisation with no deny and no
+// link is answered by Check exactly as before either existed (orgs.go). Check
 // reads only the index and does not allocate. The lists (ResolvedAccess,
 // UsersWithAccess) also read the reverse directions — grants by grantee,
 // members by group — from a store.ReadTxn, which must be of the index's

@@ -120,59 +120,31 @@ func (ix *Index) chain(c *closure, s sid, buf *pathBuf) []model.Subject {
 	return out
 }
 
-// decide returns the user's level over an entity's entries at now, and one
-// Path per active applying entry at that level, sorted by grant id. The
-// paths and chains are taken from buf (nil: allocated on their own).
-func (ix *Index) decide(es []entry, c *closure, now int64, buf *pathBuf) (model.Level, []Path) {
-	level := model.LevelNone
-	// The applying entries at the level are found first, so that the
-	// answer's slice is taken once, at its final length.
-	var found []*entry
-	var inline [4]*entry
-	found = inline[:0]
-	for i := range es {
-		e := &es[i]
-		if e.level < level {
-			break // sorted by level, highest first
-		}
-		if e.effect != effectAllow || !e.activeAt(now) || !c.has(e.grantee) {
-			continue
-		}
-		level = e.level
-		found = append(found, e)
-	}
-	if len(found) == 0 {
-		return level, nil
-	}
-	// Entries of one level are sorted by grant id already.
-	via := buf.takePaths(len(found))
-	for i, e := range found {
-		via[i] = Path{Grant: *e.grant, Chain: ix.chain(c, e.grantee, buf)}
-	}
-	return level, via
-}
-
 // Resolve returns user's effective level on entity in org at now (unix
-// nanoseconds), with one Path per active applying grant at that level. An
-// unknown user or entity gets LevelNone and no paths.
+// nanoseconds), with one Path per active applying allow that gives that
+// level and one per deny that took a level away (see Decision). An unknown
+// user or entity gets LevelNone and no paths.
 //
 // Each Path's Chain is the shortest chain of memberships from the user to the
 // grant's grantee; among equally short chains, the least one when chains are
 // compared subject by subject from the user on, each subject by its Type
-// bytes, then its ID bytes. Paths are sorted by grant id.
+// bytes, then its ID bytes. Each Path's Entities is the shortest chain of
+// links from the entity up to the grant's, ties broken alike. Paths are
+// sorted by grant id.
 func (ix *Index) Resolve(org, user string, entity model.EntityRef, now int64) Decision {
 	d := Decision{Entity: entity}
 	if ix == nil {
 		return d
 	}
-	es := ix.entries(org, entity)
-	if len(es) == 0 {
+	var ec entityClosure
+	ix.fillEntityClosure(&ec, org, entity)
+	if !ec.hasEntries() {
 		return d
 	}
 	c := ix.closureOf(org, user)
 	if c == nil {
 		return d
 	}
-	d.Level, d.Via = ix.decide(es, c, now, nil)
+	d.Level, d.Via, d.Denied = ix.decideOver(&ec, c, now, nil)
 	return d
 }

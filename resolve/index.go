@@ -22,6 +22,13 @@ type Index struct {
 	subjects cowMap[subjectKey, *node]
 	nodes    nodeVec
 	grants   int
+	// links holds the entity nodes of linked entities; linkCount and
+	// denies count the links and deny entries, so that an index with
+	// neither answers Check on its first path.
+	links     cowMap[entityKey, *entityNode]
+	linkCount int
+	denies    int
+	orgs      cowMap[string, orgCounts] // per organisation (orgs.go)
 }
 
 // entityKey and subjectKey are scoped to an organisation. Their strings are
@@ -44,9 +51,8 @@ func hashEntity(org, id string) uint64 {
 
 func hashSubject(org, id string) uint64 { return hashEntity(org, id) }
 
-// effect is what an entry does. Only allow exists today; deny entries
-// (docs/design.md §2.10) will take levels away and are kept apart by this
-// field.
+// effect is what an entry does: allow gives its level, deny (deny.go) takes
+// its level and those above away.
 type effect uint8
 
 const effectAllow effect = 0
@@ -93,7 +99,7 @@ func newEntry(g *model.Grant, grantee sid) entry {
 		to:      Nanos(g.EffectiveTo, math.MaxInt64),
 		grantee: grantee,
 		level:   g.Level,
-		effect:  effectAllow,
+		effect:  effectOf(g.Effect),
 		toUser:  g.Grantee.Type == model.SubjectUser,
 	}
 }
@@ -125,13 +131,20 @@ func (ix *Index) subject(org string, s model.Subject) *node {
 	return n
 }
 
-// Build returns the index of a snapshot: every grant and membership it holds,
+// Build returns the index of a snapshot: every grant, membership and link it holds,
 // at its revision. Open uses it after loading a store from disk.
 func Build(snap *store.Snapshot) (*Index, error) {
 	tx := snap.Read()
 	cs := store.ChangeSet{Revision: snap.Revision()}
 	err := tx.EachMembership(func(org string, m model.Membership) bool {
 		cs.Memberships = append(cs.Memberships, store.MembershipChange{Org: org, Membership: m})
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.EachLink(func(org string, l model.EntityLink) bool {
+		cs.Links = append(cs.Links, store.LinkChange{Org: org, Link: l})
 		return true
 	})
 	if err != nil {

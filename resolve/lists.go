@@ -15,7 +15,9 @@ import (
 
 // ResolvedAccess returns every entity on which user's level in org at now is
 // at least q.MinLevel (and at least read), restricted to q.EntityType when it
-// is set, sorted by entity type then id. The list is complete.
+// is set, sorted by entity type then id: entities granted to the user's
+// subjects and every entity below them, denies applied. The list is
+// complete.
 func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, now int64) ([]Decision, error) {
 	out := []Decision{}
 	if ix == nil {
@@ -26,18 +28,36 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 		return out, nil
 	}
 	minLevel := max(q.MinLevel, model.LevelRead)
-	seen := make(map[model.EntityRef]bool)
+	seen := make(map[entityKey]bool)
+	var ec entityClosure
+	var buf pathBuf // shared by every decision's paths
+	consider := func(k entityKey) bool {
+		if q.EntityType != "" && k.typ != q.EntityType {
+			return true
+		}
+		ix.fillEntityClosure(&ec, org, k.ref())
+		level, via, denied := ix.decideOver(&ec, c, now, &buf)
+		if level >= minLevel {
+			out = append(out, Decision{Entity: k.ref(), Level: level, Via: via, Denied: denied})
+		}
+		return true
+	}
+	// With links, a grant on an entity of another type can reach entities of
+	// the asked type below it: the scan then takes every type.
+	scanType := q.EntityType
+	if ix.linkCount > 0 {
+		scanType = ""
+	}
 	for _, s := range c.order {
-		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: q.EntityType}, Grantee: ix.nodes.get(s).subject}
+		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: scanType}, Grantee: ix.nodes.get(s).subject}
 		err := tx.ScanGrants(scan, func(_ string, g model.Grant) bool {
-			if g.Level < minLevel || seen[g.Entity] {
+			k := keyOfEntity(org, g.Entity)
+			if g.Effect != model.EffectAllow || g.Level < minLevel || seen[k] {
 				return true
 			}
-			seen[g.Entity] = true
-			level, via := ix.decide(ix.entries(org, g.Entity), c, now, nil)
-			if level >= minLevel {
-				out = append(out, Decision{Entity: g.Entity, Level: level, Via: via})
-			}
+			seen[k] = true
+			consider(k)
+			ix.descendants(k, seen, consider)
 			return true
 		})
 		if err != nil {
@@ -53,13 +73,15 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 // UsersWithAccess returns every user whose level on entity in org at now is
 // at least min (and at least read), sorted by user id, each with the paths
 // that explain the level. Members of a granted group include the members of
-// every group below it. The list is complete.
+// every group below it; grants on the entities above entity count as on it;
+// denies apply. The list is complete.
 func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.EntityRef, min model.Level, now int64) ([]UserAccess, error) {
 	out := []UserAccess{}
 	if ix == nil {
 		return out, nil
 	}
-	es := ix.entries(org, entity)
+	var ec entityClosure
+	ix.fillEntityClosure(&ec, org, entity)
 	minLevel := max(min, model.LevelRead)
 	// Only users reached by an active grant of the level or more can qualify.
 	// They are collected with repeats (a user in two granted groups), then
@@ -67,19 +89,19 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	var users []string
 	groups := make(map[sid]bool)
 	var queue []sid
-	for i := range es {
-		e := &es[i]
-		if e.level < minLevel {
-			break
-		}
-		if e.effect != effectAllow || !e.activeAt(now) {
-			continue
-		}
-		if e.toUser {
-			users = append(users, e.grant.Grantee.ID)
-		} else if !groups[e.grantee] {
-			groups[e.grantee] = true
-			queue = append(queue, e.grantee)
+	for _, up := range ec.up {
+		es := up.entries
+		for i := range es {
+			e := &es[i]
+			if e.level < minLevel || e.effect != effectAllow || !e.activeAt(now) {
+				continue
+			}
+			if e.toUser {
+				users = append(users, e.grant.Grantee.ID)
+			} else if !groups[e.grantee] {
+				groups[e.grantee] = true
+				queue = append(queue, e.grantee)
+			}
 		}
 	}
 	for len(queue) > 0 {
@@ -111,9 +133,9 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 		if !ix.fillClosure(c, org, user) {
 			continue
 		}
-		level, via := ix.decide(es, c, now, &buf)
+		level, via, denied := ix.decideOver(&ec, c, now, &buf)
 		if level >= minLevel {
-			out = append(out, UserAccess{User: user, Level: level, Via: via})
+			out = append(out, UserAccess{User: user, Level: level, Via: via, Denied: denied})
 		}
 	}
 	return out, nil

@@ -11,10 +11,11 @@ import "github.com/grantdb/grantdb/model"
 type pathBuf struct {
 	paths    []Path
 	subjects []model.Subject
+	entities []model.EntityRef
 	// pathsChunk and subjectsChunk are the sizes of the last chunks taken:
 	// each new chunk doubles, up to maxChunk, so that a short list wastes
 	// little and a long one allocates rarely.
-	pathsChunk, subjectsChunk int
+	pathsChunk, subjectsChunk, entitiesChunk int
 }
 
 const (
@@ -38,6 +39,19 @@ func (b *pathBuf) takePaths(n int) []Path {
 	}
 	out := b.paths[:n:n]
 	b.paths = b.paths[n:]
+	return out
+}
+
+func (b *pathBuf) takeEntities(n int) []model.EntityRef {
+	if b == nil {
+		return make([]model.EntityRef, n)
+	}
+	if len(b.entities) < n {
+		b.entitiesChunk = nextChunk(b.entitiesChunk, n)
+		b.entities = make([]model.EntityRef, b.entitiesChunk)
+	}
+	out := b.entities[:n:n]
+	b.entities = b.entities[n:]
 	return out
 }
 

@@ -21,8 +21,8 @@ func TestDecisionAndUserAccessJSON(t *testing.T) {
 	grant := `{"id":"g1","entity_type":"doc","entity_id":"d1","grantee_type":"department","grantee_id":"eng",` +
 		`"access_level":"write","granted_by":"","organization_id":"o1",` +
 		`"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`
-	path := resolve.Path{Grant: g, Chain: []model.Subject{model.User("u1"), model.Department("eng")}}
-	pathText := `{"grant":` + grant + `,"chain":[{"type":"user","id":"u1"},{"type":"department","id":"eng"}]}`
+	path := resolve.Path{Grant: g, Chain: []model.Subject{model.User("u1"), model.Department("eng")}, Entities: []model.EntityRef{g.Entity}}
+	pathText := `{"grant":` + grant + `,"chain":[{"type":"user","id":"u1"},{"type":"department","id":"eng"}],"entities":[{"type":"doc","id":"d1"}]}`
 
 	b, err := json.Marshal(resolve.Decision{Entity: g.Entity, Level: model.LevelWrite, Via: []resolve.Path{path}})
 	require.NoError(t, err)

@@ -19,15 +19,21 @@ import (
 // each node is copied once per batch instead of once per grant.
 
 // GrantKey is the key the store keeps a grant under: its organisation,
-// entity and grantee. Keys compare in the store's order (organisation,
-// entity type, entity id, grantee type, grantee id, each field compared as
-// bytes). The zero GrantKey is before every key.
+// entity, grantee and effect. Keys compare in the store's order
+// (organisation, entity type, entity id, grantee type, grantee id, each field
+// compared as bytes, then effect: allow first). The zero GrantKey is before every key.
 type GrantKey struct{ s string }
 
-// KeyOf returns the key of the grant of (org, entity, grantee). The fields
+// KeyOf returns the key of the allow of (org, entity, grantee). The fields
 // must be valid ids (no control characters).
 func KeyOf(org string, e model.EntityRef, s model.Subject) GrantKey {
 	return GrantKey{grantKey(org, e, s)}
+}
+
+// KeyOfEffect returns the key of the grant of (org, entity, grantee,
+// effect); an allow's is KeyOf's, and sorts just before the deny's.
+func KeyOfEffect(org string, e model.EntityRef, s model.Subject, eff model.Effect) GrantKey {
+	return GrantKey{grantKeyEffect(org, e, s, eff)}
 }
 
 // Compare returns -1, 0 or +1 as k sorts before, with or after o.
@@ -107,8 +113,8 @@ func (s *GrantSeeker) next() {
 
 // PutGrants stores many grants, each as PutGrant would (replacing whatever
 // is stored under its key), in one pass that is much faster than a PutGrant
-// per grant. grants yields each grant with its key, KeyOf(g.Org, g.Entity,
-// g.Grantee), in strictly ascending key order; every g.ID must be set and
+// per grant. grants yields each grant with its key, KeyOfEffect(g.Org,
+// g.Entity, g.Grantee, g.Effect), in strictly ascending key order; every g.ID must be set and
 // the caller has validated every g. PutGrants copies what it is given.
 //
 // A key out of order or not matching its grant is an error, and so is
@@ -145,7 +151,7 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 				break
 			}
 		} else {
-			old = w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee)
+			old = w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee, row.g.Effect)
 		}
 		if err = w.insertRow(row, old); err != nil {
 			break
@@ -170,7 +176,7 @@ func (w *WriteTxn) insertRow(row, old *grantRow) error {
 // g's key. It allocates nothing but the row.
 func rowFromKey(key string, g *model.Grant) (*grantRow, bool) {
 	var f [5]string
-	if !splitKeyFields(key, f[:]) || f[0] != g.Org || f[1] != g.Entity.Type || f[2] != g.Entity.ID ||
+	if base, eff := cutEffect(key); eff != g.Effect || !splitKeyFields(base, f[:]) || f[0] != g.Org || f[1] != g.Entity.Type || f[2] != g.Entity.ID ||
 		f[3] != string(g.Grantee.Type) || f[4] != g.Grantee.ID || g.ID == "" {
 		return nil, false
 	}

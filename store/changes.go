@@ -10,6 +10,8 @@ type ChangeSet struct {
 	Revision    uint64
 	Grants      []GrantChange
 	Memberships []MembershipChange
+	// Links are the entity links added and removed.
+	Links []LinkChange
 	// Jobs are the bulk access job rows written (summaries, specs, steps).
 	Jobs []JobChange
 }
@@ -29,6 +31,13 @@ type MembershipChange struct {
 	Membership model.Membership
 }
 
+// LinkChange is one entity link added or removed in an organisation.
+type LinkChange struct {
+	Deleted bool
+	Org     string
+	Link    model.EntityLink
+}
+
 func (c *ChangeSet) empty() bool {
-	return len(c.Grants) == 0 && len(c.Memberships) == 0 && len(c.Jobs) == 0
+	return len(c.Grants) == 0 && len(c.Memberships) == 0 && len(c.Links) == 0 && len(c.Jobs) == 0
 }

@@ -94,7 +94,7 @@ func lessByEnd(a, b *grantRow) bool {
 }
 
 // lessByGrantee orders by org, grantee type, grantee id, entity type, entity
-// id: the order of granteeKey.
+// id, effect: the order of granteeKeyEffect.
 func lessByGrantee(a, b *grantRow) bool {
 	x, y := &a.g, &b.g
 	if c := strings.Compare(x.Org, y.Org); c != 0 {
@@ -109,18 +109,23 @@ func lessByGrantee(a, b *grantRow) bool {
 	if c := strings.Compare(x.Entity.Type, y.Entity.Type); c != 0 {
 		return c < 0
 	}
-	return x.Entity.ID < y.Entity.ID
+	if c := strings.Compare(x.Entity.ID, y.Entity.ID); c != 0 {
+		return c < 0
+	}
+	return x.Effect < y.Effect
 }
 
 // granteePivot is a probe row that sorts at the grantee-order position of
-// pos, a granteeKey or a prefix of one (missing fields sort first).
+// pos, a granteeKeyEffect or a prefix of one (missing fields sort first).
 func granteePivot(pos string) *grantRow {
 	var f [5]string
+	pos, eff := cutEffect(pos)
 	parts := strings.SplitN(pos, sep, 5)
 	copy(f[:], parts)
 	return &grantRow{g: model.Grant{
 		Org:     f[0],
 		Grantee: model.Subject{Type: model.SubjectType(f[1]), ID: f[2]},
 		Entity:  model.EntityRef{Type: f[3], ID: f[4]},
+		Effect:  eff,
 	}}
 }

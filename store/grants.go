@@ -16,9 +16,9 @@ type grantRow struct {
 
 // newGrantRow makes the row of g.
 func newGrantRow(g model.Grant) *grantRow {
-	key := grantKey(g.Org, g.Entity, g.Grantee)
+	key := grantKeyEffect(g.Org, g.Entity, g.Grantee, g.Effect)
 	var f [5]string
-	if !splitKeyFields(key, f[:]) {
+	if base, _ := cutEffect(key); !splitKeyFields(base, f[:]) {
 		return &grantRow{key: key, g: g} // an empty field: keep g's own strings
 	}
 	return rowOnKey(key, &f, g)
@@ -44,9 +44,16 @@ func (r *ReadTxn) GrantByID(org, id string) (model.Grant, bool) {
 	return row.g, true
 }
 
-// GrantByKey returns the grant of (org, entity, grantee), if one is stored.
+// GrantByKey returns the allow of (org, entity, grantee), if one is stored;
+// GrantWithEffect finds a deny too.
 func (r *ReadTxn) GrantByKey(org string, e model.EntityRef, s model.Subject) (model.Grant, bool) {
-	row := r.grantRowAt(org, e, s)
+	return r.GrantWithEffect(org, e, s, model.EffectAllow)
+}
+
+// GrantWithEffect returns the grant of (org, entity, grantee, effect), if
+// one is stored.
+func (r *ReadTxn) GrantWithEffect(org string, e model.EntityRef, s model.Subject, eff model.Effect) (model.Grant, bool) {
+	row := r.grantRowAt(org, e, s, eff)
 	if row == nil {
 		return model.Grant{}, false
 	}
@@ -62,11 +69,11 @@ func (r *ReadTxn) MaxGrantID() string {
 	return row.g.ID
 }
 
-// grantRowAt returns the row of (org, entity, grantee), or nil. It reads the
-// btree rather than memdb: a read of a memdb index inside a write
+// grantRowAt returns the row of (org, entity, grantee, effect), or nil. It
+// reads the btree rather than memdb: a read of a memdb index inside a write
 // transaction makes memdb forget the nodes the transaction already copied.
-func (r *ReadTxn) grantRowAt(org string, e model.EntityRef, s model.Subject) *grantRow {
-	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s}})
+func (r *ReadTxn) grantRowAt(org string, e model.EntityRef, s model.Subject, eff model.Effect) *grantRow {
+	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s, Effect: eff}})
 	return row
 }
 
@@ -83,13 +90,13 @@ type GrantScan struct {
 }
 
 // ScanGrants calls fn for each selected grant in key order (entity, then
-// grantee; with a grantee and no entity id, that grantee's grants in entity
-// order), with the grant's position, until fn returns false.
+// grantee, then effect; with a grantee and no entity id, that grantee's
+// grants in entity order), with the grant's position, until fn returns false.
 func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) bool) error {
 	byGrantee, pre := false, ""
 	switch {
 	case q.Entity.ID != "" && q.Grantee.ID != "":
-		pre = grantKey(q.Org, q.Entity, q.Grantee) // one key at most
+		pre = grantKey(q.Org, q.Entity, q.Grantee) // an allow and a deny at most
 	case q.Entity.ID != "":
 		pre = prefix(q.Org, q.Entity.Type, q.Entity.ID)
 	case q.Grantee.ID != "":
@@ -116,14 +123,17 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		return pos == q.After || fn(pos, row.g)
 	}
 	if q.Entity.ID != "" && q.Grantee.ID != "" {
-		if row := r.grantRowAt(q.Org, q.Entity, q.Grantee); row != nil {
-			visit(row.key, row)
+		for _, eff := range [...]model.Effect{model.EffectAllow, model.EffectDeny} {
+			row := r.grantRowAt(q.Org, q.Entity, q.Grantee, eff)
+			if row != nil && row.key > q.After && !visit(row.key, row) {
+				return nil
+			}
 		}
 		return nil
 	}
 	if byGrantee {
 		r.gx.byGrantee.AscendGreaterOrEqual(granteePivot(start), func(row *grantRow) bool {
-			return visit(granteeKey(row.g.Org, row.g.Grantee, row.g.Entity), row)
+			return visit(granteeKeyEffect(row.g.Org, row.g.Grantee, row.g.Entity, row.g.Effect), row)
 		})
 		return nil
 	}
@@ -140,17 +150,17 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 	return nil
 }
 
-// PutGrant stores g under its unique key (org, entity, grantee), replacing
+// PutGrant stores g under its unique key (org, entity, grantee, effect), replacing
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	return w.insertRow(row, w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee))
+	return w.insertRow(row, w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee, row.g.Effect))
 }
 
 // DeleteGrant removes the grant stored under g's key, reporting whether one
 // was there.
 func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
-	row := w.grantRowAt(g.Org, g.Entity, g.Grantee)
+	row := w.grantRowAt(g.Org, g.Entity, g.Grantee, g.Effect)
 	if row == nil {
 		return false, nil
 	}

@@ -18,9 +18,40 @@ func grantKey(org string, e model.EntityRef, s model.Subject) string {
 	return org + sep + e.Type + sep + e.ID + sep + string(s.Type) + sep + s.ID
 }
 
+// denySuffix ends the key of a deny. The allow of a pair is a prefix of
+// its deny, and a control character never occurs in an id, so keys sort by
+// (entity, grantee, effect), the allow first.
+const denySuffix = sep + "\x01"
+
+// grantKeyEffect is the unique key of a grant with its effect: grantKey for
+// an allow, grantKey and denySuffix for a deny.
+func grantKeyEffect(org string, e model.EntityRef, s model.Subject, eff model.Effect) string {
+	if eff == model.EffectDeny {
+		return grantKey(org, e, s) + denySuffix
+	}
+	return grantKey(org, e, s)
+}
+
+// cutEffect splits a grant key, or a granteeKey, into the key without its
+// effect and the effect.
+func cutEffect(key string) (string, model.Effect) {
+	if base, ok := strings.CutSuffix(key, denySuffix); ok {
+		return base, model.EffectDeny
+	}
+	return key, model.EffectAllow
+}
+
 // granteeKey orders grants by grantee, then entity.
 func granteeKey(org string, s model.Subject, e model.EntityRef) string {
 	return org + sep + string(s.Type) + sep + s.ID + sep + e.Type + sep + e.ID
+}
+
+// granteeKeyEffect orders grants by grantee, then entity, then effect.
+func granteeKeyEffect(org string, s model.Subject, e model.EntityRef, eff model.Effect) string {
+	if eff == model.EffectDeny {
+		return granteeKey(org, s, e) + denySuffix
+	}
+	return granteeKey(org, s, e)
 }
 
 // membershipKey is the unique key of a membership, ordered by member; its
