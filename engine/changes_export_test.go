@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// ApplyChange installs one Change of org's feed on e as one commit: grants
+// with their ids and every field as the feed carries them, memberships as
+// they are. It is how a follower applies another engine's feed; the public
+// API cannot express it, since CreateGrant draws its own ids. A delete
+// removes the grant of that id, if e holds it.
+func ApplyChange(ctx context.Context, e *Engine, org string, ch model.Change) error {
+	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
+		for _, gc := range ch.Grants {
+			if gc.Op == model.ChangeDelete {
+				if g, ok := tx.GrantByID(org, gc.Grant.ID); ok {
+					if _, err := tx.DeleteGrant(g); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := tx.PutGrant(gc.Grant); err != nil {
+				return err
+			}
+		}
+		for _, mc := range ch.Memberships {
+			var err error
+			if mc.Op == model.ChangeDelete {
+				_, err = tx.RemoveMembership(org, mc.Membership)
+			} else {
+				_, err = tx.AddMembership(org, mc.Membership)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
