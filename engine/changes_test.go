@@ -112,7 +112,7 @@ func TestChangesLimit(t *testing.T) {
 	e, _ := newTestEngine(t, engine.WithChangeRetention(2000))
 	ctx := context.Background()
 	for i := range 1200 {
-		mustCreate(t, e, testOrg, grantInput("d", "u"+strconv.Itoa(i)))
+		mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i), "u1"))
 	}
 	for _, tc := range []struct {
 		limit, want int
@@ -178,7 +178,7 @@ func TestChangesDefaultRetention(t *testing.T) {
 	}
 	e, _ := newTestEngine(t)
 	for i := range engine.DefaultChangeRetention + 1 {
-		mustCreate(t, e, testOrg, grantInput("d", "u"+strconv.Itoa(i)))
+		mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i), "u1"))
 	}
 	_, err := e.Changes(context.Background(), testOrg, 0, 1)
 	assert.ErrorIs(t, err, model.ErrCompacted)

@@ -87,7 +87,7 @@ func TestWatchManyWatchers(t *testing.T) {
 		go func() {
 			defer writers.Done()
 			for i := range writes {
-				_, err := e.CreateGrant(ctx, org, grantInput("d", "u"+strconv.Itoa(i)))
+				_, err := e.CreateGrant(ctx, org, grantInput("d"+strconv.Itoa(i), "u1"))
 				assert.NoError(t, err)
 			}
 		}()
@@ -180,7 +180,7 @@ func TestWatchSlowConsumerGetsCompacted(t *testing.T) {
 	}()
 	<-seenFirst
 	for i := range 100 {
-		mustCreate(t, e, testOrg, grantInput("d", "u"+strconv.Itoa(i)))
+		mustCreate(t, e, testOrg, grantInput("e"+strconv.Itoa(i), "u1"))
 	}
 	close(resume)
 	w := <-done
