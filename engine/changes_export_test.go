@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -11,7 +12,9 @@ import (
 // with their ids and every field as the feed carries them, memberships as
 // they are. It is how a follower applies another engine's feed; the public
 // API cannot express it, since CreateGrant draws its own ids. A delete
-// removes the grant of that id, if e holds it.
+// removes the grant of that id, if e holds it. A write over a grant of
+// another id that the feed has not deleted is an error: a follower that
+// keys grants by id would keep that grant forever.
 func ApplyChange(ctx context.Context, e *Engine, org string, ch model.Change) error {
 	_, err := e.write(ctx, func(tx *store.WriteTxn) error {
 		for _, gc := range ch.Grants {
@@ -23,7 +26,13 @@ func ApplyChange(ctx context.Context, e *Engine, org string, ch model.Change) er
 				}
 				continue
 			}
-			if err := tx.PutGrant(gc.Grant); err != nil {
+			// A follower keyed by id must be told of every id that goes: a
+			// write over another id that the feed did not delete is a hole.
+			g := gc.Grant
+			if old, ok := tx.GrantByKey(org, g.Entity, g.Grantee); ok && old.ID != g.ID {
+				return fmt.Errorf("feed writes grant %s over %s, which it never deleted", g.ID, old.ID)
+			}
+			if err := tx.PutGrant(g); err != nil {
 				return err
 			}
 		}
