@@ -28,7 +28,7 @@ import (
 //
 // The job rows are not in the feed, so the job calls are not compared.
 func TestReplayingTheFeedReproducesEveryAnswer(t *testing.T) {
-	seeds, steps := []uint64{1, 2, 3}, 200
+	seeds, steps := []uint64{1, 2, 3}, 120
 	if testing.Short() {
 		seeds, steps = seeds[:1], 80
 	}
