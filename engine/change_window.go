@@ -3,8 +3,10 @@ package engine
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
 )
 
@@ -53,6 +55,9 @@ type orgPart struct {
 	org         string
 	grants      []store.GrantChange
 	memberships []store.MembershipChange
+	// change is the part as a model.Change, made by its first reader and
+	// shared by the later ones (see feedChange); nil until then.
+	change atomic.Pointer[model.Change]
 }
 
 // orgRevisions is one organisation's index into the window.

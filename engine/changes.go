@@ -36,7 +36,8 @@ func WithChangeRetention(n int) Option {
 // starting produces nothing.
 //
 // Only published revisions are returned: once Changes has returned a
-// commit, every read call sees it. after may be any revision: after the
+// commit, every read call sees it. The slices of a Change may be shared
+// with other readers of the feed: treat them as read-only. after may be any revision: after the
 // last published one the result is empty. When a commit of org after after
 // is no longer retained (see WithChangeRetention) the result is
 // ErrCompacted, never a gap: take Revision, read the state afresh, and
@@ -81,10 +82,28 @@ func (e *Engine) readChanges(ctx context.Context, org string, after uint64, limi
 	return out, through, nil
 }
 
-// feedChange turns one organisation's part of a retained commit into its
+// sharedChangeItems is the most items a commit's Change may hold to be
+// kept once made and handed to every later reader: a hundred watchers then
+// cost one conversion per commit, not a hundred. Larger ones (bulk
+// commits) are made for each read, so that the window never holds a
+// second copy of a large commit's grants.
+const sharedChangeItems = 1000
+
+// feedChange returns one organisation's part of a retained commit as its
 // model.Change: each grant (by id) and membership once, in the order of
 // its last change in the commit, as it stands after the commit.
 func feedChange(p *pickedCommit) model.Change {
+	if ch := p.part.change.Load(); ch != nil {
+		return *ch
+	}
+	ch := makeFeedChange(p)
+	if len(p.part.grants)+len(p.part.memberships) <= sharedChangeItems {
+		p.part.change.CompareAndSwap(nil, &ch)
+	}
+	return ch
+}
+
+func makeFeedChange(p *pickedCommit) model.Change {
 	ch := model.Change{Revision: p.rev, At: p.at}
 	grants := p.part.grants
 	if len(grants) > 0 {

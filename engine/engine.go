@@ -105,7 +105,7 @@ func (e *Engine) Close() error {
 	e.writeMu.Lock()
 	already := e.closed.Swap(true)
 	e.writeMu.Unlock()
-	e.published.broadcast() // waiters see the engine closed
+	e.published.close() // waiters see the engine closed
 	// After the lock is released: running jobs see the engine closed at
 	// their next commit and stop.
 	e.jobs.stop()
@@ -183,5 +183,5 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
 	e.expiry.observe(cs)
 	e.changes.add(cs, e.clock())
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
-	e.published.broadcast()
+	e.published.notify()
 }

@@ -14,10 +14,13 @@ import (
 // fallen so far behind that a commit it has not seen has left the retained
 // window (see WithChangeRetention), or the ErrValidation of a bad org.
 //
-// A watcher never slows a writer, however slowly it consumes: it reads the
-// retained window on its own goroutine, a page at a time, and writers only
-// wake it. After ErrCompacted, take Revision, read the state afresh and
-// watch again after that revision.
+// A watcher never blocks a writer, however slowly it consumes: it reads
+// the retained window on its own goroutine, a page at a time, and a writer
+// only rings one doorbell per commit. Under a stream of commits, watchers
+// wake at most every few milliseconds and read every commit since in one
+// go; the Change values are made once and shared by every watcher (treat
+// their slices as read-only). After ErrCompacted, take Revision, read the
+// state afresh and watch again after that revision.
 func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[model.Change, error] {
 	return func(yield func(model.Change, error) bool) {
 		pos := after
