@@ -150,12 +150,12 @@ func (w *changeWindow) reset(floor uint64) {
 	clear(w.orgs)
 }
 
-// pick returns org's retained commits after after and at most through (the
-// published revision), oldest first, at most limit of them. ok is false
+// pick appends to picked org's retained commits after after and at most
+// through (the published revision), oldest first, at most limit of them. ok is false
 // when some commit of org after after is no longer held, or may not be:
 // revisions up to the floor, and any the window was not given (an engine
 // opened at a revision it has not committed past yet).
-func (w *changeWindow) pick(org string, after, through uint64, limit int) (picked []pickedCommit, ok bool) {
+func (w *changeWindow) pick(org string, after, through uint64, limit int, picked []pickedCommit) ([]pickedCommit, bool) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if after < w.floor || through > w.last && after < through {
@@ -170,7 +170,7 @@ func (w *changeWindow) pick(org string, after, through uint64, limit int) (picke
 	}
 	revs := o.revs[o.head:]
 	i := sort.Search(len(revs), func(i int) bool { return revs[i] > after })
-	for ; i < len(revs) && len(picked) < limit && revs[i] <= through; i++ {
+	for n := 0; i < len(revs) && n < limit && revs[i] <= through; i, n = i+1, n+1 {
 		c := w.at(int(revs[i] - w.at(0).rev))
 		for j := range c.parts {
 			if c.parts[j].org == org {

@@ -52,7 +52,7 @@ func TestChangeWindowMatchesAllCommits(t *testing.T) {
 				kept := all[max(0, len(all)-retention):]
 				for _, org := range orgs {
 					after := uint64(rng.IntN(int(rev) + 2))
-					picked, ok := w.pick(org, after, rev, 1000)
+					picked, ok := w.pick(org, after, rev, 1000, nil)
 					wantOK := true
 					for _, c := range all[:len(all)-len(kept)] {
 						if c.orgs[org] && c.rev > after {
@@ -87,23 +87,23 @@ func TestChangeWindowMatchesAllCommits(t *testing.T) {
 // before them; a gap in the revisions it is given resets it.
 func TestChangeWindowFloor(t *testing.T) {
 	var w changeWindow
-	_, ok := w.pick("a", 0, 40, 10)
+	_, ok := w.pick("a", 0, 40, 10, nil)
 	assert.False(t, ok, "revisions 1..40 were never seen")
-	picked, ok := w.pick("a", 40, 40, 10)
+	picked, ok := w.pick("a", 40, 40, 10, nil)
 	assert.True(t, ok)
 	assert.Empty(t, picked)
 
 	w.add(store.ChangeSet{Revision: 41, Grants: []store.GrantChange{{Grant: windowGrant("a", "1")}}}, time.Time{})
-	_, ok = w.pick("a", 39, 41, 10)
+	_, ok = w.pick("a", 39, 41, 10, nil)
 	assert.False(t, ok)
-	picked, ok = w.pick("a", 40, 41, 10)
+	picked, ok = w.pick("a", 40, 41, 10, nil)
 	require.True(t, ok)
 	require.Len(t, picked, 1)
 
 	w.add(store.ChangeSet{Revision: 50}, time.Time{})
-	_, ok = w.pick("a", 40, 50, 10)
+	_, ok = w.pick("a", 40, 50, 10, nil)
 	assert.False(t, ok, "revisions 42..49 were skipped")
-	picked, ok = w.pick("a", 49, 50, 10)
+	picked, ok = w.pick("a", 49, 50, 10, nil)
 	assert.True(t, ok)
 	assert.Empty(t, picked)
 }
@@ -114,7 +114,7 @@ func TestChangeWindowStopsAtThrough(t *testing.T) {
 	for rev := uint64(1); rev <= 3; rev++ {
 		w.add(store.ChangeSet{Revision: rev, Grants: []store.GrantChange{{Grant: windowGrant("a", fmt.Sprint(rev))}}}, time.Time{})
 	}
-	picked, ok := w.pick("a", 0, 2, 10)
+	picked, ok := w.pick("a", 0, 2, 10, nil)
 	require.True(t, ok)
 	assert.Len(t, picked, 2)
 }

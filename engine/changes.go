@@ -52,34 +52,38 @@ func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit in
 	case limit > model.MaxPageSize:
 		limit = model.MaxPageSize
 	}
-	out, _, err := e.readChanges(ctx, org, after, limit)
-	return out, err
+	picked, _, err := e.pickChanges(ctx, org, after, limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Change, len(picked))
+	for i := range picked {
+		out[i] = feedChange(&picked[i])
+	}
+	return out, nil
 }
 
-// readChanges is Changes with its limit checked. through is the revision
-// up to which org's commits have all been returned: the last one returned
-// when limit stopped the read, else the published revision, so that a
-// reader that continues after through skips the quiet stretch.
-func (e *Engine) readChanges(ctx context.Context, org string, after uint64, limit int) (out []model.Change, through uint64, err error) {
+// pickChanges picks org's retained commits for Changes and Watch, with the
+// limit checked, appending to buf[:0]. through is the revision up to which
+// org's commits have all been picked: the last one picked when limit
+// stopped the read, else the published revision, so that a reader that
+// continues after through skips the quiet stretch.
+func (e *Engine) pickChanges(ctx context.Context, org string, after uint64, limit int, buf []pickedCommit) (picked []pickedCommit, through uint64, err error) {
 	v, err := e.read(ctx, org)
 	if err != nil {
 		return nil, 0, err
 	}
 	published := v.snap.Revision()
-	picked, ok := e.changes.pick(org, after, published, limit)
+	picked, ok := e.changes.pick(org, after, published, limit, buf[:0])
 	if !ok {
 		return nil, 0, model.NewError(model.CodeCompacted, "",
 			"changes of %s after revision %d are no longer held: read the state afresh and continue from its revision", org, after)
-	}
-	out = make([]model.Change, len(picked))
-	for i := range picked {
-		out[i] = feedChange(&picked[i])
 	}
 	through = max(after, published)
 	if len(picked) == limit {
 		through = picked[len(picked)-1].rev
 	}
-	return out, through, nil
+	return picked, through, nil
 }
 
 // sharedChangeItems is the most items a commit's Change may hold to be

@@ -24,17 +24,20 @@ import (
 func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[model.Change, error] {
 	return func(yield func(model.Change, error) bool) {
 		pos := after
+		var batch []pickedCommit // reused: a wake-up allocates nothing
 		for {
 			// Taken before the read, so that a commit published during
 			// the read still wakes the wait below.
 			woken := e.published.wait()
-			batch, through, err := e.readChanges(ctx, org, pos, model.MaxPageSize)
+			var through uint64
+			var err error
+			batch, through, err = e.pickChanges(ctx, org, pos, model.MaxPageSize, batch)
 			if err != nil {
 				yield(model.Change{}, err)
 				return
 			}
-			for _, ch := range batch {
-				if !yield(ch, nil) {
+			for i := range batch {
+				if !yield(feedChange(&batch[i]), nil) {
 					return
 				}
 			}
