@@ -34,6 +34,10 @@ type Engine struct {
 	expiry expirer
 	// disk is the database directory of a durable engine (persist_dir.go).
 	disk durable
+	// changes is the retained change feed (change_window.go); published
+	// wakes WaitRevision and Watch at each commit (revision.go).
+	changes   changeWindow
+	published revisionSignal
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -75,6 +79,7 @@ func Open(opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, val: val, store: st}
+	e.changes.retention = cfg.changeRetention
 	snap := st.Snapshot()
 	var idx *resolve.Index
 	if cfg.persist.path != "" {
@@ -109,6 +114,7 @@ func (e *Engine) Close() error {
 	e.writeMu.Lock()
 	already := e.closed.Swap(true)
 	e.writeMu.Unlock()
+	e.published.close() // waiters see the engine closed
 	// After the lock is released: running jobs see the engine closed at
 	// their next commit and stop.
 	e.jobs.stop()
@@ -202,5 +208,7 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
 	}
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
+	e.changes.add(cs, e.clock())
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
+	e.published.notify()
 }

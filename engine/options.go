@@ -12,6 +12,8 @@ type config struct {
 	now           func() time.Time
 	sweepInterval time.Duration
 	persist       persistConfig // persist.go
+	// changeRetention is WithChangeRetention's n (changes.go).
+	changeRetention int
 }
 
 func defaultConfig() config {

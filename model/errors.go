@@ -68,6 +68,8 @@ func (e *Error) Is(target error) bool {
 		return target == ErrConflict
 	case CodeClosed:
 		return target == ErrClosed
+	case CodeCompacted:
+		return target == ErrCompacted
 	}
 	return false
 }

@@ -16,6 +16,7 @@ var sentinels = map[string]error{
 	model.CodeDuplicate:  model.ErrDuplicate,
 	model.CodeConflict:   model.ErrConflict,
 	model.CodeClosed:     model.ErrClosed,
+	model.CodeCompacted:  model.ErrCompacted,
 }
 
 func TestErrorText(t *testing.T) {

@@ -167,7 +167,11 @@ func (w *WriteTxn) insertRow(row, old *grantRow) error {
 		return fmt.Errorf("store: put grant: %w", err)
 	}
 	w.gx.put(row, old)
-	w.changes.Grants = append(w.changes.Grants, GrantChange{Grant: &row.g})
+	ch := GrantChange{Grant: &row.g}
+	if old != nil {
+		ch.Replaced = &old.g
+	}
+	w.changes.Grants = append(w.changes.Grants, ch)
 	return nil
 }
 

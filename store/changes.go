@@ -22,6 +22,10 @@ type ChangeSet struct {
 type GrantChange struct {
 	Deleted bool
 	Grant   *model.Grant
+	// Replaced is, for a write, the row the write replaced under its key
+	// (nil: the key was free). It may carry another id: a grant created
+	// over an ended one that was not swept yet takes its key.
+	Replaced *model.Grant
 }
 
 // MembershipChange is one membership added or removed in an organisation.

@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// The window's tests are white-box: they feed it change sets directly, as
+// publish does, and compare what it picks with a list of every commit.
+
+func windowGrant(org, id string) *model.Grant {
+	return &model.Grant{ID: id, Org: org, Entity: model.EntityRef{Type: "doc", ID: id}, Grantee: model.User("u1"), Level: model.LevelRead}
+}
+
+// The window answers like the naive list of all commits, trimmed to its
+// retention: the same commits of an organisation, and ErrCompacted's
+// condition exactly when a commit of it after the revision asked for was
+// dropped — across wrap-arounds of the ring, compactions of the
+// organisations' lists, multi-organisation commits and job-only commits.
+func TestChangeWindowMatchesAllCommits(t *testing.T) {
+	for _, retention := range []int{1, 3, 70, 200} {
+		t.Run(fmt.Sprint(retention), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(retention), 7))
+			orgs := []string{"a", "b", "c"}
+			w := changeWindow{retention: retention}
+			type commit struct {
+				rev  uint64
+				orgs map[string]bool
+			}
+			var all []commit
+			for rev := uint64(1); rev <= 600; rev++ {
+				var cs store.ChangeSet
+				cs.Revision = rev
+				touched := map[string]bool{}
+				for _, org := range orgs {
+					if rng.IntN(3) == 0 {
+						touched[org] = true
+						cs.Grants = append(cs.Grants, store.GrantChange{Grant: windowGrant(org, fmt.Sprint(rev))})
+					}
+				}
+				w.add(cs, time.Unix(int64(rev), 0))
+				all = append(all, commit{rev, touched})
+
+				kept := all[max(0, len(all)-retention):]
+				for _, org := range orgs {
+					after := uint64(rng.IntN(int(rev) + 2))
+					picked, ok := w.pick(org, after, rev, 1000, nil)
+					wantOK := true
+					for _, c := range all[:len(all)-len(kept)] {
+						if c.orgs[org] && c.rev > after {
+							wantOK = false
+						}
+					}
+					require.Equal(t, wantOK, ok, "org %s after %d at revision %d", org, after, rev)
+					if !ok {
+						continue
+					}
+					var want, got []uint64
+					for _, c := range kept {
+						if c.orgs[org] && c.rev > after {
+							want = append(want, c.rev)
+						}
+					}
+					for _, p := range picked {
+						got = append(got, p.rev)
+						require.Equal(t, org, p.part.org)
+						require.Len(t, p.part.grants, 1)
+						assert.Equal(t, time.Unix(int64(p.rev), 0), p.at)
+					}
+					require.Equal(t, want, got, "org %s after %d at revision %d", org, after, rev)
+				}
+			}
+		})
+	}
+}
+
+// A window that was not given the revisions up to the published one (an
+// engine opened from disk, before its first commit) vouches for nothing
+// before them; a gap in the revisions it is given resets it.
+func TestChangeWindowFloor(t *testing.T) {
+	var w changeWindow
+	_, ok := w.pick("a", 0, 40, 10, nil)
+	assert.False(t, ok, "revisions 1..40 were never seen")
+	picked, ok := w.pick("a", 40, 40, 10, nil)
+	assert.True(t, ok)
+	assert.Empty(t, picked)
+
+	w.add(store.ChangeSet{Revision: 41, Grants: []store.GrantChange{{Grant: windowGrant("a", "1")}}}, time.Time{})
+	_, ok = w.pick("a", 39, 41, 10, nil)
+	assert.False(t, ok)
+	picked, ok = w.pick("a", 40, 41, 10, nil)
+	require.True(t, ok)
+	require.Len(t, picked, 1)
+
+	w.add(store.ChangeSet{Revision: 50}, time.Time{})
+	_, ok = w.pick("a", 40, 50, 10, nil)
+	assert.False(t, ok, "revisions 42..49 were skipped")
+	picked, ok = w.pick("a", 49, 50, 10, nil)
+	assert.True(t, ok)
+	assert.Empty(t, picked)
+}
+
+// Only published revisions are picked: through bounds the read.
+func TestChangeWindowStopsAtThrough(t *testing.T) {
+	var w changeWindow
+	for rev := uint64(1); rev <= 3; rev++ {
+		w.add(store.ChangeSet{Revision: rev, Grants: []store.GrantChange{{Grant: windowGrant("a", fmt.Sprint(rev))}}}, time.Time{})
+	}
+	picked, ok := w.pick("a", 0, 2, 10, nil)
+	require.True(t, ok)
+	assert.Len(t, picked, 2)
+}
+
+// A commit lists each grant and membership once, in its state after the
+// commit, in the order of their last changes; a write that replaced another
+// id under its key deletes that id just before it.
+func TestFeedChangeKeepsTheLastChangeOfEach(t *testing.T) {
+	g1, g2 := windowGrant("a", "1"), windowGrant("a", "2")
+	g1b := *g1
+	g1b.Level = model.LevelAdmin
+	m := model.Membership{Member: model.User("u1"), Group: model.Role("r1")}
+	part := orgPart{
+		org: "a",
+		grants: []store.GrantChange{
+			{Grant: g1},
+			{Grant: g2},
+			{Grant: &g1b, Replaced: g1},
+			{Grant: g2, Deleted: true},
+		},
+		memberships: []store.MembershipChange{{Org: "a", Membership: m}, {Org: "a", Membership: m, Deleted: true}},
+	}
+	ch := feedChange(&pickedCommit{rev: 9, part: &part})
+	assert.Equal(t, []model.GrantChange{
+		{Op: model.ChangeWrite, Grant: g1b},
+		{Op: model.ChangeDelete, Grant: *g2},
+	}, ch.Grants)
+	assert.Equal(t, []model.MembershipChange{{Op: model.ChangeDelete, Membership: m}}, ch.Memberships)
+
+	g3 := windowGrant("a", "3")
+	g3.Entity, g3.Grantee = g1.Entity, g1.Grantee
+	part = orgPart{org: "a", grants: []store.GrantChange{{Grant: g3, Replaced: g1}}}
+	assert.Equal(t, []model.GrantChange{
+		{Op: model.ChangeDelete, Grant: *g1},
+		{Op: model.ChangeWrite, Grant: *g3},
+	}, feedChange(&pickedCommit{part: &part}).Grants)
+}
+
+// The documented default is the one in force (badger's drifted).
+func TestChangeRetentionDocMatchesDefault(t *testing.T) {
+	e, err := Open()
+	require.NoError(t, err)
+	defer e.Close()
+	assert.Equal(t, DefaultChangeRetention, e.changes.limit())
+	assert.Contains(t, optionDoc(t, "WithChangeRetention"),
+		fmt.Sprintf("Default: %d commits (DefaultChangeRetention)", DefaultChangeRetention))
+
+	e2, err := Open(WithChangeRetention(-3))
+	require.NoError(t, err)
+	defer e2.Close()
+	assert.Equal(t, DefaultChangeRetention, e2.changes.limit(), "a negative n is the default")
+}

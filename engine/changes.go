@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/store"
+)
+
+// DefaultChangeRetention is how many commits the change feed keeps unless
+// WithChangeRetention says otherwise.
+const DefaultChangeRetention = 10_000
+
+// WithChangeRetention sets how many of the last commits the change feed
+// keeps (every commit counts, whichever organisation it touched): Changes
+// and Watch serve any revision within them, and a read after an older
+// revision of an organisation whose commits have left is ErrCompacted.
+// Memory follows the commits' sizes: the window holds the rows of the
+// commits it keeps, so a few bulk commits of a million grants each keep
+// those grants alive after they are revoked. Default: 10000 commits
+// (DefaultChangeRetention). Zero or a negative n is the default.
+func WithChangeRetention(n int) Option {
+	return func(c *config) { c.changeRetention = n }
+}
+
+// Changes returns org's commits after revision after, oldest first, at most
+// limit of them (0 means model.DefaultPageSize, more than model.MaxPageSize
+// is taken as model.MaxPageSize; negative is ErrValidation on limit). Each
+// Change lists the grants, memberships and links of org the commit wrote or
+// deleted, each at most once, in its state after the commit; a grant
+// replaced under its key by one with another id (a grant created over an
+// ended one that was not swept) shows as a delete of the old id and a write
+// of the new. Commits of other organisations, and commits of only job
+// bookkeeping, are not there at all: revisions skip them. An expiry sweep
+// shows as deletes, with At the time of the sweep; a grant's window
+// starting produces nothing.
+//
+// Only published revisions are returned: once Changes has returned a
+// commit, every read call sees it. The slices of a Change may be shared
+// with other readers of the feed: treat them as read-only. after may be any revision: after the
+// last published one the result is empty. When a commit of org after after
+// is no longer retained (see WithChangeRetention) the result is
+// ErrCompacted, never a gap: take Revision, read the state afresh, and
+// continue after that revision (a commit already in the state read may come
+// again; applying a change twice leaves the same state).
+func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit int) ([]model.Change, error) {
+	switch {
+	case limit < 0:
+		return nil, model.NewError(model.CodeValidation, model.FieldLimit, "limit must not be negative")
+	case limit == 0:
+		limit = model.DefaultPageSize
+	case limit > model.MaxPageSize:
+		limit = model.MaxPageSize
+	}
+	picked, _, err := e.pickChanges(ctx, org, after, limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Change, len(picked))
+	for i := range picked {
+		out[i] = feedChange(&picked[i])
+	}
+	return out, nil
+}
+
+// pickChanges picks org's retained commits for Changes and Watch, with the
+// limit checked, appending to buf[:0]. through is the revision up to which
+// org's commits have all been picked: the last one picked when limit
+// stopped the read, else the published revision, so that a reader that
+// continues after through skips the quiet stretch.
+func (e *Engine) pickChanges(ctx context.Context, org string, after uint64, limit int, buf []pickedCommit) (picked []pickedCommit, through uint64, err error) {
+	v, err := e.read(ctx, org)
+	if err != nil {
+		return nil, 0, err
+	}
+	published := v.snap.Revision()
+	picked, ok := e.changes.pick(org, after, published, limit, buf[:0])
+	if !ok {
+		return nil, 0, model.NewError(model.CodeCompacted, "",
+			"changes of %s after revision %d are no longer held: read the state afresh and continue from its revision", org, after)
+	}
+	through = max(after, published)
+	if len(picked) == limit {
+		through = picked[len(picked)-1].rev
+	}
+	return picked, through, nil
+}
+
+// sharedChangeItems is the most items a commit's Change may hold to be
+// kept once made and handed to every later reader: a hundred watchers then
+// cost one conversion per commit, not a hundred. Larger ones (bulk
+// commits) are made for each read, so that the window never holds a
+// second copy of a large commit's grants.
+const sharedChangeItems = 1000
+
+// feedChange returns one organisation's part of a retained commit as its
+// model.Change: each grant (by id), membership and link once, in the order of
+// its last change in the commit, as it stands after the commit.
+func feedChange(p *pickedCommit) model.Change {
+	if ch := p.part.change.Load(); ch != nil {
+		return *ch
+	}
+	ch := makeFeedChange(p)
+	if len(p.part.grants)+len(p.part.memberships)+len(p.part.links) <= sharedChangeItems {
+		p.part.change.CompareAndSwap(nil, &ch)
+	}
+	return ch
+}
+
+func makeFeedChange(p *pickedCommit) model.Change {
+	ch := model.Change{Revision: p.rev, At: p.at}
+	grants := p.part.grants
+	if len(grants) > 0 {
+		ch.Grants = feedGrants(grants)
+	}
+	if ms := p.part.memberships; len(ms) > 0 {
+		ch.Memberships = feedMemberships(ms)
+	}
+	if ls := p.part.links; len(ls) > 0 {
+		ch.Links = feedLinks(ls)
+	}
+	return ch
+}
+
+// feedGrants lists the grant changes of one commit, keeping the last change
+// of each id. A write that replaced a row of another id under its key
+// deletes that id just before it.
+func feedGrants(changes []store.GrantChange) []model.GrantChange {
+	all := make([]model.GrantChange, 0, len(changes))
+	for _, gc := range changes {
+		if r := gc.Replaced; !gc.Deleted && r != nil && r.ID != gc.Grant.ID {
+			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *r})
+		}
+		op := model.ChangeWrite
+		if gc.Deleted {
+			op = model.ChangeDelete
+		}
+		all = append(all, model.GrantChange{Op: op, Grant: *gc.Grant})
+	}
+	return lastOfEach(all, func(c *model.GrantChange) string { return c.Grant.ID })
+}
+
+func feedMemberships(changes []store.MembershipChange) []model.MembershipChange {
+	all := make([]model.MembershipChange, len(changes))
+	for i, mc := range changes {
+		op := model.ChangeWrite
+		if mc.Deleted {
+			op = model.ChangeDelete
+		}
+		all[i] = model.MembershipChange{Op: op, Membership: mc.Membership}
+	}
+	return lastOfEach(all, func(c *model.MembershipChange) model.Membership { return c.Membership })
+}
+
+func feedLinks(changes []store.LinkChange) []model.LinkChange {
+	all := make([]model.LinkChange, len(changes))
+	for i, lc := range changes {
+		op := model.ChangeWrite
+		if lc.Deleted {
+			op = model.ChangeDelete
+		}
+		all[i] = model.LinkChange{Op: op, Link: lc.Link}
+	}
+	return lastOfEach(all, func(c *model.LinkChange) model.EntityLink { return c.Link })
+}
+
+// lastOfEach keeps, of the items sharing a key, the last one, in place and
+// in order of those last ones.
+func lastOfEach[T any, K comparable](items []T, key func(*T) K) []T {
+	if len(items) < 2 {
+		return items
+	}
+	last := make(map[K]int, len(items))
+	for i := range items {
+		last[key(&items[i])] = i
+	}
+	if len(last) == len(items) {
+		return items
+	}
+	kept := items[:0]
+	for i := range items {
+		if last[key(&items[i])] == i {
+			kept = append(kept, items[i])
+		}
+	}
+	return kept
+}
