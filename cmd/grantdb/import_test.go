@@ -199,7 +199,7 @@ func TestImportEntityTypesAsTheServiceAllows(t *testing.T) {
 	dir := dbDir(t)
 	r := grantdb(t, "", "import", "--data", dir, "--entity-types", "knowledge_slice,assistant", filepath.Join("testdata", "sample.jsonl"))
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "line 7: entity_type: entity_type must be one of")
+	assert.Contains(t, r.stderr, "line 7: entity_type must be one of")
 	assert.NoDirExists(t, dir)
 
 	ok(t, "", "import", "--data", dir, "--entity-types", "knowledge_slice,assistant,vector_store", filepath.Join("testdata", "sample.jsonl"))
