@@ -22,16 +22,16 @@ func markdown(rep *Report) string {
 		rep.Seed, count(rep.Users), count(rep.Entities), count(rep.Memberships), count(rep.Grants), count(rep.Active))
 
 	p("## Per engine\n\n")
-	p("Two query mixes: **hot**, the generator's (80%% of queries from a few hot users, 75%% about an entity one of the user's subjects holds a grant on), and **uniform** (user and entity drawn uniformly at random from the organisation, so almost every answer is a denial and no cache is warm).\n\n")
-	p("| engine | version | load | loaded | heap after load | mix | check p50 | p90 | p99 | allocs/check | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
-	p("|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("Two query mixes: **hot**, the generator's (80%% of queries from a few hot users, 75%% about an entity one of the user's subjects holds a grant on), and **uniform** (user and entity drawn uniformly at random from the organisation, answered by the same oracle: mostly denials, and no hot user keeps a cache warm).\n\n")
+	p("| engine | version | load | loaded | heap after load | mix | allowed | check p50 | p90 | p99 | allocs/check | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
+	p("|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
 		e := rep.Engines[name]
 		if e == nil {
 			continue
 		}
 		if e.Error != "" && e.CheckSamples == 0 {
-			p("| %s | %s | %.2f s | %s | – | – | – | – | – | – | – | – | – |\n", name, e.Version, e.LoadS, loadedCell(e))
+			p("| %s | %s | %.2f s | %s | – | – | – | – | – | – | – | – | – | – |\n", name, e.Version, e.LoadS, loadedCell(e))
 			continue
 		}
 		p("| %s | %s | %.2f s | %s | %s | %s |\n", name, e.Version, e.LoadS, loadedCell(e), bytesIEC(e.HeapBytes), mixCells(mixHot, &e.MixResult))
@@ -154,7 +154,7 @@ func markdown(rep *Report) string {
 // mixCells are one mix's cells of the per-engine table, from the mix's name
 // on.
 func mixCells(mix string, m *MixResult) string {
-	return fmt.Sprintf("%s | %s | %s | %s | %.1f | %s | %s | %s", mix,
+	return fmt.Sprintf("%s | %.0f%% | %s | %s | %s | %.1f | %s | %s | %s", mix, 100*m.AllowedShare,
 		nanos(m.CheckP50Ns), nanos(m.CheckP90Ns), nanos(m.CheckP99Ns), m.AllocsPerCheck,
 		countCell(m.CheckSamples, m.QueryStopped), rate(m.ThroughputSingle), rate(m.ThroughputParallel))
 }

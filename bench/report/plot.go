@@ -33,12 +33,12 @@ func plots(rep *Report) ([]byte, error) {
 		return nil, err
 	}
 	load, err := enginePlot(rep, "Load time per engine (≥: stopped by its budget)", "load time (log scale)", durationTicks{},
-		func(e *EngineResult) float64 { return e.LoadS * 1e9 })
+		func(e *EngineResult) float64 { return e.LoadS * 1e9 }, nanos)
 	if err != nil {
 		return nil, err
 	}
 	heap, err := enginePlot(rep, "Heap after load per engine (≥: stopped by its budget)", "heap (log scale)", byteTicks{},
-		func(e *EngineResult) float64 { return float64(e.HeapBytes) })
+		func(e *EngineResult) float64 { return float64(e.HeapBytes) }, func(v float64) string { return bytesIEC(int64(v)) })
 	if err != nil {
 		return nil, err
 	}
@@ -67,8 +67,9 @@ func plots(rep *Report) ([]byte, error) {
 }
 
 // enginePlot draws one figure per engine as a bar on a log scale (bars of
-// a log scale need a floor: the smallest value's half).
-func enginePlot(rep *Report, title, ylabel string, ticks plot.Ticker, value func(*EngineResult) float64) (*plot.Plot, error) {
+// a log scale need a floor: the smallest value's half), labelled with its
+// value.
+func enginePlot(rep *Report, title, ylabel string, ticks plot.Ticker, value func(*EngineResult) float64, format func(float64) string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
@@ -100,6 +101,7 @@ func enginePlot(rep *Report, title, ylabel string, ticks plot.Ticker, value func
 		return p, nil
 	}
 	floor := lo / 2
+	tops := plotter.XYLabels{}
 	for i, v := range vals {
 		line, err := plotter.NewLine(plotter.XYs{{X: float64(i), Y: floor}, {X: float64(i), Y: v}})
 		if err != nil {
@@ -108,7 +110,17 @@ func enginePlot(rep *Report, title, ylabel string, ticks plot.Ticker, value func
 		name := strings.TrimPrefix(names[i], "≥ ")
 		line.Color, line.Width = engineColor[name], vg.Points(18)
 		p.Add(line)
+		tops.XYs = append(tops.XYs, plotter.XY{X: float64(i), Y: v * 1.15})
+		tops.Labels = append(tops.Labels, format(v))
 	}
+	labels, err := plotter.NewLabels(tops)
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = draw.XCenter
+	}
+	p.Add(labels)
 	p.Y.Min, p.Y.Max = floor, hi*2
 	p.X.Min, p.X.Max = -0.6, float64(len(vals))-0.4
 	return p, nil
@@ -279,15 +291,18 @@ func (durationTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// byteTicks are log-scale ticks on bytes, labelled with binary units.
+// byteTicks are log-scale ticks on bytes at powers of two, labelled with
+// binary units (a heap plot rarely spans the decades decimal ticks need).
 type byteTicks struct{}
 
 func (byteTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = bytesIEC(int64(math.Round(ticks[i].Value)))
-		}
+	var ticks []plot.Tick
+	if min <= 0 || max <= min {
+		return ticks
+	}
+	for e := math.Ceil(math.Log2(min)); e <= math.Floor(math.Log2(max)); e++ {
+		v := math.Exp2(e)
+		ticks = append(ticks, plot.Tick{Value: v, Label: bytesIEC(int64(v))})
 	}
 	return ticks
 }

@@ -85,6 +85,9 @@ type MixResult struct {
 	// QueryStopped reports that the query budget ran out before every
 	// planned check was made.
 	QueryStopped bool `json:"query_stopped"`
+	// AllowedShare is the share of the checks timed whose expected answer
+	// is allowed.
+	AllowedShare float64 `json:"allowed_share"`
 	// Checks per second, on one goroutine and on Goroutines goroutines.
 	ThroughputSingle   float64 `json:"throughput_single_per_s"`
 	ThroughputParallel float64 `json:"throughput_parallel_per_s"`

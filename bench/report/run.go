@@ -203,6 +203,12 @@ func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixRe
 		mr.AllocsPerCheck = float64(mallocCount()-mallocs) / float64(len(lat))
 	}
 	mr.CheckSamples = len(lat)
+	for _, q := range qs[:len(lat)] {
+		if q.Allowed {
+			mr.AllowedShare++
+		}
+	}
+	mr.AllowedShare /= float64(max(len(lat), 1))
 	mr.CheckP50Ns, mr.CheckP90Ns, mr.CheckP99Ns, mr.CheckMeanNs = lat.summary()
 	mr.QueryStopped = stopped
 	if stopped {
