@@ -98,7 +98,7 @@ func run(cfg config) (*Report, error) {
 			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, openfgaDesc
 			loadBudget, qBudget = cfg.openfgaLoad, cfg.openfgaQuery
 		case nameSpiceDB:
-			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch}, spicedbDesc
+			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, spicedbDesc
 			loadBudget, qBudget = cfg.spicedbLoad, cfg.spicedbQuery
 		default:
 			return nil, fmt.Errorf("unknown engine %q (want grantdb, casbin, openfga or spicedb)", name)

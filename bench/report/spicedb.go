@@ -66,6 +66,8 @@ func spicedbSubjectOf(s model.Subject) tuple.ObjectAndRelation {
 // datastore.
 type spicedbSubject struct {
 	batch int
+	// timeout bounds each check (zero: none).
+	timeout time.Duration
 
 	ds    datastore.Datastore
 	perms *embedded.Permissions
@@ -168,7 +170,13 @@ func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) 
 }
 
 func (s *spicedbSubject) check(q gen.Query) (bool, error) {
-	res, err := s.perms.Check(context.Background(), embedded.CheckRequest{
+	ctx := context.Background()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	res, err := s.perms.Check(ctx, embedded.CheckRequest{
 		ResourceType: q.Entity.Type, ResourceID: spicedbID(q.Entity.ID), Permission: q.Level.String(),
 		SubjectType: "user", SubjectID: spicedbID(q.User),
 	})
