@@ -16,11 +16,12 @@ func TestParseFlags(t *testing.T) {
 		args        []string
 		size        gen.Size
 		openfgaLoad time.Duration
+		spicedbLoad time.Duration
 	}{
-		{"default size", nil, gen.Medium, 400 * time.Second},
-		{"small", []string{"-size", "small"}, gen.Small, 120 * time.Second},
-		{"large", []string{"-size", "large"}, gen.Large, 150 * time.Second},
-		{"explicit budget", []string{"-size", "large", "-openfga-load", "10s"}, gen.Large, 10 * time.Second},
+		{"default size", nil, gen.Medium, 400 * time.Second, 400 * time.Second},
+		{"small", []string{"-size", "small"}, gen.Small, 120 * time.Second, 120 * time.Second},
+		{"large", []string{"-size", "large"}, gen.Large, 150 * time.Second, 150 * time.Second},
+		{"explicit budgets", []string{"-size", "large", "-openfga-load", "10s", "-spicedb-load", "20s"}, gen.Large, 10 * time.Second, 20 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,7 +29,8 @@ func TestParseFlags(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.size, cfg.size)
 			assert.Equal(t, tt.openfgaLoad, cfg.openfgaLoad)
-			assert.Equal(t, []string{nameGrantdb, nameCasbin, nameOpenFGA}, cfg.engines)
+			assert.Equal(t, tt.spicedbLoad, cfg.spicedbLoad)
+			assert.Equal(t, []string{nameGrantdb, nameCasbin, nameOpenFGA, nameSpiceDB}, cfg.engines)
 		})
 	}
 }
@@ -36,8 +38,9 @@ func TestParseFlags(t *testing.T) {
 func TestParseFlagsRejects(t *testing.T) {
 	for _, args := range [][]string{
 		{"-size", "huge"},
-		{"-engines", "grantdb,spicedb"},
+		{"-engines", "grantdb,zanzibar"},
 		{"-peer-samples", "0"},
+		{"-spicedb-batch", "0"},
 	} {
 		_, err := parseFlags(args)
 		assert.Error(t, err, "%v", args)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,16 +50,19 @@ func parseFlags(args []string) (config, error) {
 	size := fs.String("size", "medium", "organisation size: small (~10k grants), medium (~100k) or large (1M)")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	out := fs.String("out", "results", "directory for <size>.md, <size>.svg and <size>.json (empty: write nothing)")
-	engines := fs.String("engines", "grantdb,casbin,openfga", "engines to measure, comma-separated")
-	gSamples := fs.Int("samples", 200_000, "grantdb: queries checked, timed and compared")
-	pSamples := fs.Int("peer-samples", 1000, "casbin, openfga: queries checked, timed and compared (within the query budget)")
+	engines := fs.String("engines", strings.Join(append([]string{nameGrantdb}, peers...), ","), "engines to measure, comma-separated")
+	gSamples := fs.Int("samples", 200_000, "grantdb: queries per mix checked, timed and compared")
+	pSamples := fs.Int("peer-samples", 1000, "casbin, openfga, spicedb: queries per mix checked, timed and compared (within the query budget)")
 	casbinLoad := fs.Duration("casbin-load", 60*time.Second, "casbin: load budget")
 	casbinQuery := fs.Duration("casbin-query", 30*time.Second, "casbin: query budget (sampled checks)")
 	openfgaLoad := fs.Duration("openfga-load", 0, "openfga: load budget, writes stop when it runs out (0: 120s for small, 400s for medium, enough to load it all here, 150s for large)")
 	openfgaQuery := fs.Duration("openfga-query", 30*time.Second, "openfga: query budget (sampled checks)")
+	spicedbLoad := fs.Duration("spicedb-load", 0, "spicedb: load budget, writes stop when it runs out (0: as openfga's default)")
+	spicedbQuery := fs.Duration("spicedb-query", 30*time.Second, "spicedb: query budget (sampled checks)")
 	tp := fs.Duration("throughput", 2*time.Second, "grantdb: duration of each throughput measurement")
-	peerTP := fs.Duration("peer-throughput", 3*time.Second, "casbin, openfga: duration of each throughput measurement")
+	peerTP := fs.Duration("peer-throughput", 3*time.Second, "casbin, openfga, spicedb: duration of each throughput measurement")
 	batch := fs.Int("openfga-batch", 1000, "openfga: tuples per Write")
+	spicedbBatch := fs.Int("spicedb-batch", 1000, "spicedb: relationships per write transaction")
 	ops := fs.Bool("ops", true, "measure grantdb's operations besides Check")
 	render := fs.Bool("render", false, "measure nothing: rewrite <size>.md and <size>.svg from <size>.json in -out, with the size curve of the files there now")
 	if err := fs.Parse(args); err != nil {
@@ -68,33 +72,38 @@ func parseFlags(args []string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	if *batch < 1 || *gSamples < 1 || *pSamples < 1 {
-		return config{}, fmt.Errorf("-openfga-batch, -samples and -peer-samples must be positive")
+	if *batch < 1 || *spicedbBatch < 1 || *gSamples < 1 || *pSamples < 1 {
+		return config{}, fmt.Errorf("-openfga-batch, -spicedb-batch, -samples and -peer-samples must be positive")
 	}
 	names := strings.Split(*engines, ",")
 	for _, n := range names {
-		if n != nameGrantdb && n != nameCasbin && n != nameOpenFGA {
-			return config{}, fmt.Errorf("-engines: unknown engine %q (want grantdb, casbin or openfga)", n)
+		if n != nameGrantdb && !slices.Contains(peers, n) {
+			return config{}, fmt.Errorf("-engines: unknown engine %q (want grantdb, %s)", n, strings.Join(peers, ", "))
 		}
 	}
 	if *openfgaLoad <= 0 {
-		*openfgaLoad = defaultOpenFGALoad[s]
+		*openfgaLoad = defaultPeerLoad[s]
+	}
+	if *spicedbLoad <= 0 {
+		*spicedbLoad = defaultPeerLoad[s]
 	}
 	return config{
 		size: s, seed: *seed, out: *out, engines: names,
 		grantdbSamples: *gSamples, peerSamples: *pSamples,
 		casbinLoad: *casbinLoad, casbinQuery: *casbinQuery,
 		openfgaLoad: *openfgaLoad, openfgaQuery: *openfgaQuery,
-		throughput: *tp, peerThroughput: *peerTP, openfgaBatch: *batch,
+		spicedbLoad: *spicedbLoad, spicedbQuery: *spicedbQuery,
+		throughput: *tp, peerThroughput: *peerTP, openfgaBatch: *batch, spicedbBatch: *spicedbBatch,
 		ops: *ops, render: *render, command: "go run . " + strings.Join(args, " "), log: os.Stderr,
 	}, nil
 }
 
-// defaultOpenFGALoad is OpenFGA's load budget by size: the medium
-// organisation's 155k tuples take about five minutes to write here, which
-// the headline comparison can afford (with some room for a busier machine); the large one's 1.6M could not be
-// written in hours, so it gets a shorter budget and is measured on a subset.
-var defaultOpenFGALoad = map[gen.Size]time.Duration{
+// defaultPeerLoad is OpenFGA's and SpiceDB's load budget by size: the
+// medium organisation's 155k tuples take OpenFGA about five minutes to write
+// here, which the headline comparison can afford (with some room for a
+// busier machine); the large one's 1.6M could not be written in hours, so it
+// gets a shorter budget and is measured on a subset.
+var defaultPeerLoad = map[gen.Size]time.Duration{
 	gen.Small:  120 * time.Second,
 	gen.Medium: 400 * time.Second,
 	gen.Large:  150 * time.Second,

@@ -7,14 +7,14 @@ import (
 	"strings"
 )
 
-var engineOrder = []string{nameGrantdb, nameCasbin, nameOpenFGA}
+var engineOrder = append([]string{nameGrantdb}, peers...)
 
 // markdown renders the report as the tables of results/<size>.md.
 func markdown(rep *Report) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	m := rep.Machine
-	p("# grantdb, Casbin and OpenFGA on the %s organisation\n\n", rep.Size)
+	p("# grantdb, Casbin, OpenFGA and SpiceDB on the %s organisation\n\n", rep.Size)
 	p("`cd bench/report && %s` — %s, %.0f s.\n\n", rep.Command, rep.Started.Format("2006-01-02 15:04 MST"), rep.DurationS)
 	p("Machine: %s/%s, %s, %d cores (GOMAXPROCS %d), %s; load average %s at the start, %s at the end.\n\n",
 		m.GOOS, m.GOARCH, m.CPU, m.Cores, m.GOMAXPROCS, m.GoVersion, m.LoadBefore, m.LoadAfter)
@@ -22,54 +22,69 @@ func markdown(rep *Report) string {
 		rep.Seed, count(rep.Users), count(rep.Entities), count(rep.Memberships), count(rep.Grants), count(rep.Active))
 
 	p("## Per engine\n\n")
-	p("| engine | version | load | loaded | heap after load | check p50 | p90 | p99 | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("Two query mixes: **hot**, the generator's (80%% of queries from a few hot users, 75%% about an entity one of the user's subjects holds a grant on), and **uniform** (user and entity drawn uniformly at random from the organisation, answered by the same oracle: mostly denials, and no hot user keeps a cache warm).\n\n")
+	p("| engine | version | load | loaded | heap after load | mix | allowed | check p50 | p90 | p99 | allocs/check | checks timed | checks/s, 1 goroutine | checks/s, %d goroutines |\n", rep.Machine.GOMAXPROCS)
+	p("|---|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
 		e := rep.Engines[name]
 		if e == nil {
 			continue
 		}
 		if e.Error != "" && e.CheckSamples == 0 {
-			p("| %s | %s | %.2f s | %s | – | – | – | – | – | – | – |\n", name, e.Version, e.LoadS, loadedCell(e))
+			p("| %s | %s | %.2f s | %s | – | – | – | – | – | – | – | – | – | – |\n", name, e.Version, e.LoadS, loadedCell(e))
 			continue
 		}
-		p("| %s | %s | %.2f s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, e.Version, e.LoadS, loadedCell(e),
-			bytesIEC(e.HeapBytes), nanos(e.CheckP50Ns), nanos(e.CheckP90Ns), nanos(e.CheckP99Ns),
-			countCell(e.CheckSamples, e.QueryStopped), rate(e.ThroughputSingle), rate(e.ThroughputParallel))
+		p("| %s | %s | %.2f s | %s | %s | %s |\n", name, e.Version, e.LoadS, loadedCell(e), bytesIEC(e.HeapBytes), mixCells(mixHot, &e.MixResult))
+		if e.Uniform != nil {
+			p("| | | | | | %s |\n", mixCells(mixUniform, e.Uniform))
+		}
 	}
 	p("\n")
 
 	p("## Ratios (peer ÷ grantdb; above 1, grantdb is faster or smaller)\n\n")
-	p("| | casbin | openfga |\n|---|--:|--:|\n")
+	p("| | %s |\n|---|%s\n", strings.Join(peers, " | "), strings.Repeat("--:|", len(peers)))
 	for _, row := range []struct{ label, key string }{
-		{"check latency, median", "check_vs_"},
+		{"check latency, median, hot mix", "check_vs_"},
+		{"check latency, median, uniform mix", "check_uniform_vs_"},
 		{"load time", "load_vs_"},
 		{"heap after load", "heap_vs_"},
-		{"parallel throughput (grantdb ÷ peer)", "throughput_vs_"},
+		{"parallel throughput, hot mix (grantdb ÷ peer)", "throughput_vs_"},
 	} {
-		p("| %s | %s | %s |\n", row.label, ratioCell(rep, row.key+nameCasbin), ratioCell(rep, row.key+nameOpenFGA))
+		p("| %s |", row.label)
+		for _, peer := range peers {
+			p(" %s |", ratioCell(rep, row.key+peer))
+		}
+		p("\n")
 	}
 	if len(rep.LowerBounds) > 0 {
 		p("\n≥: the peer was stopped before it finished loading and was measured on less data than grantdb, so the ratio is a lower bound.\n")
 	}
 	p("\n")
+	goalsTable(p, rep)
 	targets(p, rep)
 
 	p("## Correctness: answers compared with the generator's\n\n")
-	p("| engine | compared | agreed | disagreed | errors | not compared (entity not loaded completely) |\n|---|--:|--:|--:|--:|--:|\n")
+	p("| engine | mix | compared | agreed | disagreed | errors | not compared (entity not loaded completely) |\n|---|---|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
-		if e := rep.Engines[name]; e != nil {
-			a := e.Agree
-			p("| %s | %s | %s | %s | %s | %s |\n", name, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped))
+		e := rep.Engines[name]
+		if e == nil {
+			continue
+		}
+		agreement := func(mix string, a Agreement) {
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped))
+		}
+		agreement(mixHot, e.Agree)
+		if e.Uniform != nil {
+			agreement(mixUniform, e.Uniform.Agree)
 		}
 	}
 	if len(rep.Disagreements) == 0 {
 		p("\nEvery engine answered every compared query as the generator expects, so the engines agree with each other on every query they all answered.\n\n")
 	} else {
 		p("\n**Disagreements** (a correctness finding, the first %d per engine):\n\n", maxDisagreements)
-		p("| engine | query | user | entity | level | expected | got | error |\n|---|--:|---|---|---|---|---|---|\n")
+		p("| engine | mix | query | user | entity | level | expected | got | error |\n|---|---|--:|---|---|---|---|---|---|\n")
 		for _, d := range rep.Disagreements {
-			p("| %s | %d | %s | %s | %s | %t | %t | %s |\n", d.Engine, d.Index, d.User, d.Entity, d.Level, d.Expected, d.Got, d.Err)
+			p("| %s | %s | %d | %s | %s | %s | %t | %t | %s |\n", d.Engine, d.Mix, d.Index, d.User, d.Entity, d.Level, d.Expected, d.Got, d.Err)
 		}
 		p("\n")
 	}
@@ -101,12 +116,13 @@ func markdown(rep *Report) string {
 			p("- **%s**: %s.\n", name, e.Model)
 		}
 	}
-	p("\nCasbin and OpenFGA have no time windows here: they are given only the grants active at Epoch (%s of %s); grantdb is given all of them and judges windows itself.\n", count(rep.Active), count(rep.Grants))
+	p("\nCasbin, OpenFGA and SpiceDB have no time windows here: they are given only the grants active at Epoch (%s of %s); grantdb is given all of them and judges windows itself.\n", count(rep.Active), count(rep.Grants))
 
 	p("\n## Budgets and notes\n\n")
 	bu := rep.Budgets
-	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); %d sampled queries per peer, %d for grantdb; throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d.\n",
-		bu.CasbinLoadS, bu.CasbinQueryS, bu.OpenFGALoadS, bu.OpenFGAQueryS, bu.OpenFGAWriteBatch, bu.PeerSamples, bu.GrantdbSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
+	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); spicedb load %.0f s, queries %.0f s, %d relationships per write transaction; %d sampled queries per mix per peer, %d for grantdb; each throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d. The query budget holds for each mix.\n",
+		bu.CasbinLoadS, bu.CasbinQueryS, bu.OpenFGALoadS, bu.OpenFGAQueryS, bu.OpenFGAWriteBatch, bu.SpiceDBLoadS, bu.SpiceDBQueryS, bu.SpiceDBWriteBatch,
+		bu.PeerSamples, bu.GrantdbSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
 	for _, name := range engineOrder {
 		if e := rep.Engines[name]; e != nil {
 			for _, n := range e.Notes {
@@ -130,8 +146,46 @@ func markdown(rep *Report) string {
 		}
 	}
 	p(" points of a peer stopped during its load are drawn hollow and left off the line.\n")
-	p("\n![latency per operation and check latency by organisation size](%s.svg)\n", rep.Size)
+	p("- Allocations per check are the process's heap allocations over the timed calls divided by their number: a peer's background goroutines count too.\n")
+	p("\n![latency per operation, check latency by organisation size, load time and heap per engine](%s.svg)\n", rep.Size)
 	return b.String()
+}
+
+// mixCells are one mix's cells of the per-engine table, from the mix's name
+// on.
+func mixCells(mix string, m *MixResult) string {
+	return fmt.Sprintf("%s | %.0f%% | %s | %s | %s | %.1f | %s | %s | %s", mix, 100*m.AllowedShare,
+		nanos(m.CheckP50Ns), nanos(m.CheckP90Ns), nanos(m.CheckP99Ns), m.AllocsPerCheck,
+		countCell(m.CheckSamples, m.QueryStopped), rate(m.ThroughputSingle), rate(m.ThroughputParallel))
+}
+
+// goalsTable states issue 15's goals with this run's values.
+func goalsTable(p func(string, ...any), rep *Report) {
+	if len(rep.Goals) == 0 {
+		return
+	}
+	p("## Goals (issue 15; set for the large organisation, 1M grants, on this 2-core machine)\n\n")
+	p("| measure | goal | measured here | met |\n|---|---|---|---|\n")
+	for _, k := range goalKeys {
+		gl, ok := rep.Goals[k]
+		if !ok {
+			continue
+		}
+		met := "no"
+		switch {
+		case !gl.MeasuredHere:
+			met = "not measured"
+		case gl.Met && gl.Scaled:
+			met = "yes (scaled)"
+		case gl.Met:
+			met = "yes"
+		}
+		p("| %s | %s | %s | %s |\n", gl.Measure, gl.Target, gl.Measured, met)
+	}
+	if rep.Grants < goalGrants*9/10 {
+		p("\nThis run has %s grants: latencies are this size's, and figures marked scaled are extrapolated linearly to 1M.\n", count(rep.Grants))
+	}
+	p("\n")
 }
 
 func loadedCell(e *EngineResult) string {
@@ -192,7 +246,7 @@ func targets(p func(string, ...any), rep *Report) {
 	p("## grantdb against docs/design.md §4.3 (targets set for the large organisation)\n\n")
 	p("| target | measured here |\n|---|--:|\n")
 	p("| Check median under 1 µs | %s |\n", nanos(g.CheckP50Ns))
-	for _, peer := range []string{nameCasbin, nameOpenFGA} {
+	for _, peer := range peers {
 		if _, ok := rep.Ratios["check_vs_"+peer]; ok {
 			p("| Check four orders of magnitude (10,000×) faster than %s | %s |\n", peer, ratioCell(rep, "check_vs_"+peer))
 		}

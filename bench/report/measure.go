@@ -77,6 +77,13 @@ func liveHeap() int64 {
 	return int64(m.HeapAlloc)
 }
 
+// mallocCount returns how many heap objects the process has allocated.
+func mallocCount() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}
+
 // clockOverhead returns the median cost of an empty timed region, which
 // every per-call latency includes.
 func clockOverhead() float64 {

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/grantdb/grantdb/bench/gen"
 	"github.com/grantdb/grantdb/bulk"
+	"github.com/grantdb/grantdb/engine"
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/resolve"
 )
@@ -87,6 +90,8 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 		return err
 	})
 
+	measureReopen(ctx, s, o, measure)
+
 	// Writes into the loaded organisation: new entities and new users, so
 	// that nothing measured above changes.
 	const batch = 1000
@@ -126,6 +131,36 @@ func grantdbOperations(s *grantdbSubject, o *gen.Org, qs []gen.Query, checks lat
 		return s.e.AddMembers(ctx, o.ID, ms...)
 	})
 	return ops
+}
+
+// reopenCalls bounds the snapshots written and opened: each holds the
+// whole organisation.
+const reopenCalls = 3
+
+// measureReopen measures Snapshot of the loaded organisation and Open of
+// that snapshot (a restart), in a temporary directory removed afterwards.
+func measureReopen(ctx context.Context, s *grantdbSubject, o *gen.Org,
+	measure func(calls int, label, name, detail string, items int, f func(i int) error)) {
+	dir, err := os.MkdirTemp("", "grantdb-report-")
+	if err != nil {
+		measure(1, "Open snapshot", "Open", "error: "+err.Error(), len(o.Grants), func(int) error { return err })
+		return
+	}
+	defer os.RemoveAll(dir)
+	snap := func(i int) string { return filepath.Join(dir, fmt.Sprintf("snapshot-%d", i)) }
+	measure(reopenCalls, "Snapshot", "Snapshot", "the loaded organisation into an empty directory", len(o.Grants), func(i int) error {
+		return s.e.Snapshot(ctx, snap(i))
+	})
+	measure(reopenCalls, "Open snapshot", "Open", "WithPath of a snapshot of the loaded organisation", len(o.Grants), func(i int) error {
+		if _, err := os.Stat(snap(i)); err != nil {
+			return fmt.Errorf("no snapshot to open: %w", err)
+		}
+		e, err := engine.Open(engine.WithPath(snap(i)), engine.WithClock(func() time.Time { return o.Epoch }))
+		if err != nil {
+			return err
+		}
+		return e.Close()
+	})
 }
 
 func opOf(label, name, detail string, lat latencies, items int) OpResult {

@@ -21,12 +21,13 @@ func TestSmallComparisonAgrees(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config{
 		size: gen.Small, seed: 1, out: dir,
-		engines:        []string{nameGrantdb, nameCasbin, nameOpenFGA},
+		engines:        []string{nameGrantdb, nameCasbin, nameOpenFGA, nameSpiceDB},
 		grantdbSamples: 5000, peerSamples: 300,
 		casbinLoad: time.Minute, casbinQuery: time.Minute,
 		openfgaLoad: 2 * time.Minute, openfgaQuery: time.Minute,
+		spicedbLoad: 2 * time.Minute, spicedbQuery: time.Minute,
 		throughput: 100 * time.Millisecond, peerThroughput: 100 * time.Millisecond,
-		openfgaBatch: 1000, ops: true, command: "go test",
+		openfgaBatch: 1000, spicedbBatch: 1000, ops: true, command: "go test",
 	}
 	if testing.Verbose() {
 		cfg.log = os.Stderr
@@ -41,11 +42,20 @@ func TestSmallComparisonAgrees(t *testing.T) {
 		assert.Empty(t, e.Error, name)
 		assert.False(t, e.LoadStopped, name)
 		assert.Equal(t, e.LoadTotal, e.LoadItems, name)
-		assert.Positive(t, e.Agree.Compared, name)
-		assert.Equal(t, e.Agree.Compared, e.Agree.Agreed, name)
-		assert.Zero(t, e.Agree.Errors, name)
+		for mix, a := range map[string]Agreement{mixHot: e.Agree, mixUniform: e.Uniform.Agree} {
+			assert.Positive(t, a.Compared, "%s %s", name, mix)
+			assert.Equal(t, a.Compared, a.Agreed, "%s %s", name, mix)
+			assert.Zero(t, a.Errors, "%s %s", name, mix)
+		}
 	}
 	assert.Equal(t, cfg.grantdbSamples, rep.Engines[nameGrantdb].Agree.Compared)
+	assert.Equal(t, cfg.grantdbSamples, rep.Engines[nameGrantdb].Uniform.Agree.Compared)
+	for _, key := range goalKeys {
+		gl, ok := rep.Goals[key]
+		if assert.True(t, ok, key) {
+			assert.True(t, gl.MeasuredHere, key)
+		}
+	}
 	assert.NotEmpty(t, rep.Operations)
 	for _, op := range rep.Operations {
 		assert.NotContains(t, op.Detail, "error", op.Label)
@@ -55,11 +65,20 @@ func TestSmallComparisonAgrees(t *testing.T) {
 	js, err := os.ReadFile(filepath.Join(dir, "small.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(js, &fromFile))
-	for _, key := range []string{"size", "grants", "engines", "ratios", "machine"} {
+	for _, key := range []string{"size", "grants", "engines", "ratios", "machine", "goals"} {
 		assert.Contains(t, fromFile, key)
 	}
-	for _, key := range []string{"check_vs_casbin", "check_vs_openfga", "load_vs_casbin", "load_vs_openfga"} {
-		assert.Contains(t, rep.Ratios, key)
+	engines, _ := fromFile["engines"].(map[string]any)
+	for _, name := range cfg.engines {
+		e, _ := engines[name].(map[string]any)
+		require.NotNil(t, e, name)
+		assert.Contains(t, e, "check_p50_ns", name)
+		assert.Contains(t, e, "uniform", name)
+	}
+	for _, peer := range peers {
+		for _, key := range []string{"check_vs_", "check_uniform_vs_", "load_vs_", "heap_vs_"} {
+			assert.Contains(t, rep.Ratios, key+peer)
+		}
 	}
 	// -render rewrites the md and svg from the json alone.
 	require.NoError(t, os.Remove(filepath.Join(dir, "small.md")))
@@ -69,6 +88,34 @@ func TestSmallComparisonAgrees(t *testing.T) {
 		require.NoError(t, err)
 		assert.Positive(t, info.Size())
 	}
+}
+
+// TestPartialSpiceDBLoadComparesOnlyCoveredEntities stops SpiceDB's load
+// early and checks that the queries it is compared on are only those about
+// entities it holds completely, and that it still agrees on them.
+func TestPartialSpiceDBLoadComparesOnlyCoveredEntities(t *testing.T) {
+	o := gen.New(gen.Config{Seed: 3, Users: 200, Entities: 300, Roles: 12})
+	qs := append(o.Queries(400), uniformQueries(o, 3, 400)...)
+	sub := &spicedbSubject{batch: 100}
+	t.Cleanup(sub.close)
+	writes, budget := 0, len(o.Memberships)/100+4
+	ld, err := sub.loadUntil(o, nil, func() bool { writes++; return writes > budget })
+	require.NoError(t, err)
+	require.True(t, ld.stopped)
+	require.Less(t, ld.items, ld.total)
+
+	compared := 0
+	for _, q := range qs {
+		if !sub.covers(q) {
+			continue
+		}
+		compared++
+		got, err := sub.check(q)
+		require.NoError(t, err)
+		assert.Equal(t, q.Allowed, got, "%+v", q)
+	}
+	assert.Positive(t, compared)
+	assert.Less(t, compared, len(qs))
 }
 
 // TestPartialOpenFGALoadComparesOnlyCoveredEntities stops OpenFGA's load

@@ -16,7 +16,7 @@ type Report struct {
 	DurationS   float64   `json:"duration_s"`
 	Command     string    `json:"command"`
 	Machine     Machine   `json:"machine"`
-	// Engines is keyed by engine name: grantdb, casbin, openfga.
+	// Engines is keyed by engine name: grantdb, casbin, openfga, spicedb.
 	Engines map[string]*EngineResult `json:"engines"`
 	// Ratios are peer ÷ grantdb: above 1, grantdb is faster or smaller.
 	Ratios map[string]float64 `json:"ratios"`
@@ -30,6 +30,9 @@ type Report struct {
 	Disagreements []Disagreement `json:"disagreements"`
 	Budgets       Budgets        `json:"budgets"`
 	Notes         []string       `json:"notes"`
+	// Goals are issue 15's goals, each with this run's measured value,
+	// keyed by a short name.
+	Goals map[string]Goal `json:"goals"`
 	// SizeCurve holds check latency by organisation size, this run's and
 	// those read from other results files (for the size plot).
 	SizeCurve []SizePoint `json:"size_curve"`
@@ -57,24 +60,40 @@ type EngineResult struct {
 	// HeapGrantBytes is grantdb's heap growth over BulkCreate alone: the
 	// grants' share, without the memberships.
 	HeapGrantBytes int64 `json:"heap_grant_bytes,omitempty"`
+	// MixResult holds the hot mix's figures (the generator's own queries),
+	// inline under the keys earlier reports had.
+	MixResult
+	// Uniform holds the uniform mix's figures: user and entity drawn
+	// uniformly at random.
+	Uniform *MixResult `json:"uniform,omitempty"`
+	// Error is set when the engine could not be measured at all.
+	Error string   `json:"error,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+}
+
+// MixResult is one engine's check figures on one query mix.
+type MixResult struct {
 	// Check latency over CheckSamples timed calls.
 	CheckSamples int     `json:"check_samples"`
 	CheckP50Ns   float64 `json:"check_p50_ns"`
 	CheckP90Ns   float64 `json:"check_p90_ns"`
 	CheckP99Ns   float64 `json:"check_p99_ns"`
 	CheckMeanNs  float64 `json:"check_mean_ns"`
+	// AllocsPerCheck is the heap allocations over the timed calls divided
+	// by their number (the engine's background goroutines included).
+	AllocsPerCheck float64 `json:"allocs_per_check"`
 	// QueryStopped reports that the query budget ran out before every
 	// planned check was made.
 	QueryStopped bool `json:"query_stopped"`
+	// AllowedShare is the share of the checks timed whose expected answer
+	// is allowed.
+	AllowedShare float64 `json:"allowed_share"`
 	// Checks per second, on one goroutine and on Goroutines goroutines.
 	ThroughputSingle   float64 `json:"throughput_single_per_s"`
 	ThroughputParallel float64 `json:"throughput_parallel_per_s"`
 	Goroutines         int     `json:"goroutines"`
 	// Agreement with the generator's expected answers.
 	Agree Agreement `json:"agreement"`
-	// Error is set when the engine could not be measured at all.
-	Error string   `json:"error,omitempty"`
-	Notes []string `json:"notes,omitempty"`
 }
 
 // Phase is one timed part of a load.
@@ -98,7 +117,9 @@ type Agreement struct {
 
 // Disagreement is one query answered otherwise than expected.
 type Disagreement struct {
-	Engine   string `json:"engine"`
+	Engine string `json:"engine"`
+	// Mix is the query mix the query belongs to: hot or uniform.
+	Mix      string `json:"mix"`
 	Index    int    `json:"query_index"`
 	User     string `json:"user"`
 	Entity   string `json:"entity"`
@@ -136,16 +157,22 @@ type Budgets struct {
 	ThroughputS        float64 `json:"throughput_s"`
 	PeerThroughputS    float64 `json:"peer_throughput_s"`
 	OpenFGAWriteBatch  int     `json:"openfga_write_batch"`
+	SpiceDBLoadS       float64 `json:"spicedb_load_s"`
+	SpiceDBQueryS      float64 `json:"spicedb_query_s"`
+	SpiceDBWriteBatch  int     `json:"spicedb_write_batch"`
 	CasbinMaxHierarchy int     `json:"casbin_max_hierarchy"`
 }
 
 // SizePoint is one engine's check latency at one organisation size.
 type SizePoint struct {
-	Size    string  `json:"size"`
-	Grants  int     `json:"grants"`
-	Engine  string  `json:"engine"`
-	P50Ns   float64 `json:"p50_ns"`
-	P99Ns   float64 `json:"p99_ns"`
-	Partial bool    `json:"partial"`
-	From    string  `json:"from"`
+	Size   string  `json:"size"`
+	Grants int     `json:"grants"`
+	Engine string  `json:"engine"`
+	P50Ns  float64 `json:"p50_ns"`
+	P99Ns  float64 `json:"p99_ns"`
+	// UniformP50Ns is the uniform mix's median; 0 in files of runs
+	// without it.
+	UniformP50Ns float64 `json:"uniform_p50_ns,omitempty"`
+	Partial      bool    `json:"partial"`
+	From         string  `json:"from"`
 }

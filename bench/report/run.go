@@ -16,7 +16,11 @@ const (
 	nameGrantdb = "grantdb"
 	nameCasbin  = "casbin"
 	nameOpenFGA = "openfga"
+	nameSpiceDB = "spicedb"
 )
+
+// peers are the engines grantdb is compared with, in the order they run.
+var peers = []string{nameCasbin, nameOpenFGA, nameSpiceDB}
 
 // config is one run's settings (the command's flags).
 type config struct {
@@ -29,10 +33,11 @@ type config struct {
 	grantdbSamples, peerSamples int
 	casbinLoad, casbinQuery     time.Duration
 	openfgaLoad, openfgaQuery   time.Duration
+	spicedbLoad, spicedbQuery   time.Duration
 	// throughput and peerThroughput are how long each throughput
 	// measurement runs, for grantdb and for the peers.
 	throughput, peerThroughput time.Duration
-	openfgaBatch               int
+	openfgaBatch, spicedbBatch int
 	// ops measures grantdb's operations besides Check.
 	ops bool
 	// render rewrites the md and svg of an earlier run instead of running.
@@ -57,18 +62,21 @@ func run(cfg config) (*Report, error) {
 			OpenFGALoadS: cfg.openfgaLoad.Seconds(), OpenFGAQueryS: cfg.openfgaQuery.Seconds(),
 			ThroughputS: cfg.throughput.Seconds(), PeerThroughputS: cfg.peerThroughput.Seconds(),
 			OpenFGAWriteBatch: cfg.openfgaBatch,
+			SpiceDBLoadS:      cfg.spicedbLoad.Seconds(), SpiceDBQueryS: cfg.spicedbQuery.Seconds(),
+			SpiceDBWriteBatch: cfg.spicedbBatch,
 		},
 	}
 	log.printf("generating the %s organisation (seed %d)", cfg.size, cfg.seed)
 	o := gen.Generate(cfg.seed, cfg.size)
-	qs := o.Queries(max(cfg.grantdbSamples, cfg.peerSamples))
+	n := max(cfg.grantdbSamples, cfg.peerSamples)
+	mixes := map[string][]gen.Query{mixHot: o.Queries(n), mixUniform: uniformQueries(o, cfg.seed, n)}
 	rep.Grants, rep.Users, rep.Entities, rep.Memberships = len(o.Grants), len(o.Users), len(o.Entities), len(o.Memberships)
 	rep.Active = len(activeGrants(o))
 	rep.Notes = append(rep.Notes, fmt.Sprintf("latencies are timed call by call; each includes the clock's own cost, %s here", nanos(clockOverhead())))
 	depth := longestChain(o.Memberships)
 	rep.Budgets.CasbinMaxHierarchy = max(10, depth+2)
-	log.printf("%d users, %d entities, %d memberships (longest chain %d), %d grants (%d active at Epoch), %d queries",
-		rep.Users, rep.Entities, rep.Memberships, depth, rep.Grants, rep.Active, len(qs))
+	log.printf("%d users, %d entities, %d memberships (longest chain %d), %d grants (%d active at Epoch), %d queries per mix",
+		rep.Users, rep.Entities, rep.Memberships, depth, rep.Grants, rep.Active, n)
 
 	for _, name := range cfg.engines {
 		var (
@@ -89,12 +97,16 @@ func run(cfg config) (*Report, error) {
 			// A check slower than the query budget is as good as stopped.
 			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, openfgaDesc
 			loadBudget, qBudget = cfg.openfgaLoad, cfg.openfgaQuery
+		case nameSpiceDB:
+			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, spicedbDesc
+			loadBudget, qBudget = cfg.spicedbLoad, cfg.spicedbQuery
 		default:
-			return nil, fmt.Errorf("unknown engine %q (want grantdb, casbin or openfga)", name)
+			return nil, fmt.Errorf("unknown engine %q (want grantdb, casbin, openfga or spicedb)", name)
 		}
 		rep.Engines[name] = res
 		log.printf("%s: loading", name)
-		measureEngine(name, sub, o, qs[:min(samples, len(qs))], loadBudget, qBudget, tp, cfg.ops, res, rep, log)
+		m := plan{samples: samples, qBudget: qBudget, throughput: tp}
+		measureEngine(name, sub, o, mixes, loadBudget, m, cfg.ops, res, rep, log)
 		sub.close()
 		sub = nil
 		runtime.GC()
@@ -109,9 +121,17 @@ func run(cfg config) (*Report, error) {
 	return rep, nil
 }
 
+// plan is how long and how much one engine's checks are measured, on each
+// mix.
+type plan struct {
+	samples    int
+	qBudget    time.Duration
+	throughput time.Duration
+}
+
 // measureEngine loads one engine and measures it into res.
-func measureEngine(name string, sub subject, o *gen.Org, qs []gen.Query,
-	loadBudget, qBudget, tp time.Duration, ops bool, res *EngineResult, rep *Report, log *progress) {
+func measureEngine(name string, sub subject, o *gen.Org, mixes map[string][]gen.Query,
+	loadBudget time.Duration, m plan, ops bool, res *EngineResult, rep *Report, log *progress) {
 	ctx := context.Background()
 	if loadBudget > 0 {
 		var cancel context.CancelFunc
@@ -144,72 +164,99 @@ func measureEngine(name string, sub subject, o *gen.Org, qs []gen.Query,
 		res.Notes = append(res.Notes, note)
 		log.printf("%s: %s", name, note)
 	}
-	log.printf("%s: loaded %d items in %.2f s, heap %s; checking %d queries", name, ld.items, res.LoadS, bytesIEC(res.HeapBytes), len(qs))
+	log.printf("%s: loaded %d items in %.2f s, heap %s", name, ld.items, res.LoadS, bytesIEC(res.HeapBytes))
 
+	hot := mixes[mixHot]
+	hot = hot[:min(m.samples, len(hot))]
+	hotLat := measureMix(name, mixHot, sub, hot, m, &res.MixResult, res, rep, log)
+	uniform := mixes[mixUniform]
+	res.Uniform = &MixResult{}
+	measureMix(name, mixUniform, sub, uniform[:min(m.samples, len(uniform))], m, res.Uniform, res, rep, log)
+	if res.Agree.Compared == 0 && res.Agree.Skipped > 0 {
+		res.Notes = append(res.Notes, "no answer could be compared with the expected one: the load stopped before every membership was written, so no entity is held completely")
+	}
+
+	if g, ok := sub.(*grantdbSubject); ok && ops {
+		rep.Operations = grantdbOperations(g, o, hot[:len(hotLat)], hotLat, ld, log)
+	}
+}
+
+// measureMix times the checks of one mix one by one (within the query
+// budget), compares their answers and measures throughput on them, into
+// mr. It returns the latencies, one per query checked.
+func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixResult, res *EngineResult, rep *Report, log *progress) latencies {
 	var deadline time.Time
-	if qBudget > 0 {
-		deadline = time.Now().Add(qBudget)
+	if m.qBudget > 0 {
+		deadline = time.Now().Add(m.qBudget)
 	}
 	got := make([]bool, len(qs))
 	errs := make([]error, len(qs))
 	tick := ticker(5 * time.Second)
+	mallocs := mallocCount()
 	lat, stopped := timeCalls(len(qs), deadline, func(i int) {
 		got[i], errs[i] = sub.check(qs[i])
 		if i%64 == 0 && tick() {
-			log.printf("%s: %d of %d checks", name, i, len(qs))
+			log.printf("%s: %d of %d %s checks", name, i, len(qs), mix)
 		}
 	})
-	res.CheckSamples = len(lat)
-	res.CheckP50Ns, res.CheckP90Ns, res.CheckP99Ns, res.CheckMeanNs = lat.summary()
-	res.QueryStopped = stopped
+	if len(lat) > 0 {
+		mr.AllocsPerCheck = float64(mallocCount()-mallocs) / float64(len(lat))
+	}
+	mr.CheckSamples = len(lat)
+	for _, q := range qs[:len(lat)] {
+		if q.Allowed {
+			mr.AllowedShare++
+		}
+	}
+	mr.AllowedShare /= float64(max(len(lat), 1))
+	mr.CheckP50Ns, mr.CheckP90Ns, mr.CheckP99Ns, mr.CheckMeanNs = lat.summary()
+	mr.QueryStopped = stopped
 	if stopped {
-		note := fmt.Sprintf("query budget (%.0f s) ran out after %d of %d checks", qBudget.Seconds(), len(lat), len(qs))
+		note := fmt.Sprintf("%s mix: query budget (%.0f s) ran out after %d of %d checks", mix, m.qBudget.Seconds(), len(lat), len(qs))
 		res.Notes = append(res.Notes, note)
 		log.printf("%s: %s", name, note)
 	}
-	compare(name, sub, qs[:len(lat)], got, errs, res, rep)
-	if res.Agree.Compared == 0 && res.Agree.Skipped > 0 {
-		res.Notes = append(res.Notes, "no answer could be compared with the expected one: the load stopped before every membership was written, so no entity is held completely")
+	compare(name, mix, sub, qs[:len(lat)], got, errs, &mr.Agree, rep)
+	a := mr.Agree
+	log.printf("%s: %s mix: check p50 %s p99 %s, %.1f allocs; %d compared, %d disagree, %d skipped, %d errors",
+		name, mix, nanos(mr.CheckP50Ns), nanos(mr.CheckP99Ns), mr.AllocsPerCheck, a.Compared, a.Disagree, a.Skipped, a.Errors)
+	if len(lat) == 0 {
+		return lat
 	}
-	log.printf("%s: check p50 %s p99 %s; %d compared, %d disagree, %d skipped, %d errors",
-		name, nanos(res.CheckP50Ns), nanos(res.CheckP99Ns), res.Agree.Compared, res.Agree.Disagree, res.Agree.Skipped, res.Agree.Errors)
-
-	call := func(i int) { _, _ = sub.check(qs[i%len(qs)]) }
-	res.ThroughputSingle = throughput(1, tp, call)
-	res.Goroutines = runtime.GOMAXPROCS(0)
-	res.ThroughputParallel = throughput(res.Goroutines, tp, call)
-	log.printf("%s: %.0f checks/s on 1 goroutine, %.0f on %d", name, res.ThroughputSingle, res.ThroughputParallel, res.Goroutines)
-
-	if g, ok := sub.(*grantdbSubject); ok && ops {
-		rep.Operations = grantdbOperations(g, o, qs, lat, ld, log)
-	}
+	call := func(i int) { _, _ = sub.check(qs[i%len(lat)]) }
+	mr.ThroughputSingle = throughput(1, m.throughput, call)
+	mr.Goroutines = runtime.GOMAXPROCS(0)
+	mr.ThroughputParallel = throughput(mr.Goroutines, m.throughput, call)
+	log.printf("%s: %s mix: %.0f checks/s on 1 goroutine, %.0f on %d", name, mix, mr.ThroughputSingle, mr.ThroughputParallel, mr.Goroutines)
+	return lat
 }
 
-// maxDisagreements is how many disagreements per engine the report lists.
+// maxDisagreements is how many disagreements per engine and mix the report
+// lists.
 const maxDisagreements = 10
 
 // compare counts the answers that match the expected ones, and records the
 // first disagreements.
-func compare(name string, sub subject, qs []gen.Query, got []bool, errs []error, res *EngineResult, rep *Report) {
+func compare(name, mix string, sub subject, qs []gen.Query, got []bool, errs []error, agree *Agreement, rep *Report) {
 	listed := 0
 	for i, q := range qs {
 		if !sub.covers(q) {
-			res.Agree.Skipped++
+			agree.Skipped++
 			continue
 		}
-		res.Agree.Compared++
+		agree.Compared++
 		switch {
 		case errs[i] != nil:
-			res.Agree.Errors++
+			agree.Errors++
 		case got[i] == q.Allowed:
-			res.Agree.Agreed++
+			agree.Agreed++
 			continue
 		default:
-			res.Agree.Disagree++
+			agree.Disagree++
 		}
 		if listed < maxDisagreements {
 			listed++
-			d := Disagreement{Engine: name, Index: i, User: q.User, Entity: q.Entity.Type + ":" + q.Entity.ID,
+			d := Disagreement{Engine: name, Mix: mix, Index: i, User: q.User, Entity: q.Entity.Type + ":" + q.Entity.ID,
 				Level: q.Level.String(), Expected: q.Allowed, Got: got[i]}
 			if errs[i] != nil {
 				d.Err = errs[i].Error()
@@ -225,7 +272,7 @@ func finish(rep *Report, took time.Duration) {
 	rep.DurationS = took.Seconds()
 	rep.Machine.LoadAfter = loadAverage()
 	g := rep.Engines[nameGrantdb]
-	for _, peer := range []string{nameCasbin, nameOpenFGA} {
+	for _, peer := range peers {
 		p := rep.Engines[peer]
 		if g == nil || p == nil || p.Error != "" || g.Error != "" {
 			continue
@@ -241,6 +288,9 @@ func finish(rep *Report, took time.Duration) {
 		if g.CheckP50Ns > 0 && p.CheckSamples > 0 {
 			set("check_vs_"+peer, p.CheckP50Ns/g.CheckP50Ns)
 		}
+		if gu, pu := g.Uniform, p.Uniform; gu != nil && pu != nil && gu.CheckP50Ns > 0 && pu.CheckSamples > 0 {
+			set("check_uniform_vs_"+peer, pu.CheckP50Ns/gu.CheckP50Ns)
+		}
 		if g.LoadS > 0 {
 			set("load_vs_"+peer, p.LoadS/g.LoadS)
 		}
@@ -251,6 +301,7 @@ func finish(rep *Report, took time.Duration) {
 			set("throughput_vs_"+peer, g.ThroughputParallel/p.ThroughputParallel)
 		}
 	}
+	rep.Goals = goals(rep)
 	if load := rep.Machine.LoadBefore; load != "" {
 		var l float64
 		if _, err := fmt.Sscan(load, &l); err == nil && l > float64(rep.Machine.Cores) {
@@ -265,6 +316,7 @@ func moduleVersion(name string) string {
 		nameGrantdb: "github.com/grantdb/grantdb",
 		nameCasbin:  "github.com/casbin/casbin/v2",
 		nameOpenFGA: "github.com/openfga/openfga",
+		nameSpiceDB: "github.com/authzed/spicedb",
 	}[name]
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

@@ -79,13 +79,17 @@ func sizeCurve(dir string, rep *Report) []SizePoint {
 
 func pointsOf(rep *Report, from string) []SizePoint {
 	var out []SizePoint
-	for _, name := range []string{nameGrantdb, nameCasbin, nameOpenFGA} {
+	for _, name := range engineOrder {
 		e := rep.Engines[name]
 		if e == nil || e.CheckSamples == 0 {
 			continue
 		}
-		out = append(out, SizePoint{Size: rep.Size, Grants: rep.Grants, Engine: name,
-			P50Ns: e.CheckP50Ns, P99Ns: e.CheckP99Ns, Partial: e.LoadStopped, From: from})
+		pt := SizePoint{Size: rep.Size, Grants: rep.Grants, Engine: name,
+			P50Ns: e.CheckP50Ns, P99Ns: e.CheckP99Ns, Partial: e.LoadStopped, From: from}
+		if e.Uniform != nil {
+			pt.UniformP50Ns = e.Uniform.CheckP50Ns
+		}
+		out = append(out, pt)
 	}
 	return out
 }

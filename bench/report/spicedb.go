@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	caveattypes "github.com/authzed/spicedb/pkg/caveats/types"
+	dscfg "github.com/authzed/spicedb/pkg/cmd/datastore"
+	"github.com/authzed/spicedb/pkg/datalayer"
+	"github.com/authzed/spicedb/pkg/datastore"
+	"github.com/authzed/spicedb/pkg/embedded"
+	"github.com/authzed/spicedb/pkg/tuple"
+
+	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
+)
+
+const spicedbDesc = "pkg/embedded's in-process checker (no gRPC server) over the in-memory datastore (pkg/cmd/datastore, engine memory), unified schema with its schema cache; definitions user, department and role (relation member: user | <same type>#member); per entity type relations reader, writer, administrator and permissions admin = administrator, write = writer + admin, read = reader + write; relationships written in transactions of one batch each, memberships first, then the grants active at Epoch, entity by entity; dots in ids written as slashes (SpiceDB ids allow no dot)"
+
+// spicedbSchemaMode is how the schema is stored and read: the unified
+// schema, which pkg/embedded recommends together with its schema cache.
+const spicedbSchemaMode = datalayer.SchemaModeReadNewWriteNew
+
+// spicedbSchema returns the schema in SpiceDB's language: the same model as
+// OpenFGA's. Relations and permissions share one namespace in a definition,
+// so the relations that grants write are named apart from the levels that
+// checks ask for.
+func spicedbSchema(entityTypes []string) string {
+	var b strings.Builder
+	b.WriteString("definition user {}\n")
+	for _, group := range []string{"department", "role"} {
+		fmt.Fprintf(&b, "definition %s {\n  relation member: user | %s#member\n}\n", group, group)
+	}
+	const direct = "user | department#member | role#member"
+	for _, t := range entityTypes {
+		fmt.Fprintf(&b, "definition %s {\n", t)
+		for _, rel := range []string{"reader", "writer", "administrator"} {
+			fmt.Fprintf(&b, "  relation %s: %s\n", rel, direct)
+		}
+		b.WriteString("  permission admin = administrator\n  permission write = writer + admin\n  permission read = reader + write\n}\n")
+	}
+	return b.String()
+}
+
+// spicedbRelation is the relation a grant of the level writes.
+var spicedbRelation = map[model.Level]string{
+	model.LevelRead: "reader", model.LevelWrite: "writer", model.LevelAdmin: "administrator",
+}
+
+// spicedbID writes an id in the characters SpiceDB allows: the generator's
+// department ids nest with dots, which it does not, and use no slash.
+func spicedbID(id string) string { return strings.ReplaceAll(id, ".", "/") }
+
+// spicedbSubjectOf names a grantee as a relationship's subject: a user, or
+// the members of a group.
+func spicedbSubjectOf(s model.Subject) tuple.ObjectAndRelation {
+	if s.Type == model.SubjectUser {
+		return tuple.ONR("user", spicedbID(s.ID), tuple.Ellipsis)
+	}
+	return tuple.ONR(string(s.Type), spicedbID(s.ID), "member")
+}
+
+// spicedbSubject is SpiceDB's permission engine in-process over its memory
+// datastore.
+type spicedbSubject struct {
+	batch int
+	// timeout bounds each check (zero: none).
+	timeout time.Duration
+
+	ds    datastore.Datastore
+	perms *embedded.Permissions
+	cov   *coverage
+}
+
+func (s *spicedbSubject) load(ctx context.Context, o *gen.Org, log *progress) (loaded, error) {
+	return s.loadUntil(o, log, func() bool { return ctx.Err() != nil })
+}
+
+// loadUntil loads o, asking stop before each transaction whether to stop
+// there.
+func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) (loaded, error) {
+	bg := context.Background()
+	bootstrap := "schema: |-\n  " + strings.ReplaceAll(strings.TrimSpace(spicedbSchema(o.Config.EntityTypes)), "\n", "\n  ") + "\n"
+	ds, err := dscfg.NewDatastore(bg,
+		dscfg.DefaultDatastoreConfig().ToOption(),
+		dscfg.WithEngine(dscfg.MemoryEngine),
+		dscfg.WithEnableDatastoreMetrics(false),
+		dscfg.SetBootstrapFileContents(map[string][]byte{"schema.yaml": []byte(bootstrap)}),
+		dscfg.WithCaveatTypeSet(caveattypes.Default.TypeSet),
+		dscfg.WithBootstrapSchemaMode(spicedbSchemaMode),
+	)
+	if err != nil {
+		return loaded{}, fmt.Errorf("spicedb: datastore: %w", err)
+	}
+	s.ds = ds
+	perms, err := embedded.NewPermissions(embedded.Config{
+		Datastore: ds, SchemaMode: spicedbSchemaMode, SchemaCacheMaxCostBytes: 16 << 20,
+	})
+	if err != nil {
+		return loaded{}, fmt.Errorf("spicedb: permissions: %w", err)
+	}
+	s.perms = perms
+
+	grants := activeGrants(o)
+	s.cov = newCoverage(grants)
+	total := len(o.Memberships) + len(grants)
+	updates := make([]tuple.RelationshipUpdate, 0, total)
+	for _, m := range o.Memberships {
+		updates = append(updates, tuple.Create(tuple.Relationship{RelationshipReference: tuple.RelationshipReference{
+			Resource: tuple.ONR(string(m.Group.Type), spicedbID(m.Group.ID), "member"),
+			Subject:  spicedbSubjectOf(m.Member),
+		}}))
+	}
+	for _, g := range grants {
+		updates = append(updates, tuple.Create(tuple.Relationship{RelationshipReference: tuple.RelationshipReference{
+			Resource: tuple.ONR(g.Entity.Type, spicedbID(g.Entity.ID), spicedbRelation[g.Level]),
+			Subject:  spicedbSubjectOf(g.Grantee),
+		}}))
+	}
+
+	dl := datalayer.NewDataLayer(ds, datalayer.WithSchemaMode(spicedbSchemaMode))
+	res := loaded{total: total}
+	tick := ticker(5 * time.Second)
+	start := time.Now()
+	var membersS float64
+	for done := 0; done < total; {
+		if stop() {
+			res.stopped = true
+			break
+		}
+		n := min(s.batch, total-done)
+		if done < len(o.Memberships) { // keep memberships and grants in separate transactions
+			n = min(n, len(o.Memberships)-done)
+		}
+		chunk := updates[done : done+n]
+		_, err := dl.ReadWriteTx(bg, func(ctx context.Context, rwt datalayer.ReadWriteTransaction) error {
+			return rwt.WriteRelationships(ctx, chunk)
+		})
+		if err != nil {
+			return res, fmt.Errorf("spicedb: write at relationship %d: %w", done, err)
+		}
+		for i := done; i < done+n; i++ {
+			if i >= len(o.Memberships) {
+				s.cov.have[grants[i-len(o.Memberships)].Entity]++
+			}
+		}
+		done += n
+		res.items = done
+		if done == len(o.Memberships) {
+			s.cov.memberships = true
+			membersS = time.Since(start).Seconds()
+		}
+		if tick() {
+			log.printf("spicedb: %d of %d relationships written (%.0f s)", done, total, time.Since(start).Seconds())
+		}
+	}
+	took := time.Since(start).Seconds()
+	if s.cov.memberships {
+		res.phases = []Phase{
+			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
+			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
+		}
+	} else {
+		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
+	}
+	log.printf("spicedb: %d of %d relationships written in %.1f s", res.items, total, took)
+	return res, nil
+}
+
+func (s *spicedbSubject) check(q gen.Query) (bool, error) {
+	ctx := context.Background()
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+	}
+	res, err := s.perms.Check(ctx, embedded.CheckRequest{
+		ResourceType: q.Entity.Type, ResourceID: spicedbID(q.Entity.ID), Permission: q.Level.String(),
+		SubjectType: "user", SubjectID: spicedbID(q.User),
+	})
+	if err != nil {
+		return false, err
+	}
+	return res.HasPermission, nil
+}
+
+func (s *spicedbSubject) covers(q gen.Query) bool { return s.cov != nil && s.cov.covers(q.Entity) }
+
+func (s *spicedbSubject) close() {
+	if s.perms != nil {
+		_ = s.perms.Close()
+	}
+	if s.ds != nil {
+		_ = s.ds.Close()
+	}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"math/rand/v2"
+
+	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
+)
+
+// Query mixes: the generator's own (hot users, mostly about what they were
+// granted) and the uniform one.
+const (
+	mixHot     = "hot"
+	mixUniform = "uniform"
+)
+
+// uniformStream keeps the uniform mix's random numbers apart from any other
+// stream drawn from the same seed.
+const uniformStream = 0x756e69666f726d // "uniform"
+
+// uniformQueries returns n queries whose user and entity are drawn
+// uniformly at random from the organisation, each with the answer the
+// generator's oracle gives (gen.Org.Level at Epoch, the same computation its
+// own mix is answered by). Nothing steers them towards what a user was
+// granted, so almost all are denied and the caches a hot user keeps warm do
+// not help: the access pattern issue 15's "uniform" goal is about. The same
+// Org and seed always give the same queries, and a shorter list is a prefix
+// of a longer one.
+func uniformQueries(o *gen.Org, seed uint64, n int) []gen.Query {
+	r := rand.New(rand.NewPCG(seed, uniformStream))
+	qs := make([]gen.Query, 0, max(n, 0))
+	for range n {
+		q := gen.Query{
+			User:   o.Users[r.IntN(len(o.Users))],
+			Entity: o.Entities[r.IntN(len(o.Entities))],
+			Level:  uniformLevel(r.Float64()),
+		}
+		q.Allowed = o.Level(q.User, q.Entity) >= q.Level
+		qs = append(qs, q)
+	}
+	return qs
+}
+
+// uniformLevel maps a number in [0, 1) to the level asked, weighed as the
+// generator's mix weighs them: 60% read, 30% write, 10% admin.
+func uniformLevel(f float64) model.Level {
+	switch {
+	case f < 0.6:
+		return model.LevelRead
+	case f < 0.9:
+		return model.LevelWrite
+	default:
+		return model.LevelAdmin
+	}
+}
