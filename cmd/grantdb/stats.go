@@ -19,12 +19,12 @@ import (
 
 // dirFile is one file of a database directory. The names are the top
 // README's "On disk": snapshot-<revision>.buntdb, journal-<first
-// revision>.buntdb, LOCK, and *.tmp for a snapshot being written.
+// revision>.buntdb, LOCK, MANIFEST, and *.tmp for a file being written.
 type dirFile struct {
 	Name     string    `json:"name"`
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
-	// Kind is snapshot, journal, lock, temporary or other.
+	// Kind is snapshot, journal, lock, manifest, temporary or other.
 	Kind string `json:"kind"`
 	// Revision is a snapshot's revision, or the first of a journal segment.
 	Revision uint64 `json:"revision,omitempty"`
@@ -46,6 +46,8 @@ func listDir(dir string) ([]dirFile, error) {
 		switch name := ent.Name(); {
 		case name == "LOCK":
 			f.Kind = "lock"
+		case name == "MANIFEST":
+			f.Kind = "manifest"
 		case strings.HasSuffix(name, ".tmp"):
 			f.Kind = "temporary"
 		case strings.HasPrefix(name, "snapshot-") && strings.HasSuffix(name, ".buntdb"):
