@@ -17,7 +17,7 @@ import (
 // lines all go to --org. Domains are organisations. An object becomes an
 // entity of type --entity-type unless written type:id; an action becomes a
 // level (see actionLevels), and several actions of one subject on one object
-// become one grant at the highest. A subject is a role when it appears as the
+// become one grant: an allow at the highest, a deny at the lowest. A subject is a role when it appears as the
 // role of a g line in its domain, else a user; user:, role: and department:
 // prefixes say it outright. A p line may end in an effect, eft (allow or
 // deny), as in Casbin's deny-override model: a deny becomes a grantdb deny

@@ -52,9 +52,11 @@ func newImportCommand() *cobra.Command {
 is malformed or invalid: then nothing is written. It then writes the records
 (links, then memberships, then grants) through LinkEntities, AddMembers and
 BulkCreate. A grant's effect is allow or deny (JSON Lines and CSV field
-effect; a Casbin p line's fifth field, eft).
+effect; a Casbin p line's last field, eft). While this build's disk format
+does not store denies and links, a file holding one is refused.
 
---mode says what happens to a grant whose (entity, grantee) already has one:
+--mode says what happens to a grant whose (entity, grantee, effect) already
+has one:
 skip leaves it, upsert gives it the file's level and window, all-or-nothing
 refuses the file (checked against the database before anything is written).`,
 		Args: cobra.ExactArgs(1),
