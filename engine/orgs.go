@@ -11,7 +11,7 @@ import (
 // command's export and stats) rather than ask about one user or entity.
 
 // Organizations returns the id of every organisation that holds an active
-// grant or a membership in the published revision, sorted. Grants whose window
+// grant, a membership or an entity link in the published revision, sorted. Grants whose window
 // has ended do not count, as everywhere else. It scans every grant: it is for
 // tools, not for a request path.
 func (e *Engine) Organizations(ctx context.Context) ([]string, error) {
@@ -34,6 +34,13 @@ func (e *Engine) Organizations(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	err = r.EachMembership(func(org string, _ model.Membership) bool {
+		seen[org] = true
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = r.EachLink(func(org string, _ model.EntityLink) bool {
 		seen[org] = true
 		return true
 	})

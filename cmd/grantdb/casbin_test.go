@@ -12,8 +12,22 @@ import (
 // An imported Casbin policy answers check exactly as Casbin's Enforce answers
 // the same requests, for every user, domain, object and action.
 func TestCasbinPolicyAnswersAsCasbinDoes(t *testing.T) {
-	policy := filepath.Join("testdata", "casbin_policy.csv")
-	enforcer, err := casbin.NewEnforcer(filepath.Join("testdata", "casbin_model.conf"), policy)
+	answersAsCasbin(t, "casbin_model.conf", "casbin_policy.csv")
+}
+
+// The same with denies, under Casbin's deny-override effect
+// (some(where (p.eft == allow)) && !some(where (p.eft == deny))).
+func TestCasbinDenyOverridePolicyAnswersAsCasbinDoes(t *testing.T) {
+	skipUnlessFormatKeepsDeniesAndLinks(t)
+	answersAsCasbin(t, "casbin_deny_model.conf", "casbin_deny_policy.csv")
+}
+
+// answersAsCasbin imports testdata/policy and asks check every request of
+// the policy's users, domains, objects and actions, which must answer as
+// Enforce does under testdata/model.
+func answersAsCasbin(t *testing.T, model, policyFile string) {
+	policy := filepath.Join("testdata", policyFile)
+	enforcer, err := casbin.NewEnforcer(filepath.Join("testdata", model), policy)
 	require.NoError(t, err)
 	dir := dbDir(t)
 	ok(t, "", "import", "--data", dir, "--format", "casbin", policy)

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,7 +17,8 @@ func TestStatsCountsAndListsFiles(t *testing.T) {
 	for _, want := range []string{
 		"organisations  2\n", "grants         4\n", "memberships    3\n",
 		"snapshot       none yet", "journal        2 segment(s), from revision 1",
-		"org_acme       3            3", "org_globex       1            0",
+		"links          0\n",
+		"org_acme       3            3      0", "org_globex       1            0      0",
 		"journal-00000000000000000001.buntdb",
 	} {
 		assert.Contains(t, out, want)
@@ -132,4 +134,22 @@ func snapshotFiles(t *testing.T, dir string) map[string]string {
 		out[e.Name()] = string(b)
 	}
 	return out
+}
+
+// verify shows the progress of its copy of DIR, by bytes, as plain lines off
+// a terminal.
+func TestVerifyShowsItsProgress(t *testing.T) {
+	dir := sampleDB(t)
+	var size int64
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		info, err := e.Info()
+		require.NoError(t, err)
+		size += info.Size()
+	}
+	r := grantdb(t, "", "verify", "--data", dir)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stderr, fmt.Sprintf("copy: %d/%d B (100%%)", size, size))
+	assert.NotContains(t, r.stderr, "\r")
 }

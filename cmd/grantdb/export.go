@@ -21,8 +21,8 @@ func newExportCommand() *cobra.Command {
 	var format, org, out string
 	cmd := &cobra.Command{
 		Use:   "export --data DIR [--format jsonl|csv] [--org ORG] [--out FILE]",
-		Short: "Write every organisation's memberships and grants as JSON Lines or CSV",
-		Long: `export writes memberships, then grants, of every organisation (or of --org), one
+		Short: "Write every organisation's memberships, links and grants as JSON Lines or CSV",
+		Long: `export writes memberships, then entity links, then grants, of every organisation (or of --org), one
 record a line, streaming, in the shapes import reads: export | import copies a
 database but for grant ids and timestamps, which the importing engine assigns.`,
 		Args: cobra.NoArgs,
@@ -88,8 +88,8 @@ func writeFileWhole(path string, fill func(w io.Writer) error) (err error) {
 	return os.Rename(f.Name(), path)
 }
 
-// export hands every membership and grant of org (or of every organisation)
-// to w, a page of grants at a time.
+// export hands every membership, link and grant of org (or of every
+// organisation) to w, a page of grants at a time.
 func export(ctx context.Context, e *engine.Engine, org string, w recordSink) error {
 	orgs := []string{org}
 	if org == "" {
@@ -105,6 +105,15 @@ func export(ctx context.Context, e *engine.Engine, org string, w recordSink) err
 		}
 		for _, m := range ms {
 			if err := w.membership(org, m); err != nil {
+				return err
+			}
+		}
+		ls, err := e.Links(ctx, org)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			if err := w.link(org, l); err != nil {
 				return err
 			}
 		}
@@ -131,6 +140,7 @@ func export(ctx context.Context, e *engine.Engine, org string, w recordSink) err
 // recordSink takes exported records.
 type recordSink interface {
 	membership(org string, m model.Membership) error
+	link(org string, l model.EntityLink) error
 	grant(g *model.Grant) error
 }
 
@@ -161,6 +171,24 @@ func (j *jsonlWriter) membership(org string, m model.Membership) error {
 	return err
 }
 
+// link writes the flat link fields, as the API's errors name them
+// (child_type, child_id, parent_type, parent_id).
+func (j *jsonlWriter) link(org string, l model.EntityLink) error {
+	b, err := json.Marshal(struct {
+		Kind       string `json:"kind"`
+		Org        string `json:"organization_id"`
+		ChildType  string `json:"child_type"`
+		ChildID    string `json:"child_id"`
+		ParentType string `json:"parent_type"`
+		ParentID   string `json:"parent_id"`
+	}{kindLink, org, l.Child.Type, l.Child.ID, l.Parent.Type, l.Parent.ID})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(j.w, "%s\n", b)
+	return err
+}
+
 func (j *jsonlWriter) grant(g *model.Grant) error {
 	b, err := g.MarshalJSON()
 	if err != nil {
@@ -177,7 +205,7 @@ func (j *jsonlWriter) grant(g *model.Grant) error {
 	return err
 }
 
-// csvWriter writes csvExportColumns, with a header.
+// csvWriter writes csvColumns, with a header.
 type csvWriter struct {
 	cw  *csv.Writer
 	row []string
@@ -185,26 +213,56 @@ type csvWriter struct {
 
 func (c *csvWriter) start(w io.Writer) recordSink {
 	c.cw = csv.NewWriter(w)
-	_ = c.cw.Write(csvExportColumns)
-	c.row = make([]string, len(csvExportColumns))
+	_ = c.cw.Write(csvColumns)
+	c.row = make([]string, len(csvColumns))
 	return c
 }
 
 func (c *csvWriter) flush() error { c.cw.Flush(); return c.cw.Error() }
 
+// set puts v in the row's column name.
+func (c *csvWriter) set(name, v string) { c.row[csvColumn[name]] = v }
+
 func (c *csvWriter) membership(org string, m model.Membership) error {
 	clear(c.row)
-	c.row[0], c.row[1] = kindMembership, org
-	c.row[13], c.row[14], c.row[15], c.row[16] = string(m.Member.Type), m.Member.ID, string(m.Group.Type), m.Group.ID
+	c.set("kind", kindMembership)
+	c.set("organization_id", org)
+	c.set(model.FieldMemberType, string(m.Member.Type))
+	c.set(model.FieldMemberID, m.Member.ID)
+	c.set(model.FieldGroupType, string(m.Group.Type))
+	c.set(model.FieldGroupID, m.Group.ID)
+	return c.cw.Write(c.row)
+}
+
+func (c *csvWriter) link(org string, l model.EntityLink) error {
+	clear(c.row)
+	c.set("kind", kindLink)
+	c.set("organization_id", org)
+	c.set(model.FieldChildType, l.Child.Type)
+	c.set(model.FieldChildID, l.Child.ID)
+	c.set(model.FieldParentType, l.Parent.Type)
+	c.set(model.FieldParentID, l.Parent.ID)
 	return c.cw.Write(c.row)
 }
 
 func (c *csvWriter) grant(g *model.Grant) error {
 	clear(c.row)
-	c.row[0], c.row[1], c.row[2] = kindGrant, g.Org, g.ID
-	c.row[3], c.row[4], c.row[5], c.row[6] = g.Entity.Type, g.Entity.ID, string(g.Grantee.Type), g.Grantee.ID
-	c.row[7], c.row[8] = g.Level.String(), g.GrantedBy
-	c.row[9], c.row[10], c.row[11], c.row[12] = csvTime(g.EffectiveFrom), csvTime(g.EffectiveTo), csvTime(g.CreatedAt), csvTime(g.UpdatedAt)
+	c.set("kind", kindGrant)
+	c.set("organization_id", g.Org)
+	c.set("id", g.ID)
+	c.set(model.FieldEntityType, g.Entity.Type)
+	c.set(model.FieldEntityID, g.Entity.ID)
+	c.set(model.FieldGranteeType, string(g.Grantee.Type))
+	c.set(model.FieldGranteeID, g.Grantee.ID)
+	c.set(model.FieldAccessLevel, g.Level.String())
+	if g.Effect != model.EffectAllow {
+		c.set(model.FieldEffect, g.Effect.String())
+	}
+	c.set(model.FieldGrantedBy, g.GrantedBy)
+	c.set(model.FieldEffectiveFrom, csvTime(g.EffectiveFrom))
+	c.set(model.FieldEffectiveTo, csvTime(g.EffectiveTo))
+	c.set("created_at", csvTime(g.CreatedAt))
+	c.set("updated_at", csvTime(g.UpdatedAt))
 	return c.cw.Write(c.row)
 }
 

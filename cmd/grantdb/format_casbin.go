@@ -17,9 +17,11 @@ import (
 // lines all go to --org. Domains are organisations. An object becomes an
 // entity of type --entity-type unless written type:id; an action becomes a
 // level (see actionLevels), and several actions of one subject on one object
-// become one grant at the highest. A subject is a role when it appears as the
+// become one grant: an allow at the highest, a deny at the lowest. A subject is a role when it appears as the
 // role of a g line in its domain, else a user; user:, role: and department:
-// prefixes say it outright. Blank lines and lines starting with # are skipped.
+// prefixes say it outright. A p line may end in an effect, eft (allow or
+// deny), as in Casbin's deny-override model: a deny becomes a grantdb deny
+// (see policyEffect). Blank lines and lines starting with # are skipped.
 func parseCasbin(r io.Reader, opt parseOptions) ([]record, error) {
 	type line struct {
 		n      int
@@ -40,8 +42,8 @@ func parseCasbin(r io.Reader, opt parseOptions) ([]record, error) {
 		}
 		switch fields[0] {
 		case "p":
-			if len(fields) != 5 && len(fields) != 4 {
-				return atLinef(n, "a p line has 4 fields (p, sub, dom, obj, act) or, without domains, 3 (p, sub, obj, act); this one has %d", len(fields)-1)
+			if len(fields) < 4 || len(fields) > 6 {
+				return atLinef(n, "a p line has 4 fields (p, sub, dom, obj, act) or 5 with an effect (…, eft); without domains, 3 (p, sub, obj, act) or 4 (…, eft); this one has %d", len(fields)-1)
 			}
 			ps = append(ps, line{n, fields[1:]})
 		case "g":
@@ -104,9 +106,13 @@ func parseCasbin(r io.Reader, opt parseOptions) ([]record, error) {
 	}
 	recs := make([]record, 0, len(ps)+len(gs))
 	for _, p := range ps {
-		dom, obj, act := "", p.fields[1], p.fields[2]
-		if len(p.fields) == 4 {
-			dom, obj, act = p.fields[1], p.fields[2], p.fields[3]
+		fields, effect, err := policyEffect(p.n, p.fields)
+		if err != nil {
+			return nil, err
+		}
+		dom, obj, act := "", fields[1], fields[2]
+		if len(fields) == 4 {
+			dom, obj, act = fields[1], fields[2], fields[3]
 		}
 		org, err := domain(p.n, dom)
 		if err != nil {
@@ -118,8 +124,9 @@ func parseCasbin(r io.Reader, opt parseOptions) ([]record, error) {
 		}
 		recs = append(recs, record{line: p.n, kind: kindGrant, org: org, grant: model.GrantInput{
 			Entity:  entityOf(obj, opt.entityType),
-			Grantee: subject(org, p.fields[0], false),
+			Grantee: subject(org, fields[0], false),
 			Level:   lvl,
+			Effect:  effect,
 		}})
 	}
 	for _, g := range gl {
@@ -138,4 +145,25 @@ func entityOf(obj, defaultType string) model.EntityRef {
 		return model.EntityRef{Type: t, ID: id}
 	}
 	return model.EntityRef{Type: defaultType, ID: obj}
+}
+
+// policyEffect splits the effect off a p line's fields (sub, [dom,] obj,
+// act[, eft]). Five fields end in one; of four, the last is an effect when it
+// is allow or deny (no action is called that), and otherwise the line is sub,
+// dom, obj, act. Without an eft the policy allows.
+func policyEffect(n int, fields []string) ([]string, model.Effect, error) {
+	hasEffect := len(fields) == 5
+	if len(fields) == 4 {
+		last := strings.ToLower(fields[3])
+		hasEffect = last == "allow" || last == "deny"
+	}
+	if !hasEffect {
+		return fields, model.EffectAllow, nil
+	}
+	eft := fields[len(fields)-1]
+	effect, err := model.ParseEffect(strings.ToLower(eft))
+	if err != nil {
+		return nil, 0, atLinef(n, "effect %q: want allow or deny", eft)
+	}
+	return fields[:len(fields)-1], effect, nil
 }

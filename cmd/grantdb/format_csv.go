@@ -18,14 +18,20 @@ import (
 // RFC 3339; an empty cell is an unset field.
 var csvColumns = []string{
 	"kind", "organization_id", "id",
-	"entity_type", "entity_id", "grantee_type", "grantee_id", "access_level", "granted_by",
+	"entity_type", "entity_id", "grantee_type", "grantee_id", "access_level", "effect", "granted_by",
 	"effective_from", "effective_to", "created_at", "updated_at",
 	"member_type", "member_id", "group_type", "group_id",
 	"child_type", "child_id", "parent_type", "parent_id",
 }
 
-// csvExportColumns leaves out the link columns while the engine has no links.
-var csvExportColumns = csvColumns[:17]
+// csvColumn is the index of each of csvColumns.
+var csvColumn = func() map[string]int {
+	at := make(map[string]int, len(csvColumns))
+	for i, c := range csvColumns {
+		at[c] = i
+	}
+	return at
+}()
 
 func parseCSV(r io.Reader, opt parseOptions) ([]record, error) {
 	cr := csv.NewReader(r)
@@ -117,6 +123,7 @@ func csvSetter(name string) (func(f *flatRecord, v string) error, bool) {
 		model.FieldGranteeType:   str(func(f *flatRecord) *string { return &f.GranteeType }),
 		model.FieldGranteeID:     str(func(f *flatRecord) *string { return &f.GranteeID }),
 		model.FieldAccessLevel:   str(func(f *flatRecord) *string { return &f.AccessLevel }),
+		model.FieldEffect:        str(func(f *flatRecord) *string { return &f.Effect }),
 		model.FieldGrantedBy:     str(func(f *flatRecord) *string { return &f.GrantedBy }),
 		model.FieldEffectiveFrom: tm(func(f *flatRecord) **time.Time { return &f.EffectiveFrom }),
 		model.FieldEffectiveTo:   tm(func(f *flatRecord) **time.Time { return &f.EffectiveTo }),
@@ -126,10 +133,10 @@ func csvSetter(name string) (func(f *flatRecord, v string) error, bool) {
 		model.FieldMemberID:      str(func(f *flatRecord) *string { return &f.MemberID }),
 		model.FieldGroupType:     str(func(f *flatRecord) *string { return &f.GroupType }),
 		model.FieldGroupID:       str(func(f *flatRecord) *string { return &f.GroupID }),
-		"child_type":             str(func(f *flatRecord) *string { return &f.ChildType }),
-		"child_id":               str(func(f *flatRecord) *string { return &f.ChildID }),
-		"parent_type":            str(func(f *flatRecord) *string { return &f.ParentType }),
-		"parent_id":              str(func(f *flatRecord) *string { return &f.ParentID }),
+		model.FieldChildType:     str(func(f *flatRecord) *string { return &f.ChildType }),
+		model.FieldChildID:       str(func(f *flatRecord) *string { return &f.ChildID }),
+		model.FieldParentType:    str(func(f *flatRecord) *string { return &f.ParentType }),
+		model.FieldParentID:      str(func(f *flatRecord) *string { return &f.ParentID }),
 	}
 	set, ok := setters[name]
 	return set, ok

@@ -102,7 +102,7 @@ var flatKeys = func() map[string]bool {
 	for _, c := range csvColumns {
 		keys[c] = true
 	}
-	keys["member"], keys["group"] = true, true
+	keys["member"], keys["group"], keys["child"], keys["parent"] = true, true, true, true
 	return keys
 }()
 

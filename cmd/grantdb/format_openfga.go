@@ -22,6 +22,7 @@ import (
 //	group:a#member member    group:b          group a is nested in group b
 //	user:anne      viewer    document:plan    a grant (relation → level)
 //	group:eng#member editor  document:plan    a grant to the group
+//	folder:plans   parent    document:plan    a link: the document in the folder
 //
 // An object with relation member (or assignee) is a group: a role when its
 // type is role, else a department. Other relations map to levels as Casbin
@@ -86,6 +87,25 @@ func parseOpenFGA(r io.Reader, opt parseOptions) ([]record, error) {
 	return mergeGrants(recs), nil
 }
 
+// parentRelations make the tuple's user the parent entity of its object: an
+// entity link (folder:plans parent document:roadmap puts the document in the
+// folder).
+var parentRelations = map[string]bool{"parent": true}
+
+// tupleParent reads the user of a parent tuple: an entity TYPE:ID.
+func tupleParent(user string) (model.EntityRef, error) {
+	typ, id, ok := strings.Cut(user, ":")
+	switch {
+	case !ok || typ == "" || id == "":
+		return model.EntityRef{}, fmt.Errorf("parent %q is not type:id", user)
+	case id == "*":
+		return model.EntityRef{}, fmt.Errorf("parent %q: wildcards are not supported", user)
+	case strings.Contains(id, "#"):
+		return model.EntityRef{}, fmt.Errorf("parent %q: a parent is an object, not a userset", user)
+	}
+	return model.EntityRef{Type: typ, ID: id}, nil
+}
+
 // groupRelations make the tuple's object a group and its user a member.
 var groupRelations = map[string]bool{"member": true, "assignee": true}
 
@@ -100,6 +120,15 @@ func tupleRecord(line int, org, user, relation, object string, conditioned bool)
 	objType, objID, ok := strings.Cut(object, ":")
 	if !ok || objID == "" {
 		return rec, atLinef(line, "object %q is not type:id", object)
+	}
+	if parentRelations[relation] {
+		parent, err := tupleParent(user)
+		if err != nil {
+			return rec, atLine(line, err)
+		}
+		rec.kind = kindLink
+		rec.link = &model.EntityLink{Child: model.EntityRef{Type: objType, ID: objID}, Parent: parent}
+		return rec, nil
 	}
 	sub, err := tupleUser(user)
 	if err != nil {

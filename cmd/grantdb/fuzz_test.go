@@ -13,7 +13,8 @@ import (
 // (but for input the format cannot place: OpenFGA without --org, a YAML
 // structure error).
 func FuzzParsers(f *testing.F) {
-	for _, name := range []string{"sample.jsonl", "sample.csv", "sample.casbin.csv", "sample.openfga.json", "sample.openfga.yaml", "casbin_policy.csv"} {
+	for _, name := range []string{"sample.jsonl", "sample.csv", "sample.casbin.csv", "sample.openfga.json", "sample.openfga.yaml", "casbin_policy.csv",
+		"sample_deny_links.jsonl", "sample_deny_links.csv", "sample_deny_links.casbin.csv", "sample_deny_links.openfga.yaml", "casbin_deny_policy.csv"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)

@@ -47,12 +47,16 @@ func newImportCommand() *cobra.Command {
 	var opt parseOptions
 	cmd := &cobra.Command{
 		Use:   "import --data DIR [flags] FILE|-",
-		Short: "Load grants and memberships from JSON Lines, CSV, a Casbin policy or OpenFGA tuples",
+		Short: "Load grants, memberships and entity links from JSON Lines, CSV, a Casbin policy or OpenFGA tuples",
 		Long: `import reads the whole file first and refuses it, naming the line, if any record
 is malformed or invalid: then nothing is written. It then writes the records
-(memberships before grants) through BulkCreate and AddMembers.
+(links, then memberships, then grants) through LinkEntities, AddMembers and
+BulkCreate. A grant's effect is allow or deny (JSON Lines and CSV field
+effect; a Casbin p line's last field, eft). While this build's disk format
+does not store denies and links, a file holding one is refused.
 
---mode says what happens to a grant whose (entity, grantee) already has one:
+--mode says what happens to a grant whose (entity, grantee, effect) already
+has one:
 skip leaves it, upsert gives it the file's level and window, all-or-nothing
 refuses the file (checked against the database before anything is written).`,
 		Args: cobra.ExactArgs(1),
@@ -88,6 +92,9 @@ refuses the file (checked against the database before anything is written).`,
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		if err := validate(recs, entityTypes, time.Now().UTC()); err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		if err := refuseUnstorable(recs); err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
 		return importRecords(cmd.Context(), *dir, entityTypes, recs, m, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -141,8 +148,7 @@ type orgBatch struct {
 	grants      []model.GrantInput
 	grantLines  []int
 	memberships []model.Membership
-	links       []entityLink
-	linkLines   []int
+	links       []model.EntityLink
 }
 
 // byOrg splits records by organisation, in order of first appearance.
@@ -164,7 +170,6 @@ func byOrg(recs []record) []*orgBatch {
 			b.memberships = append(b.memberships, *r.membership)
 		case kindLink:
 			b.links = append(b.links, *r.link)
-			b.linkLines = append(b.linkLines, r.line)
 		}
 	}
 	return out
@@ -173,7 +178,7 @@ func byOrg(recs []record) []*orgBatch {
 // importTally counts what an import did.
 type importTally struct {
 	created, updated, skipped, failed int
-	memberships                       int
+	memberships, links                int
 	// failures are the first refusals, with their lines.
 	failures []string
 }
@@ -198,9 +203,10 @@ func importRecords(ctx context.Context, dir string, entityTypes []string, recs [
 	done := 0
 	// Links of every organisation first (see writeLinks).
 	for _, b := range batches {
-		if err := writeLinks(ctx, e, b); err != nil {
+		if err := writeLinks(ctx, e, b, mode, func(n int) { prog.Set(done + n) }); err != nil {
 			return err
 		}
+		t.links += len(b.links)
 		done += len(b.links)
 	}
 	for _, b := range batches {
@@ -216,8 +222,8 @@ func importRecords(ctx context.Context, dir string, entityTypes []string, recs [
 	}
 	prog.Set(done)
 	prog.Finish()
-	fmt.Fprintf(stdout, "imported %d records into %d organisation(s): grants created %d, updated %d, skipped %d, failed %d; memberships %d\n",
-		len(recs), len(batches), t.created, t.updated, t.skipped, t.failed, t.memberships)
+	fmt.Fprintf(stdout, "imported %d records into %d organisation(s): grants created %d, updated %d, skipped %d, failed %d; memberships %d; links %d\n",
+		len(recs), len(batches), t.created, t.updated, t.skipped, t.failed, t.memberships, t.links)
 	for _, f := range t.failures {
 		fmt.Fprintln(stderr, f)
 	}

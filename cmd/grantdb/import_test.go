@@ -94,6 +94,10 @@ func TestImportMalformedInput(t *testing.T) {
 		{"casbin short line", "casbin", "p, alice, acme, doc1, read\ng, bob\n", "line 2: a g line has 3 fields", nil},
 		{"casbin other policy type", "casbin", "p, alice, acme, doc1, read\ng2, doc1, folder1, acme\n", `line 2: policy type "g2" is not supported`, nil},
 		{"casbin wildcard", "casbin", "p, alice, acme, *, read\n", "line 1: wildcard", nil},
+		{"jsonl bad effect", "jsonl", good + "\n" + strings.Replace(good, `"read"`, `"read","effect":"block"`, 1), "line 2: effect must be one of", nil},
+		{"csv bad effect", "csv", "organization_id,entity_type,entity_id,grantee_type,grantee_id,access_level,effect\norg_acme,doc,d1,user,usr_a,read,deny\norg_acme,doc,d2,user,usr_a,read,never\n", "line 3: effect must be one of", nil},
+		{"casbin bad effect", "casbin", "p, alice, acme, doc1, read, deny\np, alice, acme, doc2, read, never\n", `line 2: effect "never": want allow or deny`, nil},
+		{"openfga parent wildcard", "openfga", "- user: folder:*\n  relation: parent\n  object: doc:1\n", `line 1: parent "folder:*": wildcards are not supported`, []string{"--org", "org_acme"}},
 		{"casbin no domain no org", "casbin", "p, alice, doc1, read\n", "line 1: this policy has no domains: give the organisation with --org", nil},
 		{"openfga json syntax", "openfga", "[\n  {\"user\": \"user:a\", \"relation\": \"viewer\", \"object\": \"doc:1\"},\n  {\"user\": \"user:b\",, }\n]\n", "line 3", []string{"--org", "org_acme"}},
 		{"openfga missing relation", "openfga", "[\n  {\"user\": \"user:a\", \"relation\": \"viewer\", \"object\": \"doc:1\"},\n  {\"user\": \"user:b\", \"object\": \"doc:1\"}\n]\n", "line 3: a tuple needs user, relation and object", []string{"--org", "org_acme"}},
@@ -172,18 +176,13 @@ func TestImportModes(t *testing.T) {
 	}
 }
 
-func TestImportLinksAreRefusedWhole(t *testing.T) {
+func TestImportRefusesASelfLink(t *testing.T) {
 	dir := dbDir(t)
-	file := sampleLine + "\n" + `{"kind":"link","organization_id":"org_a","child_type":"doc","child_id":"d1","parent_type":"folder","parent_id":"f1"}`
-	r := grantdb(t, file, "import", "--data", dir, "-")
+	bad := sampleLine + "\n" + `{"kind":"link","organization_id":"org_a","child_type":"doc","child_id":"d1","parent_type":"doc","parent_id":"d1"}`
+	r := grantdb(t, bad, "import", "--data", dir, "-")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "line 2: links are not supported by this engine yet")
-	assert.Equal(t, 0, stats(t, dir).Grants, "nothing imported")
-
-	bad := `{"kind":"link","organization_id":"org_a","child_type":"doc","child_id":"d1","parent_type":"doc","parent_id":"d1"}`
-	r = grantdb(t, bad, "import", "--data", dbDir(t), "-")
-	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "line 1: an entity cannot be linked inside itself")
+	assert.Contains(t, r.stderr, "line 2: parent_id: doc:d1 cannot be inside itself")
+	assert.NoDirExists(t, dir, "nothing imported")
 }
 
 func TestImportCasbinWithoutDomainsTakesOrg(t *testing.T) {

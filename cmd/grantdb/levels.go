@@ -34,14 +34,17 @@ func actionLevel(action string) (model.Level, error) {
 }
 
 // mergeGrants folds records that grant the same entity to the same grantee
-// in the same organisation into one, at the highest of their levels: Casbin
-// and OpenFGA list one line per action, grantdb holds one grant per pair.
-// The merged record keeps the line of the first.
+// with the same effect in the same organisation into one: Casbin and OpenFGA
+// list one line per action, grantdb holds one allow and one deny per pair.
+// Allows merge at the highest of their levels; denies at the lowest, since a
+// deny at a level takes that level and every one above it. The merged record
+// keeps the line of the first.
 func mergeGrants(recs []record) []record {
 	type key struct {
 		org     string
 		entity  model.EntityRef
 		grantee model.Subject
+		effect  model.Effect
 	}
 	at := map[key]int{}
 	out := recs[:0]
@@ -50,9 +53,13 @@ func mergeGrants(recs []record) []record {
 			out = append(out, r)
 			continue
 		}
-		k := key{r.org, r.grant.Entity, r.grant.Grantee}
+		k := key{r.org, r.grant.Entity, r.grant.Grantee, r.grant.Effect}
 		if i, ok := at[k]; ok {
-			out[i].grant.Level = max(out[i].grant.Level, r.grant.Level)
+			if r.grant.Effect == model.EffectDeny {
+				out[i].grant.Level = min(out[i].grant.Level, r.grant.Level)
+			} else {
+				out[i].grant.Level = max(out[i].grant.Level, r.grant.Level)
+			}
 			continue
 		}
 		at[k] = len(out)

@@ -2,23 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
+	"github.com/grantdb/grantdb/bulk"
 	"github.com/grantdb/grantdb/engine"
 )
 
-// errLinksUnsupported refuses link records: entity links (issue 12's
-// model.EntityLink and engine.LinkEntities) are not in the engine yet.
-var errLinksUnsupported = errors.New(`links are not supported by this engine yet: remove the records of kind "link", or import them once the engine links entities`)
-
-// writeLinks links b's entities in its organisation. import calls it for
-// every organisation before it writes any membership or grant, so while it
-// refuses, a file with links is refused whole. Once the engine links
-// entities, its body becomes e.LinkEntities(ctx, b.org, b.links...) (with
-// entityLink becoming model.EntityLink).
-func writeLinks(ctx context.Context, e *engine.Engine, b *orgBatch) error {
-	if len(b.links) == 0 {
-		return nil
+// writeLinks links b's entities in its organisation (engine.LinkEntities), in
+// commits of batchSize, or in one under AllOrNothing. Links already stored are
+// no-ops in every mode. import calls it for every organisation before it
+// writes any membership or grant, so a link refused by the engine (one that
+// would close a cycle with stored links) leaves the memberships and grants of
+// the file unwritten.
+func writeLinks(ctx context.Context, e *engine.Engine, b *orgBatch, mode bulk.Mode, progress func(int)) error {
+	size := batchSize
+	if mode == bulk.AllOrNothing {
+		size = len(b.links)
 	}
-	return atLine(b.linkLines[0], errLinksUnsupported)
+	for i := 0; i < len(b.links); i += size {
+		chunk := b.links[i:min(i+size, len(b.links))]
+		if err := e.LinkEntities(ctx, b.org, chunk...); err != nil {
+			return fmt.Errorf("organisation %s: links: %w", b.org, err)
+		}
+		progress(i + len(chunk))
+	}
+	return nil
 }

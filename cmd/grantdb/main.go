@@ -1,6 +1,7 @@
 // Command grantdb looks at and loads a grantdb database directory without
-// writing Go: import and export grants and memberships, ask why a user may do
-// something, print what a directory holds, copy it and check it opens.
+// writing Go: import and export grants, memberships and entity links, ask
+// why a user may do something, print what a directory holds, copy it and
+// check it opens.
 //
 // Every command takes the directory with --data DIR. See README.md for a
 // walk through a terminal session, and `grantdb help COMMAND` for each

@@ -87,7 +87,10 @@ type statsJSON struct {
 	Organizations int `json:"organizations"`
 	Grants        int `json:"grants"`
 	Memberships   int `json:"memberships"`
+	Links         int `json:"links"`
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 func stats(t *testing.T, dir string) statsJSON {
 	t.Helper()

@@ -99,7 +99,7 @@ func newExplainCommand() *cobra.Command {
 	var q queryFlags
 	cmd := &cobra.Command{
 		Use:   "explain --data DIR USER TYPE:ID",
-		Short: "Show USER's level on an entity and every path of grants and memberships that gives it",
+		Short: "Show USER's level on an entity, every path of grants, memberships and links that gives it, and the deny that won",
 		Args:  cobra.ExactArgs(2),
 	}
 	q.register(cmd)
@@ -116,24 +116,63 @@ func newExplainCommand() *cobra.Command {
 			out := cmd.OutOrStdout()
 			if q.json {
 				return writeJSON(out, map[string]any{
-					"organization_id": org, "user_id": args[0], "entity": entity, "access_level": d.Level, "via": pathsJSON(d.Via),
+					"organization_id": org, "user_id": args[0], "entity": entity, "access_level": d.Level,
+					"via": pathsJSON(d.Via), "denied": pathsJSON(d.Denied),
 				})
 			}
-			fmt.Fprintf(out, "user %s has %s on %s in %s", args[0], d.Level, entity, org)
-			if len(d.Via) == 0 {
-				_, err := fmt.Fprintln(out, ": no active grant reaches them")
-				return err
-			}
-			fmt.Fprintf(out, ", through %d path(s):\n\n", len(d.Via))
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "GRANT\tLEVEL\tGRANTEE\tCHAIN")
-			for _, p := range d.Via {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Grant.ID, p.Grant.Level, p.Grant.Grantee, chain(p.Chain))
-			}
-			return tw.Flush()
+			return writeExplanation(out, org, args[0], entity, d)
 		})
 	}
 	return cmd
+}
+
+// writeExplanation writes explain's tables: the paths that give the user's
+// level, then the denies that took levels away, the one that won first.
+func writeExplanation(out io.Writer, org, user string, entity model.EntityRef, d resolve.Decision) error {
+	fmt.Fprintf(out, "user %s has %s on %s in %s", user, d.Level, entity, org)
+	switch {
+	case len(d.Via) == 0 && len(d.Denied) == 0:
+		_, err := fmt.Fprintln(out, ": no active grant reaches them")
+		return err
+	case len(d.Via) == 0:
+		fmt.Fprintln(out, ": a deny takes away everything their grants give")
+	default:
+		fmt.Fprintf(out, ", through %d path(s):\n\n", len(d.Via))
+		if err := pathTable(out, "GRANT", d.Via); err != nil {
+			return err
+		}
+	}
+	if len(d.Denied) == 0 {
+		return nil
+	}
+	won := winningDeny(d.Denied)
+	fmt.Fprintf(out, "\ndenied %s and above by %s (deny %s to %s), of %d deny path(s):\n\n",
+		won.Grant.Level, won.Grant.ID, won.Grant.Level, won.Grant.Grantee, len(d.Denied))
+	return pathTable(out, "DENY", d.Denied)
+}
+
+// winningDeny is the deny that caps the level: the lowest, of equal ones the
+// first.
+func winningDeny(denied []resolve.Path) resolve.Path {
+	won := denied[0]
+	for _, p := range denied[1:] {
+		if p.Grant.Level < won.Grant.Level {
+			won = p
+		}
+	}
+	return won
+}
+
+// pathTable writes one row a path: the grant, its level and grantee, the
+// chain of subjects from the user to the grantee, and the chain of entities
+// from the one asked about up to the grant's.
+func pathTable(out io.Writer, first string, paths []resolve.Path) error {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\tLEVEL\tGRANTEE\tCHAIN\tENTITIES\n", first)
+	for _, p := range paths {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Grant.ID, p.Grant.Level, p.Grant.Grantee, chain(p.Chain), entityChain(p.Entities))
+	}
+	return tw.Flush()
 }
 
 func newWhoCommand() *cobra.Command {
@@ -223,6 +262,15 @@ func chain(subjects []model.Subject) string {
 	return strings.Join(parts, " → ")
 }
 
+// entityChain writes a path's chain of entities, the one asked about first.
+func entityChain(entities []model.EntityRef) string {
+	parts := make([]string, len(entities))
+	for i, e := range entities {
+		parts[i] = e.String()
+	}
+	return strings.Join(parts, " → ")
+}
+
 // grantees writes the grantee of each path, for a table's VIA column.
 func grantees(paths []resolve.Path) string {
 	parts := make([]string, len(paths))
@@ -238,7 +286,7 @@ func grantees(paths []resolve.Path) string {
 func pathsJSON(paths []resolve.Path) []map[string]any {
 	out := make([]map[string]any, len(paths))
 	for i, p := range paths {
-		out[i] = map[string]any{"grant": p.Grant, "chain": p.Chain}
+		out[i] = map[string]any{"grant": p.Grant, "chain": p.Chain, "entities": p.Entities}
 	}
 	return out
 }

@@ -19,12 +19,12 @@ import (
 
 // dirFile is one file of a database directory. The names are the top
 // README's "On disk": snapshot-<revision>.buntdb, journal-<first
-// revision>.buntdb, LOCK, and *.tmp for a snapshot being written.
+// revision>.buntdb, LOCK, MANIFEST, and *.tmp for a file being written.
 type dirFile struct {
 	Name     string    `json:"name"`
 	Size     int64     `json:"size"`
 	Modified time.Time `json:"modified"`
-	// Kind is snapshot, journal, lock, temporary or other.
+	// Kind is snapshot, journal, lock, manifest, temporary or other.
 	Kind string `json:"kind"`
 	// Revision is a snapshot's revision, or the first of a journal segment.
 	Revision uint64 `json:"revision,omitempty"`
@@ -46,6 +46,8 @@ func listDir(dir string) ([]dirFile, error) {
 		switch name := ent.Name(); {
 		case name == "LOCK":
 			f.Kind = "lock"
+		case name == "MANIFEST":
+			f.Kind = "manifest"
 		case strings.HasSuffix(name, ".tmp"):
 			f.Kind = "temporary"
 		case strings.HasPrefix(name, "snapshot-") && strings.HasSuffix(name, ".buntdb"):
@@ -69,6 +71,7 @@ type orgStats struct {
 	Org         string `json:"organization_id"`
 	Grants      int    `json:"grants"`
 	Memberships int    `json:"memberships"`
+	Links       int    `json:"links"`
 }
 
 func countOrg(ctx context.Context, e *engine.Engine, org string) (orgStats, error) {
@@ -78,6 +81,11 @@ func countOrg(ctx context.Context, e *engine.Engine, org string) (orgStats, erro
 		return s, err
 	}
 	s.Memberships = len(ms)
+	ls, err := e.Links(ctx, org)
+	if err != nil {
+		return s, err
+	}
+	s.Links = len(ls)
 	q := model.GrantQuery{Limit: model.MaxPageSize}
 	for {
 		page, err := e.ListGrants(ctx, org, q)
@@ -96,7 +104,7 @@ func newStatsCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "stats --data DIR",
-		Short: "Count organisations, grants and memberships, and list the directory's files",
+		Short: "Count organisations, grants, memberships and links, and list the directory's files",
 		Args:  cobra.NoArgs,
 	}
 	dir := dataFlag(cmd)
@@ -127,6 +135,7 @@ func newStatsCommand() *cobra.Command {
 			per = append(per, s)
 			total.Grants += s.Grants
 			total.Memberships += s.Memberships
+			total.Links += s.Links
 		}
 		snap, journals := revisions(files)
 		var bytes int64
@@ -137,7 +146,7 @@ func newStatsCommand() *cobra.Command {
 		if asJSON {
 			v := map[string]any{
 				"organizations": len(orgs), "grants": total.Grants, "memberships": total.Memberships,
-				"links": nil, "per_organization": per, "files": files, "bytes": bytes,
+				"links": total.Links, "per_organization": per, "files": files, "bytes": bytes,
 				"snapshot_revision": nil, "journal_revisions": journals,
 			}
 			if snap != nil {
@@ -150,7 +159,7 @@ func newStatsCommand() *cobra.Command {
 		fmt.Fprintf(tw, "organisations\t%d\n", len(orgs))
 		fmt.Fprintf(tw, "grants\t%d\n", total.Grants)
 		fmt.Fprintf(tw, "memberships\t%d\n", total.Memberships)
-		fmt.Fprintf(tw, "links\t- (not in this engine yet)\n")
+		fmt.Fprintf(tw, "links\t%d\n", total.Links)
 		if snap != nil {
 			fmt.Fprintf(tw, "snapshot\trevision %d, written %s ago\n", snap.Revision, time.Since(snap.Modified).Round(time.Second))
 		} else {
@@ -166,9 +175,9 @@ func newStatsCommand() *cobra.Command {
 		if len(per) > 1 {
 			fmt.Fprintln(out)
 			tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "ORGANISATION\tGRANTS\tMEMBERSHIPS\t")
+			fmt.Fprintln(tw, "ORGANISATION\tGRANTS\tMEMBERSHIPS\tLINKS\t")
 			for _, s := range per {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t\n", s.Org, s.Grants, s.Memberships)
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t\n", s.Org, s.Grants, s.Memberships, s.Links)
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -45,7 +45,7 @@ Exit status: 0 clean, 1 recovered or refused, 2 when verify itself failed.`,
 	dir := dataFlag(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write JSON for scripts")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		v, err := verify(cmd.Context(), *dir)
+		v, err := verify(cmd.Context(), *dir, cmd.ErrOrStderr())
 		if err != nil {
 			return err
 		}
@@ -75,8 +75,11 @@ Exit status: 0 clean, 1 recovered or refused, 2 when verify itself failed.`,
 	return cmd
 }
 
-// verify opens a scratch copy of dir and says what Open did.
-func verify(ctx context.Context, dir string) (verdict, error) {
+// verify opens a scratch copy of dir and says what Open did, showing the
+// copy's progress (by bytes) on stderr. (store/disk has no call that checks
+// a directory without opening it, and Open reads every file and record:
+// the copy is what takes time on a large directory.)
+func verify(ctx context.Context, dir string, stderr io.Writer) (verdict, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return verdict{}, err
@@ -97,7 +100,7 @@ func verify(ctx context.Context, dir string) (verdict, error) {
 		return verdict{}, err
 	}
 	defer os.RemoveAll(scratch)
-	if err := copyDir(dir, scratch); err != nil {
+	if err := copyDir(dir, scratch, stderr); err != nil {
 		return verdict{}, fmt.Errorf("copy %s: %w", dir, err)
 	}
 	logs := &logRecorder{}
@@ -129,11 +132,23 @@ func errorClass(err error) string {
 }
 
 // copyDir copies the regular files of src into dst (no subdirectories: a
-// database directory has none, and Open refuses one that has).
-func copyDir(src, dst string) error {
+// database directory has none, and Open refuses one that has), showing its
+// progress on stderr.
+func copyDir(src, dst string, stderr io.Writer) error {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return err
+	}
+	total := 0
+	for _, ent := range entries {
+		if info, err := ent.Info(); err == nil && info.Mode().IsRegular() {
+			total += int(info.Size())
+		}
+	}
+	copied := &readProgress{}
+	if total > 0 {
+		copied.prog = newProgress(stderr, "copy", "B", total)
+		defer copied.done()
 	}
 	for _, ent := range entries {
 		if ent.IsDir() {
@@ -142,24 +157,26 @@ func copyDir(src, dst string) error {
 			}
 			continue
 		}
-		if err := copyFile(filepath.Join(src, ent.Name()), filepath.Join(dst, ent.Name())); err != nil {
+		if err := copyFile(filepath.Join(src, ent.Name()), filepath.Join(dst, ent.Name()), copied); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// copyFile copies src to dst, counting the bytes read in progress.
+func copyFile(src, dst string, progress *readProgress) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	progress.r = in
 	out, err := os.Create(dst)
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, progress); err != nil {
 		_ = out.Close()
 		return err
 	}
