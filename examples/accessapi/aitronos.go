@@ -15,13 +15,15 @@ import (
 
 // grantBody is the request body of create, and an item of bulk create.
 // granted_by, effective_from and effective_to are optional additions: the
-// grant object carries them, the documented request does not.
+// grant object carries them, the documented request does not. effect,
+// "allow" (the default) or "deny", is an addition too.
 type grantBody struct {
 	EntityType    string `json:"entity_type"`
 	EntityID      string `json:"entity_id"`
 	GranteeType   string `json:"grantee_type"`
 	GranteeID     string `json:"grantee_id"`
 	AccessLevel   string `json:"access_level"`
+	Effect        string `json:"effect"`
 	GrantedBy     string `json:"granted_by"`
 	EffectiveFrom string `json:"effective_from"`
 	EffectiveTo   string `json:"effective_to"`
@@ -46,6 +48,7 @@ func (b grantBody) input(c *call, prefix string) (model.GrantInput, error) {
 		Entity:        model.EntityRef{Type: b.EntityType, ID: b.EntityID},
 		Grantee:       model.Subject{Type: model.SubjectType(b.GranteeType), ID: b.GranteeID},
 		Level:         grantLevel(b.AccessLevel),
+		Effect:        grantEffect(b.Effect),
 		GrantedBy:     by,
 		EffectiveFrom: from,
 		EffectiveTo:   to,
@@ -61,6 +64,24 @@ func grantLevel(s string) model.Level {
 		return model.LevelNone
 	}
 	return l
+}
+
+// badEffect is an effect no grant has: the engine refuses it on field
+// effect, after the fields it checks first.
+const badEffect = model.EffectDeny + 1
+
+// grantEffect reads an effect word: absent is allow; anything but allow or
+// deny becomes badEffect, which the engine refuses in its own order of checks
+// (entity, grantee, level, effect), as grantLevel does for levels.
+func grantEffect(s string) model.Effect {
+	if s == "" {
+		return model.EffectAllow
+	}
+	f, err := model.ParseEffect(s)
+	if err != nil {
+		return badEffect
+	}
+	return f
 }
 
 func (s *server) orgOf(r *http.Request, c *call) (string, error) {
@@ -237,17 +258,19 @@ func (s *server) revokeGrant(w http.ResponseWriter, r *http.Request, c *call) er
 	return nil
 }
 
-// pathJSON is one way a grant reaches a user: the grant, and the chain of
-// subjects from the user to its grantee.
+// pathJSON is one way a grant reaches a user: the grant, the chain of
+// subjects from the user to its grantee, and the chain of entities from the
+// entity asked about up through its parents to the grant's entity.
 type pathJSON struct {
-	Grant model.Grant     `json:"grant"`
-	Chain []model.Subject `json:"chain"`
+	Grant    model.Grant       `json:"grant"`
+	Chain    []model.Subject   `json:"chain"`
+	Entities []model.EntityRef `json:"entities"`
 }
 
 func pathsJSON(via []resolve.Path) []pathJSON {
 	out := make([]pathJSON, len(via))
 	for i, p := range via {
-		out[i] = pathJSON{Grant: p.Grant, Chain: p.Chain}
+		out[i] = pathJSON{Grant: p.Grant, Chain: p.Chain, Entities: p.Entities}
 	}
 	return out
 }
@@ -260,10 +283,15 @@ type decisionJSON struct {
 	// ViaTotal counts every path; a listing's Via holds at most
 	// maxViaPaths of them.
 	ViaTotal int `json:"via_total"`
+	// Denied are the denies that took a level away, shaped as Via; a
+	// listing's holds at most maxViaPaths, DeniedTotal counting them all.
+	Denied      []pathJSON `json:"denied"`
+	DeniedTotal int        `json:"denied_total"`
 }
 
 func decisionOf(d resolve.Decision) decisionJSON {
-	return decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level, Via: pathsJSON(d.Via), ViaTotal: len(d.Via)}
+	return decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level,
+		Via: pathsJSON(d.Via), ViaTotal: len(d.Via), Denied: pathsJSON(d.Denied), DeniedTotal: len(d.Denied)}
 }
 
 type resolvedAccessJSON struct {
@@ -305,6 +333,7 @@ func (s *server) resolvedAccess(w http.ResponseWriter, r *http.Request, c *call)
 		for _, d := range ds {
 			dj := decisionJSON{EntityType: d.Entity.Type, EntityID: d.Entity.ID, AccessLevel: d.Level}
 			dj.Via, dj.ViaTotal = cappedVia(d.Via)
+			dj.Denied, dj.DeniedTotal = cappedVia(d.Denied)
 			out.Entities = append(out.Entities, dj)
 		}
 		if more {
@@ -347,6 +376,8 @@ type userAccessJSON struct {
 	AccessLevel model.Level `json:"access_level"`
 	Via         []pathJSON  `json:"via"`
 	ViaTotal    int         `json:"via_total"`
+	Denied      []pathJSON  `json:"denied"`
+	DeniedTotal int         `json:"denied_total"`
 }
 
 type usersWithAccessJSON struct {
@@ -384,6 +415,7 @@ func (s *server) usersWithAccess(w http.ResponseWriter, r *http.Request, c *call
 		for _, u := range us {
 			uj := userAccessJSON{UserID: u.User, AccessLevel: u.Level}
 			uj.Via, uj.ViaTotal = cappedVia(u.Via)
+			uj.Denied, uj.DeniedTotal = cappedVia(u.Denied)
 			out.Users = append(out.Users, uj)
 		}
 		if more {

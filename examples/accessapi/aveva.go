@@ -66,6 +66,26 @@ func levelOfRights(mask int64) (model.Level, error) {
 	return 0, fmt.Errorf("AccessRights %d covers no level: every level needs Read (1)", mask)
 }
 
+// deniedLevelOfRights maps the AccessRights mask of a Denied entry to the
+// level its deny is at: the lowest level whose own right the mask names
+// (read for Read; write for Write; admin for Delete or
+// ManageAccessControl). A deny at a level takes that level and every one
+// above it, so a denied right is never left to anyone; rights below it are
+// kept (denying Write leaves read).
+func deniedLevelOfRights(mask int64) (model.Level, error) {
+	switch {
+	case mask < 0 || mask&^rightsKnown != 0:
+		return 0, fmt.Errorf("AccessRights %d has unknown bits: the known rights are Read 1, Write 2, Delete 4, ManageAccessControl 8", mask)
+	case mask&rightRead != 0:
+		return model.LevelRead, nil
+	case mask&rightWrite != 0:
+		return model.LevelWrite, nil
+	case mask != 0:
+		return model.LevelAdmin, nil
+	}
+	return model.LevelNone, nil
+}
+
 var avevaStatus = map[bulk.JobStatus]int{
 	bulk.JobNotStarted: 1, bulk.JobInProgress: 2, bulk.JobSucceeded: 3,
 	bulk.JobCancelled: 4, bulk.JobFailed: 5, bulk.JobPartiallySucceeded: 6,
@@ -220,7 +240,8 @@ func (s *server) avevaCreateJob(w http.ResponseWriter, r *http.Request, c *call)
 // OpReplaceAll, UpdateRoleAccess is OpReplaceGrantees over the roles of
 // RoleIds; Namespace scope is every stream with a grant, Resource scope the
 // streams of ResourceIds. An entry whose rights cover no level (0) is left
-// out, so its trustee ends with no grant.
+// out, so its trustee ends with no grant (of that entry's AccessType).
+// Denied entries become denies (deniedLevelOfRights).
 func avevaSpec(in avevaJobInput, tenant, requester string) (bulk.JobSpec, error) {
 	spec := bulk.JobSpec{Description: in.Description, RequestedBy: requester}
 	// The list comes first: it is what a job applies, and an empty body
@@ -314,15 +335,15 @@ func avevaEntry(e avevaACE, tenant, field string) (bulk.ACE, error) {
 	if e.Trustee.TenantID != "" && e.Trustee.TenantID != tenant {
 		return ace, badRequest(field+".Trustee.TenantId", "Trustee.TenantId must be this tenant (%s) or empty", tenant)
 	}
+	rightsLevel := levelOfRights
 	switch e.AccessType {
 	case avevaAllowed:
 	case avevaDenied:
-		return ace, badRequest(field+".AccessType",
-			"Denied (1) entries are not supported yet: grantdb has no deny rules, so only Allowed (0) entries can be applied")
+		ace.Effect, rightsLevel = model.EffectDeny, deniedLevelOfRights
 	default:
 		return ace, badRequest(field+".AccessType", "AccessType must be 0 (Allowed) or 1 (Denied)")
 	}
-	level, err := levelOfRights(e.AccessRights)
+	level, err := rightsLevel(e.AccessRights)
 	if err != nil {
 		return ace, badRequest(field+".AccessRights", "%s", err)
 	}

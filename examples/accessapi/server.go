@@ -119,6 +119,8 @@ func (s *server) routes() {
 	const member = aitronos + "/groups/{group_type}/{group_id}/members/{member_type}/{member_id}"
 	s.route("PUT "+member, styleEnvelope, s.changeMember(s.eng.AddMembers))
 	s.route("DELETE "+member, styleEnvelope, s.changeMember(s.eng.RemoveMembers))
+	s.route("PUT "+aitronos+linkPath, styleEnvelope, s.changeLink(s.eng.LinkEntities))
+	s.route("DELETE "+aitronos+linkPath, styleEnvelope, s.changeLink(s.eng.UnlinkEntities))
 
 	s.route("POST /api/access-grants/bulk", styleEnvelope, s.elacityBulk)
 
