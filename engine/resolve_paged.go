@@ -13,8 +13,8 @@ import (
 
 // The paged forms of ResolvedAccess and UsersWithAccess build only the page
 // they return. They first list the candidates (the entities granted to the
-// user's subjects, the users under an entity's grantees) without deciding
-// them, which costs an entity reference or a user id each, then decide the
+// user's subjects and every entity below them, the users under the grantees
+// of an entity and of every entity above it) without deciding them, which costs an entity reference or a user id each, then decide the
 // candidates after the cursor in order until the page is full. A listing of
 // 200,000 entities thus holds 200,000 references, not 200,000 decisions
 // with their paths. Each page is read from one revision; pages read at
@@ -52,18 +52,40 @@ func (e *Engine) ResolvedAccessPage(ctx context.Context, org, user string, q res
 	if err != nil {
 		return nil, false, err
 	}
+	// A grant on a parent reaches every entity below it, of any type: with
+	// links, grants of every type are candidates' sources, and the type
+	// filter applies to the entities they reach.
+	linked := orgHasLinks(tx, org)
+	grantType := q.EntityType
+	if linked {
+		grantType = ""
+	}
 	seen := make(map[model.EntityRef]bool)
 	var candidates []model.EntityRef
+	add := func(ent model.EntityRef) {
+		if !seen[ent] && (q.EntityType == "" || ent.Type == q.EntityType) && compareEntities(ent, after) > 0 {
+			seen[ent] = true
+			candidates = append(candidates, ent)
+		}
+	}
+	var sources []model.EntityRef
 	for _, s := range subjects {
-		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: q.EntityType}, Grantee: s}
+		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: grantType}, Grantee: s}
 		err := tx.ScanGrants(scan, func(_ string, g model.Grant) bool {
-			if g.Level >= minLevel && !seen[g.Entity] && compareEntities(g.Entity, after) > 0 {
-				seen[g.Entity] = true
-				candidates = append(candidates, g.Entity)
+			if g.Effect == model.EffectAllow && g.Level >= minLevel {
+				add(g.Entity)
+				sources = append(sources, g.Entity)
 			}
 			return true
 		})
 		if err != nil {
+			return nil, false, err
+		}
+	}
+	if linked {
+		if err := walkLinks(sources, func(ent model.EntityRef, fn func(model.EntityRef) bool) error {
+			return tx.ChildrenOf(org, ent, fn)
+		}, add); err != nil {
 			return nil, false, err
 		}
 	}
@@ -111,19 +133,30 @@ func (e *Engine) UsersWithAccessPage(ctx context.Context, org string, entity mod
 	var users []string
 	groups := make(map[model.Subject]bool)
 	var queue []model.Subject
-	err = tx.ScanGrants(store.GrantScan{Org: org, Entity: entity}, func(_ string, g model.Grant) bool {
-		switch {
-		case g.Level < minLevel:
-		case g.Grantee.Type == model.SubjectUser:
-			users = append(users, g.Grantee.ID)
-		case !groups[g.Grantee]:
-			groups[g.Grantee] = true
-			queue = append(queue, g.Grantee)
+	// Grants on the entity and on every entity above it reach it.
+	granted := []model.EntityRef{entity}
+	if orgHasLinks(tx, org) {
+		if err := walkLinks(granted, func(ent model.EntityRef, fn func(model.EntityRef) bool) error {
+			return tx.ParentsOf(org, ent, fn)
+		}, func(ent model.EntityRef) { granted = append(granted, ent) }); err != nil {
+			return nil, false, err
 		}
-		return true
-	})
-	if err != nil {
-		return nil, false, err
+	}
+	for _, ent := range granted {
+		err = tx.ScanGrants(store.GrantScan{Org: org, Entity: ent}, func(_ string, g model.Grant) bool {
+			switch {
+			case g.Effect != model.EffectAllow || g.Level < minLevel:
+			case g.Grantee.Type == model.SubjectUser:
+				users = append(users, g.Grantee.ID)
+			case !groups[g.Grantee]:
+				groups[g.Grantee] = true
+				queue = append(queue, g.Grantee)
+			}
+			return true
+		})
+		if err != nil {
+			return nil, false, err
+		}
 	}
 	for len(queue) > 0 {
 		g := queue[len(queue)-1]
@@ -158,9 +191,47 @@ func (e *Engine) UsersWithAccessPage(ctx context.Context, org string, entity mod
 		if len(page) == limit {
 			return page, true, nil // u qualifies: another page follows
 		}
-		page = append(page, resolve.UserAccess{User: u, Level: d.Level, Via: d.Via})
+		page = append(page, resolve.UserAccess{User: u, Level: d.Level, Via: d.Via, Denied: d.Denied})
 	}
 	return page, false, nil
+}
+
+// orgHasLinks reports whether org holds any entity link.
+func orgHasLinks(tx *store.ReadTxn, org string) bool {
+	found := false
+	_ = tx.Links(org, func(model.EntityLink) bool {
+		found = true
+		return false
+	})
+	return found
+}
+
+// walkLinks calls found once for every entity reached from the start
+// entities along next (children or parents), transitively, the start
+// entities excluded unless reached again. Cycles cannot be stored, but the
+// walk visits each entity once all the same.
+func walkLinks(start []model.EntityRef, next func(model.EntityRef, func(model.EntityRef) bool) error, found func(model.EntityRef)) error {
+	visited := make(map[model.EntityRef]bool, len(start))
+	queue := append([]model.EntityRef(nil), start...)
+	for _, ent := range start {
+		visited[ent] = true
+	}
+	for len(queue) > 0 {
+		ent := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		err := next(ent, func(n model.EntityRef) bool {
+			if !visited[n] {
+				visited[n] = true
+				found(n)
+				queue = append(queue, n)
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // subjectsOf returns s and every group s belongs to, transitively, each

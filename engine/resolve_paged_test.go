@@ -16,8 +16,8 @@ import (
 
 // pagedOrg fills an engine with a random organisation: users in nested
 // departments and roles, grants of every level to users and groups, some
-// of them expired or not yet in effect, and a second organisation that
-// must never show.
+// of them expired or not yet in effect, folders holding entities, denies,
+// and a second organisation that must never show.
 func pagedOrg(t *testing.T, seed uint64) (*engine.Engine, time.Time) {
 	t.Helper()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -60,13 +60,30 @@ func pagedOrg(t *testing.T, seed uint64) (*engine.Engine, time.Time) {
 		}
 		_, _ = db.CreateGrant(ctx, org, in) // duplicates are refused: skip them
 	}
+	// Folders hold documents (some in two folders, some folders in
+	// folders), and a share of the grants are denies, so that the pages
+	// must list inherited access and honour denies as the complete calls do.
+	for range 60 {
+		l := model.EntityLink{
+			Child:  model.EntityRef{Type: []string{"doc", "folder"}[rng.IntN(2)], ID: fmt.Sprintf("e%03d", rng.IntN(150))},
+			Parent: model.EntityRef{Type: "folder", ID: fmt.Sprintf("e%03d", rng.IntN(150))},
+		}
+		_ = db.LinkEntities(ctx, "org_a", l) // a cycle or a self-link is refused: skip it
+	}
+	for range 60 {
+		in := model.GrantInput{
+			Entity:  model.EntityRef{Type: []string{"doc", "folder"}[rng.IntN(2)], ID: fmt.Sprintf("e%03d", rng.IntN(150))},
+			Grantee: subject(), Level: model.Level(1 + rng.IntN(3)), Effect: model.EffectDeny,
+		}
+		_, _ = db.CreateGrant(ctx, "org_a", in)
+	}
 	clock = now.Add(2 * time.Hour)
 	return db, clock
 }
 
 func TestPagedListingsAreTheCompleteListsInPages(t *testing.T) {
 	ctx := context.Background()
-	var longest, longestUsers int
+	var longest, longestUsers, inherited int
 	for seed := range uint64(4) {
 		db, _ := pagedOrg(t, seed)
 		for _, limit := range []int{1, 7, 100} {
@@ -97,6 +114,7 @@ func TestPagedListingsAreTheCompleteListsInPages(t *testing.T) {
 				for e := range 150 {
 					ent := model.EntityRef{Type: "doc", ID: fmt.Sprintf("e%03d", e)}
 					want, err := db.UsersWithAccess(ctx, "org_a", ent, min)
+					inherited += countInherited(want)
 					require.NoError(t, err)
 					got := []resolve.UserAccess{}
 					after := ""
@@ -116,6 +134,7 @@ func TestPagedListingsAreTheCompleteListsInPages(t *testing.T) {
 		}
 	}
 	assert.Greater(t, longest, 7, "some user's listing spans several pages")
+	assert.NotZero(t, inherited, "some access is inherited from a parent")
 	assert.Greater(t, longestUsers, 7, "some entity's listing spans several pages")
 }
 
@@ -146,4 +165,17 @@ func TestPagedListingsRefuseBadArguments(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, _, err = db.UsersWithAccessPage(ctx, "org_a", ent, model.LevelNone, "", 0)
 	assert.ErrorIs(t, err, model.ErrClosed)
+}
+
+// countInherited counts the paths that reach their entity through a parent.
+func countInherited(list []resolve.UserAccess) int {
+	n := 0
+	for _, ua := range list {
+		for _, p := range ua.Via {
+			if len(p.Entities) > 1 {
+				n++
+			}
+		}
+	}
+	return n
 }
