@@ -394,3 +394,24 @@ func TestReadWaitsUntilTheRevisionComes(t *testing.T) {
 	r := response{Status: a.status, Raw: a.body}
 	assert.Len(t, r.Object(t)["grants"], 1, "the read sees the write it waited for")
 }
+
+// A stream that ends for the engine's sake (here, the engine closing) says
+// why in one "event: error", whose data is the envelope's error object, and
+// ends.
+func TestChangesStreamEndsWithAnErrorEvent(t *testing.T) {
+	fs := newFeedServer(t, testLimits(), defaultTimeouts())
+	events, resp := fs.openStream(t, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, fs.eng.Close())
+	var last sseEvent
+	for ev := range events {
+		if ev.event != "" {
+			last = ev
+		}
+	}
+	require.Equal(t, "error", last.event)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal([]byte(last.data), &body))
+	assert.Equal(t, model.CodeClosed, body["code"])
+	assert.EqualValues(t, http.StatusServiceUnavailable, body["status"])
+}

@@ -29,6 +29,10 @@ const (
 func (s *server) withRevisions(style errStyle, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Limited here on the server's own writer too: a handler's
+			// MaxBytesReader sees only the wrapper, which hides the hook
+			// that closes the connection after an oversized body.
+			r.Body = http.MaxBytesReader(w, r.Body, s.limits.maxBody)
 			return h(&revisionWriter{ResponseWriter: w, s: s}, r, c)
 		}
 		if err := s.awaitRevision(r, style); err != nil {
