@@ -8,9 +8,9 @@
 // makes the engine durable in that directory (in memory without it); the
 // other flags set the limits (README.md, "Limits"). It prints
 // "accessapi: listening on http://ADDR" once it accepts connections, logs
-// through log/slog to stderr, and on SIGINT or SIGTERM lets in-flight
-// requests finish (closing what is still open after -shutdown-timeout), then
-// closes the engine.
+// through log/slog to stderr, and on SIGINT or SIGTERM ends the change
+// feed's event streams, lets in-flight requests finish (closing what is
+// still open after -shutdown-timeout), then closes the engine.
 // README.md lists the routes and the decisions where a seed page is silent.
 package main
 
