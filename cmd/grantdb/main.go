@@ -1,7 +1,7 @@
 // Command grantdb looks at and loads a grantdb database directory without
 // writing Go: import and export grants, memberships and entity links, ask
-// why a user may do something, print what a directory holds, copy it and
-// check it opens.
+// why a user may do something, print what a directory holds, copy it, check
+// it opens, and print or follow its change feed.
 //
 // Every command takes the directory with --data DIR. See README.md for a
 // walk through a terminal session, and `grantdb help COMMAND` for each
@@ -74,6 +74,8 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newStatsCommand(),
 		newSnapshotCommand(),
 		newVerifyCommand(),
+		newChangesCommand(),
+		newWatchCommand(),
 	)
 	return root
 }

@@ -68,6 +68,7 @@ var statusText = map[int][2]string{
 	http.StatusNotFound:              {"The requested resource was not found.", "Not found"},
 	http.StatusMethodNotAllowed:      {"The method is not allowed for this resource.", "Method not allowed"},
 	http.StatusConflict:              {"The request conflicts with existing data.", "Conflict"},
+	http.StatusGone:                  {"The requested changes are no longer held.", "Gone"},
 	http.StatusRequestEntityTooLarge: {"The request body is too large.", "Payload too large"},
 	http.StatusUnsupportedMediaType:  {"The request body must be JSON.", "Unsupported media type"},
 	http.StatusUnprocessableEntity:   {"The request contains invalid data.", "Validation error"},
@@ -94,6 +95,8 @@ func statusOfCode(code string) int {
 		return http.StatusConflict
 	case model.CodeClosed:
 		return http.StatusServiceUnavailable
+	case model.CodeCompacted:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -33,6 +33,15 @@ type limits struct {
 	// past either is refused.
 	maxRetainedJobSteps int
 	maxRetainedJobs     int
+	// maxStreams is how many change-feed event streams may be open at
+	// once (503 with Retry-After beyond).
+	maxStreams int
+	// streamHeartbeat is the time between two heartbeat comments of an
+	// event stream.
+	streamHeartbeat time.Duration
+	// revisionWait bounds how long a read with ?at_least_revision waits
+	// for that revision (503 with Retry-After past it).
+	revisionWait time.Duration
 }
 
 // Defaults of the limits.
@@ -45,6 +54,9 @@ const (
 	defaultMaxJobsInFlight     = 4
 	defaultMaxRetainedJobSteps = 100_000
 	defaultMaxRetainedJobs     = 1_000
+	defaultMaxStreams          = 64
+	defaultStreamHeartbeat     = 15 * time.Second
+	defaultRevisionWait        = 5 * time.Second
 	// retryAfterSeconds is what a 503 or 429 asks the client to wait.
 	retryAfterSeconds = 1
 )
@@ -54,6 +66,7 @@ func defaultLimits() limits {
 		maxBody: defaultMaxBody, bodyBudget: defaultBodyBudget, requestTimeout: defaultRequestTimeout,
 		maxListings: defaultMaxListings, maxJobSteps: defaultMaxJobSteps, maxJobsInFlight: defaultMaxJobsInFlight,
 		maxRetainedJobSteps: defaultMaxRetainedJobSteps, maxRetainedJobs: defaultMaxRetainedJobs,
+		maxStreams: defaultMaxStreams, streamHeartbeat: defaultStreamHeartbeat, revisionWait: defaultRevisionWait,
 	}
 }
 

@@ -8,9 +8,9 @@
 // makes the engine durable in that directory (in memory without it); the
 // other flags set the limits (README.md, "Limits"). It prints
 // "accessapi: listening on http://ADDR" once it accepts connections, logs
-// through log/slog to stderr, and on SIGINT or SIGTERM lets in-flight
-// requests finish (closing what is still open after -shutdown-timeout), then
-// closes the engine.
+// through log/slog to stderr, and on SIGINT or SIGTERM ends the change
+// feed's event streams, lets in-flight requests finish (closing what is
+// still open after -shutdown-timeout), then closes the engine.
 // README.md lists the routes and the decisions where a seed page is silent.
 package main
 
@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&lim.maxJobsInFlight, "max-jobs-in-flight", lim.maxJobsInFlight, "most AVEVA jobs of one organisation not yet ended (429 beyond)")
 	fs.IntVar(&lim.maxRetainedJobSteps, "max-retained-job-steps", lim.maxRetainedJobSteps, "most job steps an organisation's jobs keep (400 beyond)")
 	fs.IntVar(&lim.maxRetainedJobs, "max-retained-jobs", lim.maxRetainedJobs, "most jobs an organisation keeps (400 beyond)")
+	fs.IntVar(&lim.maxStreams, "max-streams", lim.maxStreams, "change-feed event streams open at once (503 with Retry-After beyond)")
+	fs.DurationVar(&lim.streamHeartbeat, "stream-heartbeat", lim.streamHeartbeat, "time between two heartbeat comments of a change-feed event stream")
+	fs.DurationVar(&lim.revisionWait, "revision-wait", lim.revisionWait, "how long a read with ?at_least_revision waits for that revision (503 with Retry-After past it)")
 	tm := defaultTimeouts()
 	fs.DurationVar(&tm.readHeader, "read-header-timeout", tm.readHeader, "time to read a request's headers")
 	fs.DurationVar(&tm.read, "read-timeout", tm.read, "time to read a whole request")
@@ -102,6 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s := newServer(eng, keys, lim)
 	s.log = logger
 	srv := newHTTPServer(s, tm, logger)
+	srv.RegisterOnShutdown(s.streams.stop) // event streams end, so Shutdown need not wait them out
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "durable", *dataDir != "")
@@ -167,6 +171,9 @@ func (l limits) valid() error {
 	}
 	if l.maxListings <= 0 || l.maxJobSteps <= 0 || l.maxJobsInFlight <= 0 || l.maxRetainedJobSteps <= 0 || l.maxRetainedJobs <= 0 {
 		return errors.New("-max-listings, -max-job-steps, -max-jobs-in-flight, -max-retained-job-steps and -max-retained-jobs must be positive")
+	}
+	if l.maxStreams <= 0 || l.streamHeartbeat <= 0 || l.revisionWait <= 0 {
+		return errors.New("-max-streams, -stream-heartbeat and -revision-wait must be positive")
 	}
 	return nil
 }

@@ -26,7 +26,7 @@ func TestReadmeCurlsWork(t *testing.T) {
 	require.GreaterOrEqual(t, len(blocks), 2, "the README has the serve block and the calls block")
 	calls := blocks[1][1]
 	require.Contains(t, calls, "B=http://127.0.0.1:8080")
-	for _, route := range []string{"/grants/bulk", "/resolved-access", "/users?", "/groups/", "/parents/", `"effect": "deny"`, "/api/access-grants/bulk", "/api/v1/assignments/bulk-create", "/jobsteps"} {
+	for _, route := range []string{"/grants/bulk", "/resolved-access", "/users?", "/groups/", "/parents/", `"effect": "deny"`, "/api/access-grants/bulk", "/api/v1/assignments/bulk-create", "/jobsteps", "/changes"} {
 		require.Contains(t, calls, route, "one call per route family")
 	}
 

@@ -77,6 +77,8 @@ type server struct {
 	// not outlive the process.
 	cursorKey [32]byte
 	log       *slog.Logger
+	// streams bounds and ends the change feed's event streams.
+	streams *changeStreams
 }
 
 // newServer returns the HTTP handler of the service: the routes of the four
@@ -93,6 +95,7 @@ func newServer(eng *engine.Engine, keys map[string]string, lim limits) *server {
 		listings:   make(chan struct{}, max(lim.maxListings, 1)),
 		cursorKey:  newCursorKey(),
 		log:        slog.New(slog.DiscardHandler),
+		streams:    newChangeStreams(max(lim.maxStreams, 1)),
 	}
 	for k, org := range keys {
 		s.keys[k] = org
@@ -121,6 +124,7 @@ func (s *server) routes() {
 	s.route("DELETE "+member, styleEnvelope, s.changeMember(s.eng.RemoveMembers))
 	s.route("PUT "+aitronos+linkPath, styleEnvelope, s.changeLink(s.eng.LinkEntities))
 	s.route("DELETE "+aitronos+linkPath, styleEnvelope, s.changeLink(s.eng.UnlinkEntities))
+	s.route("GET "+changesPath, styleEnvelope, s.listChanges)
 
 	s.route("POST /api/access-grants/bulk", styleEnvelope, s.elacityBulk)
 
@@ -134,8 +138,10 @@ func (s *server) routes() {
 }
 
 // route registers h behind authentication: an API key in X-API-Key, or else
-// in Authorization: Bearer, that the keys file knows.
+// in Authorization: Bearer, that the keys file knows. Reads wait for
+// ?at_least_revision and writes answer with their revision (revision.go).
 func (s *server) route(pattern string, style errStyle, h handlerFunc) {
+	h = s.withRevisions(style, h)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		c := &call{traceID: w.Header().Get("X-Request-Id")}
 		key := apiKey(r)
@@ -180,11 +186,13 @@ func principalOf(key string) string {
 	return "apikey_" + hex.EncodeToString(sum[:6])
 }
 
-// ServeHTTP gives every request a trace id and a deadline, answers unknown
+// ServeHTTP gives every request a trace id and a deadline (but the change
+// feed's event streams, which last until the client leaves or the service
+// shuts down), answers unknown
 // routes and methods in the envelope, and turns a panic into a 500 rather
 // than a torn connection.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.limits.requestTimeout > 0 {
+	if s.limits.requestTimeout > 0 && !wantsEventStream(r) {
 		ctx, cancel := context.WithTimeout(r.Context(), s.limits.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
