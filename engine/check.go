@@ -19,13 +19,29 @@ func (e *Engine) Check(ctx context.Context, org, user string, entity model.Entit
 	if err != nil {
 		return false, err
 	}
-	if err := e.resolveArgs(user, entity); err != nil {
-		return false, err
-	}
 	if err := model.GrantLevel(level); err != nil {
+		if err := e.resolveArgs(user, entity); err != nil {
+			return false, err // a bad id is reported before a bad level
+		}
 		return false, err
 	}
-	return v.index.Check(org, user, entity, level, e.nowNanos()), nil
+	// An id the index holds was validated when it was written (and stored
+	// entity types are checked against the validator at Open), so only the
+	// arguments the lookup did not find are validated: on the hot path the
+	// bytes are read once, by the hash. The errors are those of validating
+	// first: a found argument would have passed.
+	allowed, known := v.index.CheckKnown(org, user, entity, level, e.nowNanos())
+	if known&resolve.KnownUser == 0 {
+		if err := model.ID(model.FieldUserID, user); err != nil {
+			return false, err
+		}
+	}
+	if known&resolve.KnownEntity == 0 {
+		if err := e.val.Entity(entity); err != nil {
+			return false, err
+		}
+	}
+	return allowed, nil
 }
 
 // resolveArgs checks the user and entity of a resolution call.

@@ -80,12 +80,41 @@ func loadFixture(tb testing.TB, size gen.Size) *genFixture {
 	return slot.f
 }
 
-// buildFixture generates the organisation, loads it at LoadTime (some of its
-// windows end before Epoch, and an ended window is refused when written),
-// moves the clock to Epoch and checks the engine against the generator's
-// answers. The engine is never closed: it lives as long as the process.
+// buildFixture generates the organisation, loads it (loadGenOrg) and checks
+// the engine against the generator's answers. The engine is never closed: it
+// lives as long as the process.
 func buildFixture(size gen.Size) (*genFixture, error) {
 	o := gen.Generate(1, size)
+	e, err := loadGenOrg(o)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	f := &genFixture{org: o, e: e, queries: o.Queries(fixtureQueries)}
+	for _, q := range f.queries {
+		got, err := e.Check(ctx, o.ID, q.User, q.Entity, q.Level)
+		if err != nil {
+			return nil, err
+		}
+		if got != q.Allowed {
+			return nil, fmt.Errorf("Check(%s, %s, %s) = %v, the generator's oracle says %v", q.User, q.Entity, q.Level, got, q.Allowed)
+		}
+		if q.Allowed {
+			f.allowed = append(f.allowed, q)
+		} else {
+			f.denied = append(f.denied, q)
+		}
+	}
+	if len(f.allowed) == 0 || len(f.denied) == 0 {
+		return nil, fmt.Errorf("%d allowed and %d denied queries: need both", len(f.allowed), len(f.denied))
+	}
+	return f, nil
+}
+
+// loadGenOrg loads o into a new engine at o's LoadTime (some of its windows
+// end before Epoch, and an ended window is refused when written) and moves
+// the engine's clock to Epoch.
+func loadGenOrg(o *gen.Org) (*engine.Engine, error) {
 	var now atomic.Int64
 	now.Store(o.LoadTime.UnixNano())
 	e, err := engine.Open(
@@ -109,26 +138,7 @@ func buildFixture(size gen.Size) (*genFixture, error) {
 		return nil, fmt.Errorf("created %d of %d grants (%+v)", res.Summary.Succeeded, len(o.Grants), res.Summary)
 	}
 	now.Store(o.Epoch.UnixNano())
-
-	f := &genFixture{org: o, e: e, queries: o.Queries(fixtureQueries)}
-	for _, q := range f.queries {
-		got, err := e.Check(ctx, o.ID, q.User, q.Entity, q.Level)
-		if err != nil {
-			return nil, err
-		}
-		if got != q.Allowed {
-			return nil, fmt.Errorf("Check(%s, %s, %s) = %v, the generator's oracle says %v", q.User, q.Entity, q.Level, got, q.Allowed)
-		}
-		if q.Allowed {
-			f.allowed = append(f.allowed, q)
-		} else {
-			f.denied = append(f.denied, q)
-		}
-	}
-	if len(f.allowed) == 0 || len(f.denied) == 0 {
-		return nil, fmt.Errorf("%d allowed and %d denied queries: need both", len(f.allowed), len(f.denied))
-	}
-	return f, nil
+	return e, nil
 }
 
 // forEachSize runs fn as one sub-benchmark per size, on that size's fixture,

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/btree"
@@ -44,17 +46,32 @@ func (x grantIndexes) clone() grantIndexes {
 // put indexes row in place of old, the row stored under the same key before
 // (nil: none).
 func (x grantIndexes) put(row, old *grantRow) {
+	x.putExceptGrantee(row, old)
+	// The grantee order does not depend on the id, so this replaces old.
+	x.byGrantee.ReplaceOrInsert(row)
+}
+
+// putExceptGrantee is put without the grantee btree (putByGrantee).
+func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 	if old != nil && old.g.ID != row.g.ID {
 		x.byID.Delete(old)
 	}
 	x.byID.ReplaceOrInsert(row)
-	// The grantee order does not depend on the id, so this replaces old.
-	x.byGrantee.ReplaceOrInsert(row)
 	if old != nil && !old.g.EffectiveTo.IsZero() {
 		x.byEnd.Delete(old)
 	}
 	if !row.g.EffectiveTo.IsZero() {
 		x.byEnd.ReplaceOrInsert(row)
+	}
+}
+
+// putByGrantee adds rows to the grantee btree, each replacing the row of
+// its grantee key, as put does; rows must hold distinct keys. It sorts rows
+// first, so that consecutive inserts touch the same leaves.
+func (x grantIndexes) putByGrantee(rows []*grantRow) {
+	slices.SortFunc(rows, cmpByGrantee)
+	for _, row := range rows {
+		x.byGrantee.ReplaceOrInsert(row)
 	}
 }
 
@@ -95,24 +112,27 @@ func lessByEnd(a, b *grantRow) bool {
 
 // lessByGrantee orders by org, grantee type, grantee id, entity type, entity
 // id, effect: the order of granteeKeyEffect.
-func lessByGrantee(a, b *grantRow) bool {
+func lessByGrantee(a, b *grantRow) bool { return cmpByGrantee(a, b) < 0 }
+
+// cmpByGrantee compares in lessByGrantee's order.
+func cmpByGrantee(a, b *grantRow) int {
 	x, y := &a.g, &b.g
 	if c := strings.Compare(x.Org, y.Org); c != 0 {
-		return c < 0
+		return c
 	}
 	if c := strings.Compare(string(x.Grantee.Type), string(y.Grantee.Type)); c != 0 {
-		return c < 0
+		return c
 	}
 	if c := strings.Compare(x.Grantee.ID, y.Grantee.ID); c != 0 {
-		return c < 0
+		return c
 	}
 	if c := strings.Compare(x.Entity.Type, y.Entity.Type); c != 0 {
-		return c < 0
+		return c
 	}
 	if c := strings.Compare(x.Entity.ID, y.Entity.ID); c != 0 {
-		return c < 0
+		return c
 	}
-	return x.Effect < y.Effect
+	return cmp.Compare(x.Effect, y.Effect)
 }
 
 // granteePivot is a probe row that sorts at the grantee-order position of

@@ -67,29 +67,57 @@ func (r *ReadTxn) scanMemberships(index, pre string, fn func(m model.Membership)
 // existing membership changes nothing). The caller has validated m and
 // checked it closes no cycle.
 func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
-	if w.HasMembership(org, m) {
+	key := membershipKey(org, m)
+	if w.hasMembershipKey(key) {
 		return false, nil
 	}
-	row := &membershipRow{key: membershipKey(org, m), org: org, m: m}
+	row := &membershipRow{key: key, org: org, m: m}
 	if err := w.txn.Insert(tableMemberships, row); err != nil {
 		return false, fmt.Errorf("store: add membership: %w", err)
 	}
+	w.noteMembership(key, true)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 	return true, nil
 }
 
+// hasMembershipKey reports whether the membership of key is stored, without
+// reading memdb through the write transaction: such a read makes memdb
+// forget the nodes the transaction already copied, so that every later
+// insert copies its whole path again (most of the cost of adding many
+// memberships). It answers from the memberships this transaction wrote,
+// then from the state it started from.
+func (w *WriteTxn) hasMembershipKey(key string) bool {
+	if present, ok := w.members[key]; ok {
+		return present
+	}
+	if w.base == nil {
+		w.base = w.store.last.Read()
+	}
+	raw, err := w.base.txn.First(tableMemberships, indexID, key)
+	return err == nil && raw != nil
+}
+
+// noteMembership records that this transaction stored (present) or removed
+// the membership of key.
+func (w *WriteTxn) noteMembership(key string, present bool) {
+	if w.members == nil {
+		w.members = make(map[string]bool)
+	}
+	w.members[key] = present
+}
+
 // RemoveMembership deletes m from org, reporting whether it was there.
 func (w *WriteTxn) RemoveMembership(org string, m model.Membership) (bool, error) {
-	raw, err := w.txn.First(tableMemberships, indexID, membershipKey(org, m))
-	if err != nil {
-		return false, fmt.Errorf("store: remove membership: %w", err)
-	}
-	if raw == nil {
+	key := membershipKey(org, m)
+	if !w.hasMembershipKey(key) {
 		return false, nil
 	}
-	if err := w.txn.Delete(tableMemberships, raw); err != nil {
+	// memdb deletes the stored row found by the primary key, so a row of
+	// the same key stands in for it.
+	if err := w.txn.Delete(tableMemberships, &membershipRow{key: key, org: org, m: m}); err != nil {
 		return false, fmt.Errorf("store: remove membership: %w", err)
 	}
+	w.noteMembership(key, false)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Deleted: true, Org: org, Membership: m})
 	return true, nil
 }

@@ -137,3 +137,48 @@ func TestMembershipQueries(t *testing.T) {
 	require.NoError(t, r.GroupsOf("a", model.User("ab"), func(model.Subject) bool { n++; return false }))
 	assert.Equal(t, 1, n)
 }
+
+// AddMembership and RemoveMembership know what is stored from the state the
+// transaction started from and from what it wrote itself, in any order.
+func TestMembershipsAddRemoveWithinOneTransaction(t *testing.T) {
+	s := newTestStore(t)
+	annEng := member(model.User("ann"), model.Department("eng"))
+	bobEng := member(model.User("bob"), model.Department("eng"))
+	w := s.Write()
+	_, err := w.AddMembership("org", bobEng)
+	require.NoError(t, err)
+	w.Commit()
+
+	w = s.Write()
+	steps := []struct {
+		name   string
+		remove bool
+		m      model.Membership
+		want   bool // AddMembership: new; RemoveMembership: was there
+	}{
+		{"add a new one", false, annEng, true},
+		{"add it again", false, annEng, false},
+		{"add a committed one", false, bobEng, false},
+		{"remove the new one", true, annEng, true},
+		{"remove it again", true, annEng, false},
+		{"add it back", false, annEng, true},
+		{"remove a committed one", true, bobEng, true},
+		{"remove it again", true, bobEng, false},
+		{"add it back", false, bobEng, true},
+		{"remove one never stored", true, member(model.User("cy"), model.Department("eng")), false},
+	}
+	for _, st := range steps {
+		var got bool
+		if st.remove {
+			got, err = w.RemoveMembership("org", st.m)
+		} else {
+			got, err = w.AddMembership("org", st.m)
+		}
+		require.NoError(t, err, st.name)
+		assert.Equal(t, st.want, got, st.name)
+	}
+	cs, snap := w.Commit()
+	assert.Len(t, cs.Memberships, 5) // the steps that changed something
+	assert.ElementsMatch(t, []model.Subject{model.User("ann"), model.User("bob")}, membersOf(t, snap.Read(), "org", model.Department("eng")))
+	assert.Equal(t, []model.Subject{model.Department("eng")}, groupsOf(t, snap.Read(), "org", model.User("bob")))
+}

@@ -60,6 +60,7 @@ func (r *Restore) Membership(org string, m model.Membership) error {
 	if err := r.w.txn.Insert(tableMemberships, row); err != nil {
 		return fmt.Errorf("store: restore membership: %w", err)
 	}
+	r.w.noteMembership(row.key, true)
 	return nil
 }
 

@@ -77,6 +77,11 @@ type WriteTxn struct {
 	store   *Store
 	changes ChangeSet
 	done    bool
+	// members are the memberships (by key) this transaction stored (true)
+	// or removed, and base the state it started from: AddMembership and
+	// RemoveMembership answer "is it there" from them (memberships.go).
+	members map[string]bool
+	base    *ReadTxn
 }
 
 // Write opens a write transaction on the last committed state. The caller
