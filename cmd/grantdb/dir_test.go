@@ -97,6 +97,20 @@ func TestVerifySaysWhatOpenWouldDo(t *testing.T) {
 			b[40] ^= 0xff
 			require.NoError(t, os.WriteFile(p, b, 0o644))
 		}, 1, "refused", "refused (corrupt): "},
+		{"newest segment deleted", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(lastJournal(t, dir)))
+		}, 1, "refused", "refused (corrupt): "},
+		{"newest segment renamed to another revision", func(t *testing.T, dir string) {
+			p := lastJournal(t, dir)
+			require.NoError(t, os.Rename(p, filepath.Join(dir, "journal-00000000000000000099.buntdb")))
+		}, 1, "refused", "refused (corrupt): "},
+		{"a flipped byte in the last whole record", func(t *testing.T, dir string) {
+			p := lastJournal(t, dir)
+			b, err := os.ReadFile(p)
+			require.NoError(t, err)
+			b[len(b)-3] ^= 0x01 // inside the value, before its closing CRLF
+			require.NoError(t, os.WriteFile(p, b, 0o644))
+		}, 1, "refused", "refused (corrupt): "},
 		{"a stranger's file", func(t *testing.T, dir string) {
 			require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hi"), 0o644))
 		}, 1, "refused", "refused (not_database): "},
