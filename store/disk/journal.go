@@ -147,8 +147,9 @@ func (j *journal) startSyncer() {
 	}()
 }
 
-// append journals cs, whose revision must follow the last one.
-func (j *journal) append(cs *store.ChangeSet) error {
+// append journals cs, committed at at, whose revision must follow the last
+// one.
+func (j *journal) append(cs *store.ChangeSet, at time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
@@ -166,7 +167,7 @@ func (j *journal) append(cs *store.ChangeSet) error {
 		}
 	}
 	// The body is the CRC, the kind, then the change set, built in place.
-	j.buf = appendChangeSet(append(j.buf[:0], 0, 0, 0, 0, journalInline), cs)
+	j.buf = appendChangeSet(append(j.buf[:0], 0, 0, 0, 0, journalInline), cs, at)
 	body, payload := j.buf, j.buf[5:]
 	rev := cs.Revision
 	if len(body) <= j.opts.PartBytes {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/grantdb/grantdb/store"
 )
@@ -42,6 +43,7 @@ type segmentReplay struct {
 	parts     [][]byte // part records gathered, in order
 	partsFrom int      // offset of the first of them
 	highWater string
+	onReplay  func(cs store.ChangeSet, at time.Time) // Options.OnReplay
 }
 
 func (j *journal) replaySegment(s *store.Store, path string, first uint64, newest bool, prev uint64) (string, uint64, error) {
@@ -50,7 +52,7 @@ func (j *journal) replaySegment(s *store.Store, path string, first uint64, newes
 		return "", 0, fmt.Errorf("store: journal: %w", err)
 	}
 	recs, goodEnd, tail := scanAOF(b)
-	sr := &segmentReplay{path: path, prev: prev}
+	sr := &segmentReplay{path: path, prev: prev, onReplay: j.opts.OnReplay}
 	if tail == tailGarbage || tail == tailCrash && !newest {
 		return "", 0, corruptf(path, "unreadable bytes at offset %d, after revision %d", goodEnd, sr.prev)
 	}
@@ -149,7 +151,7 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if rev != have+1 {
 		return corruptf(sr.path, "revision %d follows revision %d: commits are missing", rev, have)
 	}
-	cs, err := decodeChangeSet(payload)
+	cs, at, err := decodeChangeSet(payload)
 	if errors.Is(err, errUnsupported) {
 		return fmt.Errorf("%w: %s: revision %d: %w", ErrUnsupportedFormat, sr.path, rev, err)
 	}
@@ -164,6 +166,9 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	}
 	for _, gc := range cs.Grants {
 		sr.highWater = max(sr.highWater, gc.Grant.ID)
+	}
+	if sr.onReplay != nil {
+		sr.onReplay(cs, at)
 	}
 	return nil
 }
