@@ -158,6 +158,9 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if err == nil && cs.Revision != rev {
 		err = fmt.Errorf("holds revision %d", cs.Revision)
 	}
+	if err == nil && sr.onReplay != nil {
+		noteReplaced(s, &cs)
+	}
 	if err == nil {
 		err = s.Replay(cs)
 	}
@@ -171,6 +174,24 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 		sr.onReplay(cs, at)
 	}
 	return nil
+}
+
+// noteReplaced sets, on each grant write of cs, the row it replaces in s
+// under its key, as the commit that made it did (store.GrantChange.Replaced,
+// which the journal does not hold): a change feed shows a write over a row
+// of another id as that id's delete.
+func noteReplaced(s *store.Store, cs *store.ChangeSet) {
+	r := s.Snapshot().Read()
+	for i := range cs.Grants {
+		gc := &cs.Grants[i]
+		if gc.Deleted {
+			continue
+		}
+		g := gc.Grant
+		if old, ok := r.GrantWithEffect(g.Org, g.Entity, g.Grantee, g.Effect); ok {
+			gc.Replaced = &old
+		}
+	}
 }
 
 // payload returns the change set bytes of a j: record: inline, or gathered
