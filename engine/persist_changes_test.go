@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -123,29 +122,45 @@ func TestReopenFeedKeepsTheRetention(t *testing.T) {
 	assert.Empty(t, got)
 }
 
-// After a checkpoint the journal before the snapshot is gone: the feed of a
-// reopened engine starts at the snapshot's revision (reads before it are
-// ErrCompacted) and serves every commit after it.
-func TestReopenFeedAfterACheckpointStartsAtTheSnapshot(t *testing.T) {
-	dir := t.TempDir()
-	clock := newFakeClock(t0)
-	e := openDurable(t, dir, clock, engine.WithCheckpointEvery(4, 0))
-	for i := range 10 {
-		clock.Advance(time.Second)
-		mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i), "alice"))
-	}
-	feed := changesAfter(t, e, testOrg, 0)
-	require.NoError(t, e.Close())
-	snaps, err := filepath.Glob(filepath.Join(dir, "snapshot-*.buntdb"))
-	require.NoError(t, err)
-	require.Len(t, snaps, 1)
-	name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(snaps[0]), "snapshot-"), ".buntdb")
-	base, err := strconv.ParseUint(name, 10, 64)
-	require.NoError(t, err)
-	require.Positive(t, base)
+// Checkpoints keep the journal of the last retention commits: a reopened
+// engine serves them though a snapshot covers them, and drops what is older.
+func TestReopenFeedSurvivesCheckpoints(t *testing.T) {
+	for _, retention := range []int{0, 3} {
+		t.Run(strconv.Itoa(retention), func(t *testing.T) {
+			dir := t.TempDir()
+			clock := newFakeClock(t0)
+			opts := []engine.Option{engine.WithCheckpointEvery(4, 0)}
+			if retention > 0 {
+				opts = append(opts, engine.WithChangeRetention(retention))
+			}
+			e := openDurable(t, dir, clock, opts...)
+			for i := range 10 {
+				clock.Advance(time.Second)
+				mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i), "alice"))
+			}
+			from := uint64(0) // what the window holds
+			if retention > 0 {
+				from = uint64(10 - retention)
+			}
+			feed := changesAfter(t, e, testOrg, from)
+			require.Len(t, feed, 10-int(from))
+			require.NoError(t, e.Close())
+			snaps, err := filepath.Glob(filepath.Join(dir, "snapshot-*.buntdb"))
+			require.NoError(t, err)
+			require.Len(t, snaps, 1, "a checkpoint was taken")
+			require.NotContains(t, snaps[0], "snapshot-00000000000000000000.")
 
-	again := openDurable(t, dir, clock)
-	_, err = again.Changes(context.Background(), testOrg, base-1, 0)
-	requireModelError(t, err, model.ErrCompacted, "")
-	assert.Equal(t, feed[base:], changesAfter(t, again, testOrg, base))
+			again := openDurable(t, dir, clock, opts...)
+			assert.Equal(t, feed, changesAfter(t, again, testOrg, from), "the feed the engine served before Close")
+			if retention == 0 {
+				return
+			}
+			_, err = again.Changes(context.Background(), testOrg, from-1, 0)
+			requireModelError(t, err, model.ErrCompacted, "")
+			segs, err := filepath.Glob(filepath.Join(dir, "journal-*.buntdb"))
+			require.NoError(t, err)
+			assert.NotContains(t, segs, filepath.Join(dir, "journal-00000000000000000001.buntdb"),
+				"the segment of commits older than the retention is dropped")
+		})
+	}
 }

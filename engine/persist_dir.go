@@ -54,8 +54,11 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	// The commits replayed from the journal feed the change window, with
 	// the times they were made at, so that a reopened engine serves Changes
 	// and Watch for them (the window keeps the last retention of them).
+	// Checkpoints keep the journal of the last retention commits, so that
+	// the feed survives them too.
 	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail,
-		OnReplay: func(cs store.ChangeSet, at time.Time) { e.changes.add(cs, at) }})
+		OnReplay:    func(cs store.ChangeSet, at time.Time) { e.changes.add(cs, at) },
+		KeepCommits: e.changes.limit()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open: %w", err) // err names the path
 	}

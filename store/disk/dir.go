@@ -81,6 +81,15 @@ type Options struct {
 	// a change feed needs to serve the journal's commits after a restart.
 	// The change set's rows are the caller's to keep.
 	OnReplay func(cs store.ChangeSet, at time.Time)
+	// KeepCommits is how many of the newest commits the journal keeps
+	// across checkpoints, for a change feed: a checkpoint (and Load) deletes
+	// only the segments whose commits are all in its snapshot and older than
+	// the newest KeepCommits. Load reads the kept commits before the
+	// snapshot only to hand them to OnReplay (never replaying them; their
+	// changes carry no Replaced row), then the commits after it. Disk use
+	// grows by about that many commits' worth of journal, rounded up to
+	// whole segments. Default: 0, the journal a snapshot covers is deleted.
+	KeepCommits int
 }
 
 func (o Options) withDefaults() Options {
@@ -236,7 +245,7 @@ func (d *Dir) Load(s *store.Store) (uint64, error) {
 		return 0, err
 	}
 	d.j.setSnapshot(hasSnap, d.base)
-	if err := d.j.dropCovered(d.base); err != nil {
+	if err := d.j.dropCovered(d.base, rev); err != nil {
 		return 0, err
 	}
 	if err := d.j.open(rev); err != nil {
@@ -318,7 +327,7 @@ func (d *Dir) Checkpoint(ctx context.Context, snap *store.Snapshot) error {
 	d.base = rev
 	d.mu.Unlock()
 	d.j.setSnapshot(true, rev)
-	if err := d.j.dropCovered(rev); err != nil {
+	if err := d.j.dropCovered(rev, d.j.lastRevision()); err != nil {
 		return err
 	}
 	return d.dropOldSnapshots(rev)

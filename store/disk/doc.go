@@ -21,11 +21,12 @@
 // that names them), fsynced under SyncAlways; Checkpoint writes a snapshot
 // of a frozen Snapshot in the background (to a temporary name, fsynced,
 // renamed, directory fsynced) and deletes the whole journal segments it
-// covers. A crash tail of the journal is cut off at Load and logged; any
-// other damage is an error naming the file (ErrCorrupt, ErrNotDatabase,
-// ErrUnsupportedFormat), never a panic or a partial load. After a failed
-// write or fsync a Dir refuses every Append (ErrWriteFailed) until it is
-// reopened. WriteSnapshotDir writes a Snapshot as a new database directory:
+// covers (but those Options.KeepCommits keeps for a change feed, which Load
+// reads only to hand to OnReplay). A crash tail of the journal is cut off at
+// Load and logged; any other damage is an error naming the file
+// (ErrCorrupt, ErrNotDatabase, ErrUnsupportedFormat), never a panic or a
+// partial load. After a failed write or fsync a Dir refuses every Append
+// (ErrWriteFailed) until it is reopened. WriteSnapshotDir writes a Snapshot as a new database directory:
 // a point-in-time copy.
 //
 // # Directory
@@ -42,6 +43,9 @@
 // names, in order; each segment holds the revisions from its first (its
 // first record's, which must match its name) up to the next segment's first
 // minus one, and the journal must continue the snapshot without a gap.
+// Segments whose revisions are all at or before the snapshot's are those
+// kept for a change feed (Options.KeepCommits): their records are checked
+// and, with OnReplay, decoded and handed to it, never replayed.
 //
 // The MANIFEST is rewritten (to MANIFEST.tmp, fsynced, renamed, directory
 // fsynced) whenever the live files change: when a segment is started,

@@ -44,6 +44,7 @@ type segmentReplay struct {
 	partsFrom int      // offset of the first of them
 	highWater string
 	onReplay  func(cs store.ChangeSet, at time.Time) // Options.OnReplay
+	keep      int                                    // Options.KeepCommits
 }
 
 func (j *journal) replaySegment(s *store.Store, path string, first uint64, newest bool, prev uint64) (string, uint64, error) {
@@ -52,7 +53,7 @@ func (j *journal) replaySegment(s *store.Store, path string, first uint64, newes
 		return "", 0, fmt.Errorf("store: journal: %w", err)
 	}
 	recs, goodEnd, tail := scanAOF(b)
-	sr := &segmentReplay{path: path, prev: prev, onReplay: j.opts.OnReplay}
+	sr := &segmentReplay{path: path, prev: prev, onReplay: j.opts.OnReplay, keep: j.opts.KeepCommits}
 	if tail == tailGarbage || tail == tailCrash && !newest {
 		return "", 0, corruptf(path, "unreadable bytes at offset %d, after revision %d", goodEnd, sr.prev)
 	}
@@ -146,7 +147,11 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	sr.prev = rev
 	have := s.Snapshot().Revision()
 	if rev <= have {
-		return nil // in the snapshot already
+		// In the snapshot already: kept for a change feed only.
+		if sr.onReplay != nil && sr.keep > 0 {
+			return sr.feedOnly(rev, payload)
+		}
+		return nil
 	}
 	if rev != have+1 {
 		return corruptf(sr.path, "revision %d follows revision %d: commits are missing", rev, have)
@@ -173,6 +178,22 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if sr.onReplay != nil {
 		sr.onReplay(cs, at)
 	}
+	return nil
+}
+
+// feedOnly hands a kept commit the snapshot holds to OnReplay, unreplayed.
+func (sr *segmentReplay) feedOnly(rev uint64, payload []byte) error {
+	cs, at, err := decodeChangeSet(payload)
+	if errors.Is(err, errUnsupported) {
+		return fmt.Errorf("%w: %s: revision %d: %w", ErrUnsupportedFormat, sr.path, rev, err)
+	}
+	if err == nil && cs.Revision != rev {
+		err = fmt.Errorf("holds revision %d", cs.Revision)
+	}
+	if err != nil {
+		return corruptf(sr.path, "revision %d: %v", rev, err)
+	}
+	sr.onReplay(cs, at)
 	return nil
 }
 
