@@ -189,26 +189,29 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 		return store.ChangeSet{}, err
 	}
 	cs, snap := tx.Commit()
+	// One time for the commit: the journal records it and the change feed
+	// serves it, before and after a restart alike.
+	at := e.clock()
 	if snap != e.current.Load().snap {
 		// On disk before any reader sees it, and before the call returns.
-		if err := e.journal(cs, snap); err != nil {
+		if err := e.journal(cs, at, snap); err != nil {
 			return store.ChangeSet{}, err
 		}
 	}
-	e.publish(cs, snap)
+	e.publish(cs, snap, at)
 	return cs, nil
 }
 
-// publish derives what readers need from a commit and makes the new revision
-// visible, whole. It runs under writeMu, in commit order.
-func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
+// publish derives what readers need from a commit made at at and makes the
+// new revision visible, whole. It runs under writeMu, in commit order.
+func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time) {
 	cur := e.current.Load()
 	if cur.snap == snap {
 		return // the transaction wrote nothing: the published view is current
 	}
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
-	e.changes.add(cs, e.clock())
+	e.changes.add(cs, at)
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
 	e.published.notify()
 }

@@ -110,7 +110,9 @@ func WithSync(policy SyncPolicy) Option {
 // records commits, or bytes bytes of them, have been journalled since the
 // last one, the engine writes a snapshot of the current revision in the
 // background (writers are not blocked) and deletes the journal it covers,
-// which bounds the journal's size and the replay time of Open. A threshold
+// which bounds the journal's size and the replay time of Open; it keeps
+// the journal of the last WithChangeRetention commits, which Open reads
+// only to serve the change feed across restarts. A threshold
 // of zero or less is not used; with neither, the journal only grows.
 // Default: 100000 commits (DefaultCheckpointRecords) or 64 MiB
 // (DefaultCheckpointBytes), whichever comes first.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/resolve"
@@ -16,7 +17,7 @@ import (
 // durableDir is what the engine uses of a *disk.Dir once it is loaded; tests
 // wrap it to inject failures.
 type durableDir interface {
-	Append(cs store.ChangeSet) error
+	Append(cs store.ChangeSet, at time.Time) error
 	SinceCheckpoint() (commits int, bytes int64)
 	Checkpoint(ctx context.Context, snap *store.Snapshot) error
 	Close() error
@@ -50,7 +51,14 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	if log == nil {
 		log = slog.Default()
 	}
-	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail})
+	// The commits replayed from the journal feed the change window, with
+	// the times they were made at, so that a reopened engine serves Changes
+	// and Watch for them (the window keeps the last retention of them).
+	// Checkpoints keep the journal of the last retention commits, so that
+	// the feed survives them too.
+	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail,
+		OnReplay:    func(cs store.ChangeSet, at time.Time) { e.changes.add(cs, at) },
+		KeepCommits: e.changes.limit()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open: %w", err) // err names the path
 	}
@@ -77,17 +85,17 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	return snap, idx, nil
 }
 
-// journal writes the commit cs, whose snapshot is snap, to the database
+// journal writes the commit cs, made at at, whose snapshot is snap, to the database
 // directory before it is published, then starts a checkpoint when one is
 // due. It runs under writeMu, only for commits that wrote something. After
 // a failure the engine publishes nothing more: the store has committed a
 // revision that is not acknowledged, so readers must never see it, nor any
 // later write build on it.
-func (e *Engine) journal(cs store.ChangeSet, snap *store.Snapshot) error {
+func (e *Engine) journal(cs store.ChangeSet, at time.Time, snap *store.Snapshot) error {
 	if e.disk.dir == nil {
 		return nil
 	}
-	if err := e.disk.dir.Append(cs); err != nil {
+	if err := e.disk.dir.Append(cs, at); err != nil {
 		e.disk.failed = fmt.Errorf("grantdb: journal revision %d: %w", cs.Revision, err)
 		return e.disk.failed
 	}

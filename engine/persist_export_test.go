@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"github.com/grantdb/grantdb/store"
 )
@@ -29,13 +30,13 @@ type faultyDir struct {
 	fail func(cs store.ChangeSet) (bool, error)
 }
 
-func (f faultyDir) Append(cs store.ChangeSet) error {
+func (f faultyDir) Append(cs store.ChangeSet, at time.Time) error {
 	written, err := f.fail(cs)
 	if err == nil {
-		return f.durableDir.Append(cs)
+		return f.durableDir.Append(cs, at)
 	}
 	if written {
-		if werr := f.durableDir.Append(cs); werr != nil {
+		if werr := f.durableDir.Append(cs, at); werr != nil {
 			return werr
 		}
 	}

@@ -8,7 +8,7 @@ import (
 // revision after the store's current one, outside any engine write path:
 // nothing consumes its change set, and the revision is cs.Revision. Every
 // change must make sense against the current state (a delete finds its row,
-// an added membership is new, a job change holds a row): anything else means
+// an added membership or link is new, a job change holds a row): anything else means
 // the commit does not follow the state, and is an error that leaves s as it
 // was.
 func (s *Store) Replay(cs ChangeSet) error {
@@ -49,6 +49,22 @@ func (s *Store) Replay(cs ChangeSet) error {
 		if !changed {
 			return fmt.Errorf("store: replay: revision %d changes membership %s in %s %s, which does not change it",
 				cs.Revision, mc.Membership.Member, mc.Membership.Group, mc.Org)
+		}
+	}
+	for _, lc := range cs.Links {
+		var changed bool
+		var err error
+		if lc.Deleted {
+			changed, err = w.RemoveLink(lc.Org, lc.Link)
+		} else {
+			changed, err = w.AddLink(lc.Org, lc.Link)
+		}
+		if err != nil {
+			return err
+		}
+		if !changed {
+			return fmt.Errorf("store: replay: revision %d changes link %s in %s %s, which does not change it",
+				cs.Revision, lc.Link.Child, lc.Link.Parent, lc.Org)
 		}
 	}
 	for _, jc := range cs.Jobs {

@@ -8,7 +8,7 @@ import (
 
 // Restore fills a new store with rows kept elsewhere (a snapshot file), in
 // one transaction, and commits them as one given revision: the counterpart
-// of the scans (EachGrant, EachMembership, EachJob, EachJobSpec,
+// of the scans (EachGrant, EachMembership, EachLink, EachJob, EachJobSpec,
 // EachJobStep) through which a file format writes a Snapshot out without
 // knowing how the store keeps it. Rows may come in any order; in the order
 // those scans yield them, loading is fastest. Two rows under the same key
@@ -61,6 +61,18 @@ func (r *Restore) Membership(org string, m model.Membership) error {
 		return fmt.Errorf("store: restore membership: %w", err)
 	}
 	r.w.noteMembership(row.key, true)
+	return nil
+}
+
+// Link stores the entity link l in org.
+func (r *Restore) Link(org string, l model.EntityLink) error {
+	row := &linkRow{key: linkKey(org, l), org: org, l: l}
+	if err := r.fresh(tableLinks, row.key); err != nil {
+		return err
+	}
+	if err := r.w.txn.Insert(tableLinks, row); err != nil {
+		return fmt.Errorf("store: restore link: %w", err)
+	}
 	return nil
 }
 

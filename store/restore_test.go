@@ -16,6 +16,7 @@ type dump struct {
 	Revision    uint64
 	Grants      []model.Grant
 	Memberships []store.MembershipChange
+	Links       []store.LinkChange
 	Jobs        []store.Job
 	Specs       []store.JobSpec
 	Steps       []store.JobStep
@@ -28,6 +29,10 @@ func dumpOf(t *testing.T, snap *store.Snapshot) dump {
 	require.NoError(t, r.EachGrant(func(g *model.Grant) bool { d.Grants = append(d.Grants, *g); return true }))
 	require.NoError(t, r.EachMembership(func(org string, m model.Membership) bool {
 		d.Memberships = append(d.Memberships, store.MembershipChange{Org: org, Membership: m})
+		return true
+	}))
+	require.NoError(t, r.EachLink(func(org string, l model.EntityLink) bool {
+		d.Links = append(d.Links, store.LinkChange{Org: org, Link: l})
 		return true
 	}))
 	require.NoError(t, r.EachJob(func(j store.Job) bool { d.Jobs = append(d.Jobs, j); return true }))
@@ -55,6 +60,13 @@ func restoreSource(t *testing.T) *store.Store {
 		_, err := w.AddMembership("org_a", m)
 		require.NoError(t, err)
 	}
+	for _, l := range []model.EntityLink{
+		{Child: model.EntityRef{Type: "doc", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}},
+		{Child: model.EntityRef{Type: "doc", ID: "d2"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}},
+	} {
+		_, err := w.AddLink("org_a", l)
+		require.NoError(t, err)
+	}
 	require.NoError(t, w.PutJob(store.Job{Org: "org_a", ID: "j1", Operation: model.JobOpRevoke, Status: model.JobInProgress, TotalSteps: 2}))
 	require.NoError(t, w.PutJobSpec(store.JobSpec{Org: "org_a", JobID: "j1", Operation: model.JobOpRevoke,
 		ACL: []model.ACE{{Grantee: model.User("u1"), Level: model.LevelRead}}}))
@@ -73,7 +85,8 @@ func TestRestoreRebuildsTheState(t *testing.T) {
 			rows := src
 			if order == "reversed" {
 				rows.Grants, rows.Memberships = slices.Clone(rows.Grants), slices.Clone(rows.Memberships)
-				rows.Steps = slices.Clone(rows.Steps)
+				rows.Steps, rows.Links = slices.Clone(rows.Steps), slices.Clone(rows.Links)
+				slices.Reverse(rows.Links)
 				slices.Reverse(rows.Grants)
 				slices.Reverse(rows.Memberships)
 				slices.Reverse(rows.Steps)
@@ -87,6 +100,9 @@ func TestRestoreRebuildsTheState(t *testing.T) {
 			}
 			for _, m := range rows.Memberships {
 				require.NoError(t, r.Membership(m.Org, m.Membership))
+			}
+			for _, l := range rows.Links {
+				require.NoError(t, r.Link(l.Org, l.Link))
 			}
 			for _, j := range rows.Jobs {
 				require.NoError(t, r.Job(j))
@@ -130,6 +146,7 @@ func TestRestoreRefusesRepeatedRows(t *testing.T) {
 	m1 := model.Membership{Member: model.User("u1"), Group: model.Department("a")}
 	m2 := model.Membership{Member: model.User("u2"), Group: model.Department("a")}
 	step := store.JobStep{Org: "o", JobID: "j", Index: 1, Status: model.JobNotStarted}
+	link := model.EntityLink{Child: model.EntityRef{Type: "doc", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
 	cases := map[string]func(r *store.Restore) error{
 		"grant key": func(r *store.Restore) error {
 			require.NoError(t, r.Grant(g))
@@ -144,6 +161,10 @@ func TestRestoreRefusesRepeatedRows(t *testing.T) {
 			require.NoError(t, r.Membership("o", m1))
 			require.NoError(t, r.Membership("o", m2))
 			return r.Membership("o", m1)
+		},
+		"link": func(r *store.Restore) error {
+			require.NoError(t, r.Link("o", link))
+			return r.Link("o", link)
 		},
 		"job": func(r *store.Restore) error {
 			require.NoError(t, r.Job(store.Job{Org: "o", ID: "j"}))
@@ -191,6 +212,9 @@ func TestReplayRedoesACommit(t *testing.T) {
 	require.True(t, found)
 	_, err = w.RemoveMembership("org_a", model.Membership{Member: model.User("u1"), Group: model.Department("eng")})
 	require.NoError(t, err)
+	removed, err := w.RemoveLink("org_a", model.EntityLink{Child: model.EntityRef{Type: "doc", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}})
+	require.NoError(t, err)
+	require.True(t, removed)
 	cs2, _ := w.Commit()
 
 	dst := newTestStore(t)
@@ -200,7 +224,7 @@ func TestReplayRedoesACommit(t *testing.T) {
 	for i := range first.Grants {
 		cs1.Grants = append(cs1.Grants, store.GrantChange{Grant: &first.Grants[i]})
 	}
-	cs1.Memberships = first.Memberships
+	cs1.Memberships, cs1.Links = first.Memberships, first.Links
 	cs1.Jobs = []store.JobChange{{Job: &first.Jobs[0]}, {Spec: &first.Specs[0]}, {Step: &first.Steps[0]}, {Step: &first.Steps[1]}}
 	require.NoError(t, dst.Replay(cs1))
 	require.NoError(t, dst.Replay(cs2))
@@ -210,6 +234,7 @@ func TestReplayRedoesACommit(t *testing.T) {
 func TestReplayRefusesWhatDoesNotFollow(t *testing.T) {
 	g := testGrant("g1", "o", "doc", "d1", model.User("u"), model.LevelRead)
 	m := model.Membership{Member: model.User("u"), Group: model.Department("a")}
+	l := model.EntityLink{Child: model.EntityRef{Type: "doc", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
 	cases := map[string]store.ChangeSet{
 		"a gap":                 {Revision: 3, Grants: []store.GrantChange{{Grant: &g}}},
 		"a missing grant":       {Revision: 2, Grants: []store.GrantChange{{Deleted: true, Grant: &model.Grant{ID: "x", Org: "o", Entity: g.Entity, Grantee: model.User("v")}}}},
@@ -217,6 +242,7 @@ func TestReplayRefusesWhatDoesNotFollow(t *testing.T) {
 		"a membership again":    {Revision: 2, Memberships: []store.MembershipChange{{Org: "o", Membership: m}}},
 		"a missing membership":  {Revision: 2, Memberships: []store.MembershipChange{{Deleted: true, Org: "o", Membership: model.Membership{Member: model.User("v"), Group: model.Department("a")}}}},
 		"an empty job change":   {Revision: 2, Jobs: []store.JobChange{{}}},
+		"a missing link":        {Revision: 2, Links: []store.LinkChange{{Deleted: true, Org: "o", Link: l}}},
 	}
 	for name, cs := range cases {
 		t.Run(name, func(t *testing.T) {

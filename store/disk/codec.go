@@ -86,7 +86,14 @@ type decoder struct {
 	b   []byte
 	off int
 	err error
+	// version is the format version the bytes were written by (the record's
+	// or the file's): rows of an older version are read by its rules.
+	version byte
 }
+
+// v3 reports whether the bytes follow format version 3 or later (grant and
+// ACL effects, entity links, commit times).
+func (d *decoder) v3() bool { return d.version >= 3 }
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {

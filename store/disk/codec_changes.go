@@ -3,6 +3,7 @@ package disk
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/grantdb/grantdb/store"
 )
@@ -11,6 +12,7 @@ import (
 //
 //	version byte (changeSetVersion)
 //	revision uvarint
+//	commit time instant (format 3 on)
 //	sections, each: table tag byte, count uvarint, count items
 //	end tag (0)
 //
@@ -18,8 +20,13 @@ import (
 // non-empty. Adding a table means adding a tag: a reader that meets a tag it
 // does not know refuses the record as written by a newer version.
 
-// changeSetVersion is the format version that starts a change set.
-const changeSetVersion = FormatVersion
+// changeSetVersion is the format version that starts a change set this
+// package writes; minChangeSetVersion the oldest it reads (by that
+// version's rules: no commit time, no effects, no links).
+const (
+	changeSetVersion    = FormatVersion
+	minChangeSetVersion = 2
+)
 
 // Table tags, shared by change sets and snapshot records.
 const (
@@ -27,16 +34,18 @@ const (
 	tagGrants      = 1
 	tagMemberships = 2
 	tagJobs        = 3
+	tagLinks       = 4 // format 3 on
 )
 
 // errUnsupported marks data written by a newer format than this build reads.
 var errUnsupported = errors.New("unsupported format")
 
-// appendChangeSet appends the compact form of cs to dst.
-func appendChangeSet(dst []byte, cs *store.ChangeSet) []byte {
+// appendChangeSet appends the compact form of cs, committed at at, to dst.
+func appendChangeSet(dst []byte, cs *store.ChangeSet, at time.Time) []byte {
 	e := encoder{b: dst}
 	e.byte(changeSetVersion)
 	e.uvarint(cs.Revision)
+	e.instant(at)
 	if len(cs.Grants) > 0 {
 		e.byte(tagGrants)
 		e.uvarint(uint64(len(cs.Grants)))
@@ -60,19 +69,34 @@ func appendChangeSet(dst []byte, cs *store.ChangeSet) []byte {
 			encodeJobChange(&e, jc)
 		}
 	}
+	if len(cs.Links) > 0 {
+		e.byte(tagLinks)
+		e.uvarint(uint64(len(cs.Links)))
+		c := newLinkCoder()
+		for _, lc := range cs.Links {
+			c.encode(&e, lc.Org, lc.Link, lc.Deleted)
+		}
+	}
 	e.byte(tagEnd)
 	return e.b
 }
 
-// decodeChangeSet reads a change set written by appendChangeSet. Its rows
+// decodeChangeSet reads a change set written by appendChangeSet, and its
+// commit time (zero for a version 2 change set, which has none). Its rows
 // are fresh copies, never shared with b.
-func decodeChangeSet(b []byte) (store.ChangeSet, error) {
+func decodeChangeSet(b []byte) (store.ChangeSet, time.Time, error) {
 	d := decoder{b: b}
 	var cs store.ChangeSet
-	if v := d.byte(); d.err == nil && v != changeSetVersion {
-		return cs, fmt.Errorf("change set version %d: %w", v, errUnsupported)
+	var at time.Time
+	v := d.byte()
+	if d.err == nil && (v < minChangeSetVersion || v > changeSetVersion) {
+		return cs, at, fmt.Errorf("change set version %d: %w", v, errUnsupported)
 	}
+	d.version = v
 	cs.Revision = d.uvarint()
+	if d.v3() {
+		at = d.instant()
+	}
 	last := byte(tagEnd)
 	for d.err == nil {
 		tag := d.byte()
@@ -95,15 +119,20 @@ func decodeChangeSet(b []byte) (store.ChangeSet, error) {
 			for range n {
 				cs.Jobs = append(cs.Jobs, decodeJobChange(&d))
 			}
+		case tagLinks:
+			if !d.v3() {
+				return store.ChangeSet{}, time.Time{}, fmt.Errorf("table tag %d in a version %d change set: %w", tag, v, errUnsupported)
+			}
+			cs.Links = decodeLinkRun(&d, nonEmpty(&d, d.count(minLinkBytes)))
 		default:
-			return store.ChangeSet{}, fmt.Errorf("table tag %d: %w", tag, errUnsupported)
+			return store.ChangeSet{}, time.Time{}, fmt.Errorf("table tag %d: %w", tag, errUnsupported)
 		}
 	}
 	d.end()
 	if d.err != nil {
-		return store.ChangeSet{}, fmt.Errorf("change set: %w", d.err)
+		return store.ChangeSet{}, time.Time{}, fmt.Errorf("change set: %w", d.err)
 	}
-	return cs, nil
+	return cs, at, nil
 }
 
 func decodeGrantChanges(d *decoder) []store.GrantChange {
@@ -125,10 +154,11 @@ func decodeMembershipChanges(d *decoder) []store.MembershipChange {
 
 // The fewest bytes a row takes, for refusing a count no record can hold:
 // a grant's flags, same mask, id (two varints at least) and level;
-// a membership's flags and same mask.
+// a membership's or a link's flags and same mask.
 const (
 	minGrantBytes      = 5
 	minMembershipBytes = 2
+	minLinkBytes       = 2
 )
 
 // nonEmpty refuses a section of no rows, which the encoder never writes, so

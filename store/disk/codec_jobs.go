@@ -95,6 +95,7 @@ func encodeJobSpec(e *encoder, s *store.JobSpec) {
 		e.string(in.Entity.ID)
 		writeSubject(e, in.Grantee)
 		e.byte(byte(in.Level))
+		e.byte(byte(in.Effect))
 		e.string(in.GrantedBy)
 		e.time(in.EffectiveFrom)
 		e.time(in.EffectiveTo)
@@ -103,6 +104,7 @@ func encodeJobSpec(e *encoder, s *store.JobSpec) {
 	for _, a := range s.ACL {
 		writeSubject(e, a.Grantee)
 		e.byte(byte(a.Level))
+		e.byte(byte(a.Effect))
 	}
 	e.uvarint(uint64(len(s.Grantees)))
 	for _, g := range s.Grantees {
@@ -129,6 +131,9 @@ func decodeJobSpec(d *decoder) store.JobSpec {
 			in.Entity.ID = d.string()
 			in.Grantee = readSubject(d)
 			in.Level = model.Level(d.byte())
+			if d.v3() {
+				in.Effect = readEffect(d)
+			}
 			in.GrantedBy = d.string()
 			in.EffectiveFrom = d.time()
 			in.EffectiveTo = d.time()
@@ -139,6 +144,9 @@ func decodeJobSpec(d *decoder) store.JobSpec {
 		for i := range s.ACL {
 			s.ACL[i].Grantee = readSubject(d)
 			s.ACL[i].Level = model.Level(d.byte())
+			if d.v3() {
+				s.ACL[i].Effect = readEffect(d)
+			}
 		}
 	}
 	if n := d.count(2); n > 0 {
@@ -199,6 +207,15 @@ func readOperation(d *decoder) model.JobOperation {
 		d.fail("bad job operation %q", op)
 	}
 	return op
+}
+
+// readEffect reads an effect byte: 0 allow, 1 deny (format 3 on).
+func readEffect(d *decoder) model.Effect {
+	f := model.Effect(d.byte())
+	if d.err == nil && !f.Valid() {
+		d.fail("bad effect %d", f)
+	}
+	return f
 }
 
 // readStatus reads a job or step status, which must be one of the six.

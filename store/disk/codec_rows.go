@@ -21,7 +21,9 @@ const (
 	grantHasUpdated  = 1 << 4 // updated differs from created
 	grantSameUpdated = 1 << 5 // updated equals created
 	grantSameBy      = 1 << 6 // granted_by as the previous grant's
-	grantFlagsKnown  = 1<<7 - 1
+	grantDeny        = 1 << 7 // the effect is deny (format 3 on)
+	// grantFlagsV2 are the flags format version 2 knew: bit 7 was zero.
+	grantFlagsV2 = 1<<7 - 1
 )
 
 // Fields of a grant's "same" byte, in the order they are written.
@@ -74,6 +76,9 @@ func (c *grantCoder) encode(e *encoder, g *model.Grant, deleted bool) {
 	if !c.first && g.GrantedBy == c.by {
 		f |= grantSameBy
 	}
+	if g.Effect == model.EffectDeny {
+		f |= grantDeny
+	}
 	fields := grantFieldsOf(g)
 	e.byte(f)
 	e.sameFields(c.prev[:], fields[:], c.first)
@@ -107,8 +112,11 @@ func decodeGrantRun(d *decoder, n int) ([]model.Grant, []bool) {
 	for i := 0; i < n && d.err == nil; i++ {
 		g := &grants[i]
 		f := d.byte()
-		if f&^grantFlagsKnown != 0 || f&grantHasUpdated != 0 && f&grantSameUpdated != 0 {
+		if !d.v3() && f&^grantFlagsV2 != 0 || f&grantHasUpdated != 0 && f&grantSameUpdated != 0 {
 			d.fail("bad grant flags %#x", f)
+		}
+		if f&grantDeny != 0 {
+			g.Effect = model.EffectDeny
 		}
 		if i == 0 && f&grantSameBy != 0 {
 			d.fail("first grant repeats a granted_by")
@@ -224,6 +232,71 @@ func decodeMembershipRun(d *decoder, n int) []store.MembershipChange {
 	return out
 }
 
+// Fields of a link's "same" byte, in the order they are written.
+const (
+	linkFieldOrg = iota
+	linkFieldChildType
+	linkFieldChildID
+	linkFieldParentType
+	linkFieldParentID
+	linkFields
+)
+
+// linkCoder codes a run of entity links, each against the one before.
+type linkCoder struct {
+	prev  [linkFields]string
+	first bool
+}
+
+func newLinkCoder() linkCoder { return linkCoder{first: true} }
+
+func (c *linkCoder) encode(e *encoder, org string, l model.EntityLink, deleted bool) {
+	var f byte
+	if deleted {
+		f = 1
+	}
+	fields := [linkFields]string{org, l.Child.Type, l.Child.ID, l.Parent.Type, l.Parent.ID}
+	e.byte(f)
+	e.sameFields(c.prev[:], fields[:], c.first)
+	c.prev, c.first = fields, false
+}
+
+// decodeLinkRun reads a run of n entity links. The fields of the whole run
+// share one string.
+func decodeLinkRun(d *decoder, n int) []store.LinkChange {
+	out := make([]store.LinkChange, n)
+	run := fieldRun{offs: make([][runFields][2]int32, n)}
+	for i := 0; i < n && d.err == nil; i++ {
+		f := d.byte()
+		if f > 1 {
+			d.fail("bad link flags %#x", f)
+		}
+		out[i].Deleted = f == 1
+		run.row(d, i)
+	}
+	if d.err != nil {
+		return nil
+	}
+	run.resolve(func(i int, f *[runFields]string) {
+		l := model.EntityLink{
+			Child:  model.EntityRef{Type: f[linkFieldChildType], ID: f[linkFieldChildID]},
+			Parent: model.EntityRef{Type: f[linkFieldParentType], ID: f[linkFieldParentID]},
+		}
+		for _, v := range f {
+			if v == "" {
+				d.fail("bad link %s in %s in %q", l.Child, l.Parent, f[linkFieldOrg])
+				return
+			}
+		}
+		if l.Child == l.Parent {
+			d.fail("link of %s to itself in %q", l.Child, f[linkFieldOrg])
+			return
+		}
+		out[i].Org, out[i].Link = f[linkFieldOrg], l
+	})
+	return out
+}
+
 // sameFields writes a byte whose bit i says fields[i] equals prev[i]
 // (never set for the first row of a run), then each other field prefixed
 // against prev[i].
@@ -244,7 +317,7 @@ func (e *encoder) sameFields(prev, fields []string, first bool) {
 	}
 }
 
-// runFields is how many key fields a grant or membership row has.
+// runFields is how many key fields a grant, membership or link row has.
 const runFields = 5
 
 // fieldRun decodes the key fields of a run of rows (what encoder.sameFields

@@ -27,10 +27,19 @@ func codecChangeSet() store.ChangeSet {
 	g3.CreatedAt, g3.UpdatedAt = time.Time{}, time.Time{}
 	g4 := g1
 	g4.EffectiveFrom = time.Unix(-1e10, 5).UTC() // before 1970
+	deny := g1
+	deny.ID, deny.Effect, deny.Level = "agrant_05", model.EffectDeny, model.LevelWrite
+	folder := func(id string) model.EntityRef { return model.EntityRef{Type: "folder", ID: id} }
 	return store.ChangeSet{
 		Revision: 42,
 		Grants: []store.GrantChange{
 			{Grant: &g1}, {Grant: &g2}, {Deleted: true, Grant: &g3}, {Grant: &g4}, {Deleted: true, Grant: &g1},
+			{Grant: &deny}, {Deleted: true, Grant: &deny},
+		},
+		Links: []store.LinkChange{
+			{Org: "org_a", Link: model.EntityLink{Child: model.EntityRef{Type: "fleet", ID: "fl_1"}, Parent: folder("f1")}},
+			{Org: "org_a", Link: model.EntityLink{Child: folder("f1"), Parent: folder("f0")}},
+			{Deleted: true, Org: "org_b", Link: model.EntityLink{Child: folder("f1"), Parent: folder("root")}},
 		},
 		Memberships: []store.MembershipChange{
 			{Org: "org_a", Membership: model.Membership{Member: model.User("usr_1"), Group: model.Department("eng")}},
@@ -43,8 +52,10 @@ func codecChangeSet() store.ChangeSet {
 				StepsSucceeded: 1, StepsFailed: 2, StepsProcessed: 3, TotalSteps: 9}},
 			{Spec: &store.JobSpec{Org: "org_a", JobID: "job_1", Operation: model.JobOpReplaceAll, Mode: model.BulkUpsert, RequestedBy: "usr_admin",
 				Grants: []model.GrantInput{{Entity: model.EntityRef{Type: "fleet", ID: "fl_9"}, Grantee: model.User("u"),
-					Level: model.LevelWrite, GrantedBy: "x", EffectiveTo: codecTime}},
-				ACL:        []model.ACE{{Grantee: model.Role("r"), Level: model.LevelRead}},
+					Level: model.LevelWrite, GrantedBy: "x", EffectiveTo: codecTime},
+					{Entity: model.EntityRef{Type: "fleet", ID: "fl_8"}, Grantee: model.User("v"), Level: model.LevelRead, Effect: model.EffectDeny}},
+				ACL: []model.ACE{{Grantee: model.Role("r"), Level: model.LevelRead},
+					{Grantee: model.User("u"), Level: model.LevelAdmin, Effect: model.EffectDeny}},
 				Grantees:   []model.Subject{model.Department("d"), model.User("u")},
 				EntityType: "fleet"}},
 			{Step: &store.JobStep{Org: "org_a", JobID: "job_1", Index: 7, Resource: model.EntityRef{Type: "fleet", ID: "fl_9"},
@@ -59,17 +70,51 @@ func TestCodec_ChangeSetRoundTrip(t *testing.T) {
 	cases := map[string]store.ChangeSet{
 		"every kind of row": codecChangeSet(),
 		"grants only":       {Revision: 1, Grants: codecChangeSet().Grants[:1]},
+		"links only":        {Revision: 2, Links: codecChangeSet().Links},
 		"jobs only":         {Revision: 1 << 40, Jobs: codecChangeSet().Jobs},
 		"empty":             {Revision: 3},
 	}
 	for name, cs := range cases {
-		t.Run(name, func(t *testing.T) {
-			b := appendChangeSet(nil, &cs)
-			got, err := decodeChangeSet(b)
-			require.NoError(t, err)
-			assert.Equal(t, cs, got)
-		})
+		for _, at := range []time.Time{codecTime, {}, time.Unix(-1e10, 5).UTC()} {
+			t.Run(name, func(t *testing.T) {
+				b := appendChangeSet(nil, &cs, at)
+				got, gotAt, err := decodeChangeSet(b)
+				require.NoError(t, err)
+				assert.Equal(t, cs, got)
+				assert.True(t, at.Equal(gotAt), "the commit time: %v, want %v", gotAt, at)
+				assert.Equal(t, at.IsZero(), gotAt.IsZero())
+			})
+		}
 	}
+}
+
+// asVersion2 rewrites a change set encoded with a commit time of the Unix
+// epoch and a revision below 128 as format version 2 wrote it: no time.
+func asVersion2(t *testing.T, b []byte) []byte {
+	require.Equal(t, []byte{changeSetVersion}, b[:1])
+	require.Equal(t, []byte{0, 0}, b[2:4], "an epoch commit time")
+	return append([]byte{2, b[1]}, b[4:]...)
+}
+
+func TestCodec_Version2ChangeSetsAreReadByTheirRules(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	full := codecChangeSet()
+	allow := store.ChangeSet{Revision: 9, Grants: full.Grants[:5], Memberships: full.Memberships}
+	got, at, err := decodeChangeSet(asVersion2(t, appendChangeSet(nil, &allow, epoch)))
+	require.NoError(t, err)
+	assert.Equal(t, allow, got, "grants and memberships as version 2 wrote them")
+	assert.True(t, at.IsZero(), "version 2 recorded no commit time")
+
+	deny := store.ChangeSet{Revision: 9, Grants: full.Grants[5:6]}
+	_, _, err = decodeChangeSet(asVersion2(t, appendChangeSet(nil, &deny, epoch)))
+	assert.Error(t, err, "flags bit 7 is zero in version 2")
+
+	links := store.ChangeSet{Revision: 9, Links: full.Links}
+	_, _, err = decodeChangeSet(asVersion2(t, appendChangeSet(nil, &links, epoch)))
+	assert.ErrorIs(t, err, errUnsupported, "version 2 has no links section")
+
+	_, _, err = decodeChangeSet([]byte{1, 1, tagEnd})
+	assert.ErrorIs(t, err, errUnsupported, "version 1")
 }
 
 func TestCodec_GrantsAreCompact(t *testing.T) {
@@ -81,22 +126,22 @@ func TestCodec_GrantsAreCompact(t *testing.T) {
 			CreatedAt: codecTime, UpdatedAt: codecTime}
 		cs.Grants = append(cs.Grants, store.GrantChange{Grant: &g})
 	}
-	perGrant := float64(len(appendChangeSet(nil, &cs))) / 100
+	perGrant := float64(len(appendChangeSet(nil, &cs, codecTime))) / 100
 	assert.Less(t, perGrant, 40.0, "bytes per grant")
 }
 
 func TestCodec_DecodeRefusesDamage(t *testing.T) {
 	cs := codecChangeSet()
-	good := appendChangeSet(nil, &cs)
+	good := appendChangeSet(nil, &cs, codecTime)
 	for cut := range len(good) {
-		_, err := decodeChangeSet(good[:cut])
+		_, _, err := decodeChangeSet(good[:cut])
 		assert.Error(t, err, "cut at %d", cut)
 	}
-	_, err := decodeChangeSet(append(append([]byte{}, good...), 0))
+	_, _, err := decodeChangeSet(append(append([]byte{}, good...), 0))
 	assert.Error(t, err, "a trailing byte")
 	newer := append([]byte{}, good...)
 	newer[0] = changeSetVersion + 1
-	_, err = decodeChangeSet(newer)
+	_, _, err = decodeChangeSet(newer)
 	assert.ErrorIs(t, err, errUnsupported)
 }
 
@@ -137,17 +182,20 @@ func TestCodec_AOFCommands(t *testing.T) {
 
 func FuzzDecodeChangeSet(f *testing.F) {
 	cs := codecChangeSet()
-	f.Add(appendChangeSet(nil, &cs))
-	f.Add([]byte{changeSetVersion, 1, tagGrants, 1})
+	f.Add(appendChangeSet(nil, &cs, codecTime))
+	f.Add([]byte{changeSetVersion, 1, 0, 0, tagGrants, 1})
+	f.Add([]byte{2, 1, tagGrants, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cs, err := decodeChangeSet(b)
+		cs, at, err := decodeChangeSet(b)
 		if err != nil {
 			return
 		}
-		again, err := decodeChangeSet(appendChangeSet(nil, &cs))
+		again, againAt, err := decodeChangeSet(appendChangeSet(nil, &cs, at))
 		require.NoError(t, err)
 		assert.Equal(t, len(cs.Grants), len(again.Grants))
 		assert.Equal(t, cs.Memberships, again.Memberships)
+		assert.Equal(t, cs.Links, again.Links)
+		assert.True(t, at.Equal(againAt))
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/grantdb/grantdb/store"
 )
@@ -29,13 +30,19 @@ var (
 	ErrUnsupportedFormat = errors.New("store: unsupported file format")
 )
 
-// FormatVersion is the version of the file format this package writes, and
-// the only one it reads (doc.go describes it): the version in every
-// snapshot header and the first byte of every journalled change set.
-// Version 2 writes rows field by field; version 1 (written by grantdb before
-// package store/disk) wrote the store's in-memory keys, and is refused with
-// ErrUnsupportedFormat.
-const FormatVersion = 2
+// FormatVersion is the version of the file format this package writes
+// (doc.go describes it): the version in every snapshot header and MANIFEST
+// and the first byte of every journalled change set. Version 3 adds grant
+// and job ACL effects (deny), entity links and each commit's time. Version 2
+// (rows field by field, without those) is still read, by its own rules, file
+// by file and record by record: a version 2 database opens, and what is
+// appended to it is written as version 3. Version 1 (written by grantdb
+// before package store/disk) wrote the store's in-memory keys, and is
+// refused with ErrUnsupportedFormat.
+const FormatVersion = 3
+
+// minReadVersion is the oldest format version this package reads.
+const minReadVersion = 2
 
 // Defaults of Options.
 const (
@@ -67,6 +74,22 @@ type Options struct {
 	// may hold an acknowledged commit: cutting it is the operator's call.
 	// Default: false.
 	CutCorruptTail bool
+	// OnReplay, when set, is called by Load with each commit it replays
+	// from the journal (those after the snapshot), in revision order, with
+	// the time it was committed at (the zero time for a commit journalled
+	// by format 2, which did not record it), once the store holds it: what
+	// a change feed needs to serve the journal's commits after a restart.
+	// The change set's rows are the caller's to keep.
+	OnReplay func(cs store.ChangeSet, at time.Time)
+	// KeepCommits is how many of the newest commits the journal keeps
+	// across checkpoints, for a change feed: a checkpoint (and Load) deletes
+	// only the segments whose commits are all in its snapshot and older than
+	// the newest KeepCommits. Load reads the kept commits before the
+	// snapshot only to hand them to OnReplay (never replaying them; their
+	// changes carry no Replaced row), then the commits after it. Disk use
+	// grows by about that many commits' worth of journal, rounded up to
+	// whole segments. Default: 0, the journal a snapshot covers is deleted.
+	KeepCommits int
 }
 
 func (o Options) withDefaults() Options {
@@ -90,7 +113,7 @@ func (o Options) withDefaults() Options {
 //
 //	d, err := disk.Open(path, opts) // lock the directory
 //	rev, err := d.Load(s)           // s := store.New(); s is now what the files hold
-//	err = d.Append(cs)              // after each commit, before publishing it
+//	err = d.Append(cs, at)          // after each commit, before publishing it
 //	err = d.Checkpoint(ctx, snap)   // now and then, in the background
 //	err = d.Close()
 //
@@ -222,7 +245,7 @@ func (d *Dir) Load(s *store.Store) (uint64, error) {
 		return 0, err
 	}
 	d.j.setSnapshot(hasSnap, d.base)
-	if err := d.j.dropCovered(d.base); err != nil {
+	if err := d.j.dropCovered(d.base, rev); err != nil {
 		return 0, err
 	}
 	if err := d.j.open(rev); err != nil {
@@ -241,13 +264,14 @@ func (d *Dir) GrantIDHighWater() string {
 	return d.highWater
 }
 
-// Append journals one commit, whose revision must follow the last one
+// Append journals one commit, committed at at (recorded with it, and given
+// back to Options.OnReplay by Load), whose revision must follow the last one
 // loaded or appended, and returns once the sync policy is met: with
 // SyncAlways, once the commit is on disk. After a write or fsync error the
 // Dir is failed: this and every later Append return an error wrapping
 // ErrWriteFailed, until it is closed and opened again.
-func (d *Dir) Append(cs store.ChangeSet) error {
-	if err := d.j.append(&cs); err != nil {
+func (d *Dir) Append(cs store.ChangeSet, at time.Time) error {
+	if err := d.j.append(&cs, at); err != nil {
 		return err
 	}
 	var hw string
@@ -303,7 +327,7 @@ func (d *Dir) Checkpoint(ctx context.Context, snap *store.Snapshot) error {
 	d.base = rev
 	d.mu.Unlock()
 	d.j.setSnapshot(true, rev)
-	if err := d.j.dropCovered(rev); err != nil {
+	if err := d.j.dropCovered(rev, d.j.lastRevision()); err != nil {
 		return err
 	}
 	return d.dropOldSnapshots(rev)

@@ -25,6 +25,7 @@ type diskState struct {
 	Revision    uint64
 	Grants      []model.Grant
 	Memberships []string
+	Links       []string
 	Jobs        []store.Job
 	Specs       []store.JobSpec
 	Steps       []store.JobStep
@@ -42,6 +43,10 @@ func stateOf(t testing.TB, snap *store.Snapshot) diskState {
 		st.Memberships = append(st.Memberships, org+" "+m.Member.String()+" in "+m.Group.String())
 		return true
 	}))
+	require.NoError(t, r.EachLink(func(org string, l model.EntityLink) bool {
+		st.Links = append(st.Links, org+" "+l.Child.String()+" in "+l.Parent.String())
+		return true
+	}))
 	require.NoError(t, r.EachJob(func(j store.Job) bool {
 		st.Jobs = append(st.Jobs, j)
 		if spec, ok := r.JobSpec(j.Org, j.ID); ok {
@@ -56,11 +61,13 @@ func stateOf(t testing.TB, snap *store.Snapshot) diskState {
 }
 
 // workload makes random commits of every kind: new, updated and deleted
-// grants, memberships added and removed, job rows.
+// grants (allows and denies), memberships and entity links added and
+// removed, job rows.
 type workload struct {
 	rng     *rand.Rand
 	live    []model.Grant
 	members []model.Membership
+	links   []model.EntityLink
 	nextID  int
 	nextJob int
 	commits int
@@ -89,6 +96,9 @@ func (w *workload) newGrant() model.Grant {
 		g.Grantee = model.Role(fmt.Sprintf("role_%d", w.rng.IntN(5)))
 		g.GrantedBy = "usr_other"
 	}
+	if w.rng.IntN(5) == 0 {
+		g.Effect = model.EffectDeny
+	}
 	return g
 }
 
@@ -99,14 +109,14 @@ func (w *workload) commit(t testing.TB, s *store.Store, grants int) store.Change
 	defer tx.Abort()
 	for range grants {
 		g := w.newGrant()
-		if old, ok := tx.GrantByKey(g.Org, g.Entity, g.Grantee); ok {
+		if old, ok := tx.GrantWithEffect(g.Org, g.Entity, g.Grantee, g.Effect); ok {
 			g.ID, g.CreatedAt = old.ID, old.CreatedAt // an update, as the engine makes it
 		}
 		require.NoError(t, tx.PutGrant(g))
 		w.live = append(w.live, g)
 	}
 	w.commits++
-	kind := w.rng.IntN(5)
+	kind := w.rng.IntN(7)
 	if w.commits%6 == 0 {
 		kind = 3 // every kind of row, whatever the seed
 	}
@@ -138,11 +148,30 @@ func (w *workload) commit(t testing.TB, s *store.Store, grants int) store.Change
 			SubmitTime: w.clock, StartTime: w.clock, TotalSteps: 2, StepsProcessed: 1, StepsSucceeded: 1}))
 		require.NoError(t, tx.PutJobSpec(store.JobSpec{Org: "org_1", JobID: id, Operation: model.JobOpCreate, Mode: model.BulkAllOrNothing, RequestedBy: "usr_admin",
 			Grants:   []model.GrantInput{{Entity: model.EntityRef{Type: "fleet", ID: "fl_1"}, Grantee: model.User("u"), Level: model.LevelRead, EffectiveTo: w.clock}},
-			ACL:      []model.ACE{{Grantee: model.Role("r"), Level: model.LevelAdmin}},
+			ACL:      []model.ACE{{Grantee: model.Role("r"), Level: model.LevelAdmin}, {Grantee: model.User("u"), Level: model.LevelRead, Effect: model.EffectDeny}},
 			Grantees: []model.Subject{model.Department("d")}}))
 		require.NoError(t, tx.PutJobStep(store.JobStep{Org: "org_1", JobID: id, Index: 1, Resource: model.EntityRef{Type: "fleet", ID: "fl_1"},
 			Status: model.JobFailed, StartTime: w.clock, EndTime: w.clock,
 			Errors: []model.Error{{Code: model.CodeValidation, Message: "bad", Field: model.FieldGranteeID}}}))
+	case 4:
+		// Documents into folders, folders into a root: never a cycle.
+		l := model.EntityLink{Child: model.EntityRef{Type: "fleet", ID: fmt.Sprintf("fl_%d", w.rng.IntN(50))},
+			Parent: model.EntityRef{Type: "folder", ID: fmt.Sprintf("fo_%d", w.rng.IntN(5))}}
+		if w.rng.IntN(3) == 0 {
+			l = model.EntityLink{Child: l.Parent, Parent: model.EntityRef{Type: "folder", ID: "root"}}
+		}
+		added, err := tx.AddLink("org_0", l)
+		require.NoError(t, err)
+		if added {
+			w.links = append(w.links, l)
+		}
+	case 5:
+		if len(w.links) > 0 {
+			i := w.rng.IntN(len(w.links))
+			_, err := tx.RemoveLink("org_0", w.links[i])
+			require.NoError(t, err)
+			w.links = append(w.links[:i], w.links[i+1:]...)
+		}
 	}
 	cs, _ := tx.Commit()
 	require.NotEmpty(t, cs.Grants)
@@ -208,7 +237,7 @@ func tryOpenTestDir(t testing.TB, path string, opts disk.Options) (*testDir, err
 func (td *testDir) commit(w *workload, grants int) store.ChangeSet {
 	td.t.Helper()
 	cs := w.commit(td.t, td.store, grants)
-	require.NoError(td.t, td.dir.Append(cs))
+	require.NoError(td.t, td.dir.Append(cs, w.clock))
 	return cs
 }
 

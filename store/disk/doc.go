@@ -15,16 +15,18 @@
 //
 // Open locks a directory (an advisory flock, released by the kernel when
 // the process dies); Load fills a new Store from the newest snapshot file
-// and the journal segments after it; Append journals each commit as one
+// and the journal segments after it (handing each commit it replays, with
+// its time, to Options.OnReplay); Append journals each commit as one
 // checksummed record (a very large one as part records, then the record
 // that names them), fsynced under SyncAlways; Checkpoint writes a snapshot
 // of a frozen Snapshot in the background (to a temporary name, fsynced,
 // renamed, directory fsynced) and deletes the whole journal segments it
-// covers. A crash tail of the journal is cut off at Load and logged; any
-// other damage is an error naming the file (ErrCorrupt, ErrNotDatabase,
-// ErrUnsupportedFormat), never a panic or a partial load. After a failed
-// write or fsync a Dir refuses every Append (ErrWriteFailed) until it is
-// reopened. WriteSnapshotDir writes a Snapshot as a new database directory:
+// covers (but those Options.KeepCommits keeps for a change feed, which Load
+// reads only to hand to OnReplay). A crash tail of the journal is cut off at
+// Load and logged; any other damage is an error naming the file
+// (ErrCorrupt, ErrNotDatabase, ErrUnsupportedFormat), never a panic or a
+// partial load. After a failed write or fsync a Dir refuses every Append
+// (ErrWriteFailed) until it is reopened. WriteSnapshotDir writes a Snapshot as a new database directory:
 // a point-in-time copy.
 //
 // # Directory
@@ -41,6 +43,9 @@
 // names, in order; each segment holds the revisions from its first (its
 // first record's, which must match its name) up to the next segment's first
 // minus one, and the journal must continue the snapshot without a gap.
+// Segments whose revisions are all at or before the snapshot's are those
+// kept for a change feed (Options.KeepCommits): their records are checked
+// and, with OnReplay, decoded and handed to it, never replayed.
 //
 // The MANIFEST is rewritten (to MANIFEST.tmp, fsynced, renamed, directory
 // fsynced) whenever the live files change: when a segment is started,
@@ -88,8 +93,9 @@
 //	flags      byte: bit 0 deleted (change sets only), bit 1 effective_from
 //	           follows, bit 2 effective_to follows, bit 3 created_at follows,
 //	           bit 4 updated_at follows, bit 5 updated_at equals created_at,
-//	           bit 6 granted_by is the previous row's; bit 7 zero; bits 4 and 5
-//	           never both; bit 6 never on a run's first row
+//	           bit 6 granted_by is the previous row's, bit 7 the effect is
+//	           deny (clear: allow); bits 4 and 5 never both; bit 6 never on a
+//	           run's first row
 //	same       byte: bit i set when field i equals the previous row's field i
 //	           (never on a run's first row); bits 5-7 zero
 //	fields     for i = 0 organisation, 1 entity type, 2 entity id, 3 grantee
@@ -114,6 +120,18 @@
 //	           the previous row's field i. None is empty; the group type is
 //	           "department" or "role"
 //
+// # Link rows
+//
+// Entity links are written in runs as memberships are:
+//
+//	flags      byte: 0 added, 1 deleted (change sets only)
+//	same       byte: bit i set when field i equals the previous row's (never
+//	           on a run's first row); bits 5-7 zero
+//	fields     for i = 0 organisation, 1 child type, 2 child id, 3 parent
+//	           type, 4 parent id, each whose same bit is clear: prefixed
+//	           against the previous row's field i. None is empty; the child
+//	           is not the parent
+//
 // # Job rows
 //
 // A job row starts with its kind byte: 1 summary, 2 spec, 3 step. Operations
@@ -128,9 +146,10 @@
 //	spec       string organisation, job id, operation; int mode; string
 //	           requested_by, entity type; uvarint n, then n grant inputs
 //	           (string entity type, entity id; subject grantee; byte level;
-//	           string granted_by; time effective_from, effective_to); uvarint
-//	           n, then n access control entries (subject, byte level); uvarint
-//	           n, then n subjects (the grantees)
+//	           byte effect; string granted_by; time effective_from,
+//	           effective_to); uvarint n, then n access control entries
+//	           (subject, byte level, byte effect); uvarint n, then n subjects
+//	           (the grantees). An effect byte is 0 allow or 1 deny
 //	step       string organisation, job id; int index (>= 0); string resource
 //	           type, resource id; string status; time start, end; uvarint n,
 //	           then n errors (string code, message, field)
@@ -141,10 +160,13 @@
 //
 //	version    byte FormatVersion
 //	revision   uvarint
+//	at         instant: when the commit was made (the engine's clock, the
+//	           time its change feed reports)
 //	sections   in ascending tag order, each at most once and only when not
-//	           empty: byte tag (1 grants, 2 memberships, 3 jobs), uvarint
-//	           count, then count rows (the grant rows one run, the membership
-//	           rows one run, job rows each with its kind)
+//	           empty: byte tag (1 grants, 2 memberships, 3 jobs, 4 links),
+//	           uvarint count, then count rows (the grant rows one run, the
+//	           membership rows one run, job rows each with its kind, the link
+//	           rows one run)
 //	end        byte 0
 //
 // A tag this version does not know is ErrUnsupportedFormat.
@@ -172,7 +194,8 @@
 // # MANIFEST
 //
 // One sealed record, key grantdb:manifest: string magic "grantdb
-// manifest", uvarint version (FormatVersion), byte 0 (no snapshot) or byte 1
+// manifest", uvarint version (FormatVersion; version 2's is the same
+// record), byte 0 (no snapshot) or byte 1
 // then uvarint the snapshot's revision, uvarint n, then n uvarints: the
 // first revisions of the live segments, ascending. Nothing after it.
 //
@@ -183,14 +206,26 @@
 //	                      high-water (the greatest grant id ever stored,
 //	                      also of grants deleted since)
 //	r:<sequence, 10 digits> from 0: byte tag (1 grants, 2 memberships, 3
-//	                      jobs), uvarint count (1 to 1000), then count rows
-//	                      of that table, one run; the grant records first,
-//	                      then memberships, then job summaries, specs and
-//	                      steps; no deletions
+//	                      jobs, 4 links), uvarint count (1 to 1000), then
+//	                      count rows of that table, one run; the grant
+//	                      records first, then memberships, then job
+//	                      summaries, specs and steps, then links; no
+//	                      deletions
 //	grantdb:trailer       uvarint count of r: records, of grants, of
-//	                      memberships, of job rows
+//	                      memberships, of job rows, of links
 //
 // in that order and nothing after. A header of another version is
-// ErrUnsupportedFormat; version 1 (written before this package existed)
-// coded rows by the store's in-memory keys and is not read.
+// ErrUnsupportedFormat.
+//
+// # Versions
+//
+// This is format version 3. Version 2 is still read, file by file (a
+// snapshot's header, a MANIFEST) and record by record (a change set's first
+// byte), by its own rules: no effects (grant flags bit 7 zero, no effect
+// bytes in job specs: every row is an allow), no links (tag 4 is
+// ErrUnsupportedFormat), no commit time in a change set (reported as the
+// zero time), no links count in a snapshot trailer. A version 2 database
+// therefore opens; what is appended to it is version 3, and so is its next
+// snapshot. Version 1 (written before this package existed) coded rows by
+// the store's in-memory keys and is refused with ErrUnsupportedFormat.
 package disk

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -51,6 +52,17 @@ var (
 	// high-water is its id, greater than any stored.
 	goldenGone = model.Grant{ID: "grt_04", Org: "org_b", Entity: model.EntityRef{Type: "doc", ID: "doc_1"},
 		Grantee: goldenBob, Level: model.LevelRead, GrantedBy: "usr_owner", CreatedAt: goldenTime, UpdatedAt: goldenTime}
+	// goldenDeny (format 3) takes write on the folder away from eng.
+	goldenDeny = model.Grant{ID: "grt_05", Org: "org_a", Entity: goldenFolder, Grantee: goldenEng,
+		Level: model.LevelWrite, Effect: model.EffectDeny, GrantedBy: "usr_root", CreatedAt: goldenTime, UpdatedAt: goldenTime}
+
+	// The entity links (format 3): doc_1 and doc_2 in the folder the
+	// grants goldenEnding and goldenDeny are on, the folder in a root;
+	// doc_2's link is deleted at revision 5.
+	goldenFolder   = model.EntityRef{Type: "folder", ID: "fld_1"}
+	goldenDocLink  = model.EntityLink{Child: model.EntityRef{Type: "doc", ID: "doc_1"}, Parent: goldenFolder}
+	goldenGoneLink = model.EntityLink{Child: model.EntityRef{Type: "doc", ID: "doc_2"}, Parent: goldenFolder}
+	goldenRootLink = model.EntityLink{Child: goldenFolder, Parent: model.EntityRef{Type: "folder", ID: "fld_root"}}
 
 	goldenJob = store.Job{Org: "org_a", ID: "job_01", Name: "tidy", Description: "replace eng's access",
 		RequestedBy: "usr_owner", Operation: model.JobOpReplaceGrantees, Status: model.JobNotStarted,
@@ -61,23 +73,51 @@ var (
 			Level: model.LevelWrite, GrantedBy: "usr_x", EffectiveTo: goldenTime.Add(time.Hour)}},
 		ACL:      []model.ACE{{Grantee: goldenEng, Level: model.LevelRead}},
 		Grantees: []model.Subject{goldenEng, goldenOps}}
+	// goldenSpecDenies are what format 3 adds to goldenSpec: a deny in the
+	// ACL and a deny grant input.
+	goldenSpecDenies = struct {
+		ACE   model.ACE
+		Input model.GrantInput
+	}{
+		ACE: model.ACE{Grantee: goldenBob, Level: model.LevelAdmin, Effect: model.EffectDeny},
+		Input: model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: "doc_8"}, Grantee: goldenEng,
+			Level: model.LevelRead, Effect: model.EffectDeny, GrantedBy: "usr_x"},
+	}
 	goldenSteps = [2]store.JobStep{
 		{Org: "org_a", JobID: "job_01", Index: 0, Resource: model.EntityRef{Type: "doc", ID: "doc_1"}, Status: model.JobNotStarted},
 		{Org: "org_a", JobID: "job_01", Index: 1, Resource: model.EntityRef{Type: "doc", ID: "doc_2"}, Status: model.JobNotStarted},
 	}
 )
 
+// goldenSpecOf is goldenSpec as a database of format version holds it.
+func goldenSpecOf(version int) store.JobSpec {
+	s := goldenSpec
+	if version >= 3 {
+		s.ACL = append(slices.Clone(s.ACL), goldenSpecDenies.ACE)
+		s.Grants = append(slices.Clone(s.Grants), goldenSpecDenies.Input)
+	}
+	return s
+}
+
+// goldenCommitTime is when the golden commit of revision rev was made.
+func goldenCommitTime(rev uint64) time.Time { return goldenTime.Add(time.Duration(rev) * time.Second) }
+
 // goldenCommits are the golden database's commits, revisions 1 to 5; a
-// checkpoint follows revision 3.
+// checkpoint follows revision 3. Format 2's had no deny and no links.
 func goldenCommits(t *testing.T) []func(w *store.WriteTxn) {
 	add := func(w *store.WriteTxn, org string, m model.Membership) {
 		added, err := w.AddMembership(org, m)
 		require.NoError(t, err)
 		require.True(t, added)
 	}
+	link := func(w *store.WriteTxn, l model.EntityLink) {
+		added, err := w.AddLink("org_a", l)
+		require.NoError(t, err)
+		require.True(t, added)
+	}
 	return []func(w *store.WriteTxn){
 		func(w *store.WriteTxn) {
-			for _, g := range []model.Grant{goldenPlain, goldenWindow, goldenEnding} {
+			for _, g := range []model.Grant{goldenPlain, goldenWindow, goldenEnding, goldenDeny} {
 				require.NoError(t, w.PutGrant(g))
 			}
 		},
@@ -85,10 +125,12 @@ func goldenCommits(t *testing.T) []func(w *store.WriteTxn) {
 			add(w, "org_a", model.Membership{Member: goldenAlice, Group: goldenEng})
 			add(w, "org_a", model.Membership{Member: goldenEng, Group: goldenRnD})
 			add(w, "org_b", model.Membership{Member: goldenBob, Group: goldenOps})
+			link(w, goldenDocLink)
+			link(w, goldenGoneLink)
 		},
 		func(w *store.WriteTxn) {
 			require.NoError(t, w.PutJob(goldenJob))
-			require.NoError(t, w.PutJobSpec(goldenSpec))
+			require.NoError(t, w.PutJobSpec(goldenSpecOf(disk.FormatVersion)))
 			for _, s := range goldenSteps {
 				require.NoError(t, w.PutJobStep(s))
 			}
@@ -103,8 +145,12 @@ func goldenCommits(t *testing.T) []func(w *store.WriteTxn) {
 			step.Status, step.StartTime, step.EndTime = model.JobSucceeded, goldenTime, goldenTime.Add(time.Second)
 			require.NoError(t, w.PutJobStep(step))
 			require.NoError(t, w.PutJob(j))
+			link(w, goldenRootLink)
 		},
 		func(w *store.WriteTxn) {
+			unlinked, err := w.RemoveLink("org_a", goldenGoneLink)
+			require.NoError(t, err)
+			require.True(t, unlinked)
 			found, err := w.DeleteGrant(goldenGone)
 			require.NoError(t, err)
 			require.True(t, found)
@@ -134,7 +180,7 @@ func writeGolden(t *testing.T, path string) {
 		w := s.Write()
 		fill(w)
 		cs, snap := w.Commit()
-		require.NoError(t, d.Append(cs))
+		require.NoError(t, d.Append(cs, goldenCommitTime(cs.Revision)))
 		if i == 2 {
 			require.NoError(t, d.Checkpoint(context.Background(), snap))
 		}
@@ -183,34 +229,70 @@ func TestGoldenFilesAreWhatThisVersionWrites(t *testing.T) {
 	}
 }
 
+// TestGoldenDatabaseOpens opens the golden database of this version and
+// of version 2, which is still read (by its own rules: no denies, no links,
+// no commit times), to the same answers but what version 3 added.
 func TestGoldenDatabaseOpens(t *testing.T) {
+	for _, version := range []int{2, disk.FormatVersion} {
+		t.Run(strconv.Itoa(version), func(t *testing.T) { testGoldenOpens(t, version) })
+	}
+}
+
+func testGoldenOpens(t *testing.T, version int) {
 	// A copy: Open takes a lock and Load may write.
-	dir := copyDir(t, goldenPath(disk.FormatVersion))
+	dir := copyDir(t, goldenPath(version))
 	s, err := store.New()
 	require.NoError(t, err)
-	d, err := disk.Open(dir, disk.Options{})
+	var replayed []uint64
+	var times []time.Time
+	d, err := disk.Open(dir, disk.Options{OnReplay: func(cs store.ChangeSet, at time.Time) {
+		replayed, times = append(replayed, cs.Revision), append(times, at)
+	}})
 	require.NoError(t, err)
 	defer d.Close()
 	rev, err := d.Load(s)
 	require.NoError(t, err)
 	assert.Equal(t, uint64(5), rev)
-	assert.Equal(t, goldenGone.ID, d.GrantIDHighWater(), "the id of a deleted grant")
+	wantHighWater := goldenGone.ID
+	if version >= 3 {
+		wantHighWater = goldenDeny.ID
+	}
+	assert.Equal(t, wantHighWater, d.GrantIDHighWater())
+	assert.Equal(t, []uint64{4, 5}, replayed, "the commits after the snapshot, replayed")
+	for i, at := range times {
+		if version < 3 {
+			assert.True(t, at.IsZero(), "format 2 recorded no commit time")
+		} else {
+			assert.True(t, goldenCommitTime(replayed[i]).Equal(at), "revision %d committed at %v", replayed[i], at)
+		}
+	}
 
 	snap := s.Snapshot()
 	r := snap.Read()
 	assert.Equal(t, uint64(5), snap.Revision())
 	raised := goldenPlain
 	raised.Level, raised.UpdatedAt = model.LevelWrite, goldenTime.Add(time.Hour)
+	want := []model.Grant{raised, goldenWindow, goldenEnding}
+	if version >= 3 {
+		want = append(want, goldenDeny)
+	}
 	var grants []model.Grant
 	require.NoError(t, r.EachGrant(func(g *model.Grant) bool {
 		grants = append(grants, *g)
 		return true
 	}))
-	assert.ElementsMatch(t, []model.Grant{raised, goldenWindow, goldenEnding}, grants)
-	for _, g := range []model.Grant{raised, goldenWindow, goldenEnding} {
+	assert.ElementsMatch(t, want, grants)
+	for _, g := range want {
 		got, ok := r.GrantByID(g.Org, g.ID)
 		assert.True(t, ok, g.ID)
 		assert.Equal(t, g, got)
+	}
+	if version >= 3 {
+		got, ok := r.GrantWithEffect(goldenDeny.Org, goldenDeny.Entity, goldenDeny.Grantee, model.EffectDeny)
+		assert.True(t, ok, "the deny under its key")
+		assert.Equal(t, goldenDeny, got)
+		_, ok = r.GrantByKey(goldenDeny.Org, goldenDeny.Entity, goldenDeny.Grantee)
+		assert.False(t, ok, "a deny is not an allow")
 	}
 	_, ok := r.GrantByID(goldenGone.Org, goldenGone.ID)
 	assert.False(t, ok, "deleted at revision 5")
@@ -228,6 +310,26 @@ func TestGoldenDatabaseOpens(t *testing.T) {
 	require.NoError(t, r.EachMembership(func(string, model.Membership) bool { memberships++; return true }))
 	assert.Equal(t, 2, memberships)
 
+	var links []model.EntityLink
+	require.NoError(t, r.EachLink(func(org string, l model.EntityLink) bool {
+		assert.Equal(t, "org_a", org)
+		links = append(links, l)
+		return true
+	}))
+	if version >= 3 {
+		assert.Equal(t, []model.EntityLink{goldenDocLink, goldenRootLink}, links,
+			"one link from the snapshot, one from the journal; doc_2's deleted at revision 5")
+		var parents []model.EntityRef
+		require.NoError(t, r.ParentsOf("org_a", goldenDocLink.Child, func(p model.EntityRef) bool {
+			parents = append(parents, p)
+			return true
+		}))
+		assert.Equal(t, []model.EntityRef{goldenFolder}, parents, "the parent index is rebuilt")
+		assert.False(t, r.HasLink("org_a", goldenGoneLink))
+	} else {
+		assert.Empty(t, links, "format 2 had no links")
+	}
+
 	job, ok := r.Job("org_a", "job_01")
 	require.True(t, ok)
 	wantJob := goldenJob
@@ -236,17 +338,17 @@ func TestGoldenDatabaseOpens(t *testing.T) {
 	assert.Equal(t, wantJob, job)
 	spec, ok := r.JobSpec("org_a", "job_01")
 	require.True(t, ok)
-	assert.Equal(t, goldenSpec, spec)
+	assert.Equal(t, goldenSpecOf(version), spec, "ACL and grant input effects")
 	var steps []store.JobStep
 	require.NoError(t, r.JobSteps("org_a", "job_01", func(s store.JobStep) bool {
 		steps = append(steps, s)
 		return true
 	}))
-	want := goldenSteps
-	want[0].Status, want[0].StartTime, want[0].EndTime = model.JobSucceeded, goldenTime, goldenTime.Add(time.Second)
-	want[1].Status, want[1].StartTime, want[1].EndTime = model.JobFailed, goldenTime.Add(time.Second), goldenTime.Add(2*time.Second)
-	want[1].Errors = []model.Error{{Code: model.CodeValidation, Message: "grantee_id is required", Field: model.FieldGranteeID}}
-	assert.Equal(t, want[:], steps)
+	wantSteps := goldenSteps
+	wantSteps[0].Status, wantSteps[0].StartTime, wantSteps[0].EndTime = model.JobSucceeded, goldenTime, goldenTime.Add(time.Second)
+	wantSteps[1].Status, wantSteps[1].StartTime, wantSteps[1].EndTime = model.JobFailed, goldenTime.Add(time.Second), goldenTime.Add(2*time.Second)
+	wantSteps[1].Errors = []model.Error{{Code: model.CodeValidation, Message: "grantee_id is required", Field: model.FieldGranteeID}}
+	assert.Equal(t, wantSteps[:], steps)
 	assert.Equal(t, "job_01", r.MaxJobID())
 }
 

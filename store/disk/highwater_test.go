@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,7 +31,7 @@ func deleteNewestGrant(t *testing.T, td *testDir) string {
 	}
 	require.True(t, deleted)
 	cs, _ := tx.Commit()
-	require.NoError(t, td.dir.Append(cs))
+	require.NoError(t, td.dir.Append(cs, time.Time{}))
 	return id
 }
 

@@ -147,8 +147,9 @@ func (j *journal) startSyncer() {
 	}()
 }
 
-// append journals cs, whose revision must follow the last one.
-func (j *journal) append(cs *store.ChangeSet) error {
+// append journals cs, committed at at, whose revision must follow the last
+// one.
+func (j *journal) append(cs *store.ChangeSet, at time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
@@ -166,7 +167,7 @@ func (j *journal) append(cs *store.ChangeSet) error {
 		}
 	}
 	// The body is the CRC, the kind, then the change set, built in place.
-	j.buf = appendChangeSet(append(j.buf[:0], 0, 0, 0, 0, journalInline), cs)
+	j.buf = appendChangeSet(append(j.buf[:0], 0, 0, 0, 0, journalInline), cs, at)
 	body, payload := j.buf, j.buf[5:]
 	rev := cs.Revision
 	if len(body) <= j.opts.PartBytes {
@@ -328,11 +329,20 @@ func (j *journal) rollIfHolds(rev uint64) error {
 	return j.roll(j.last + 1)
 }
 
-// dropCovered deletes every segment whose records are all at or before rev:
-// each but the newest holds the revisions up to the next one's first.
-func (j *journal) dropCovered(rev uint64) error {
+// dropCovered deletes every segment whose records are all at or before rev
+// (the snapshot's) and, with Options.KeepCommits, older than the newest
+// KeepCommits commits up to last: each but the newest segment holds the
+// revisions up to the next one's first.
+func (j *journal) dropCovered(rev, last uint64) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if k := uint64(max(j.opts.KeepCommits, 0)); k > 0 {
+		if last > k {
+			rev = min(rev, last-k)
+		} else {
+			rev = 0
+		}
+	}
 	keep := 0
 	for keep+1 < len(j.segs) && j.segs[keep+1]-1 <= rev {
 		keep++

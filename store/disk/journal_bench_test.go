@@ -40,7 +40,7 @@ func BenchmarkJournalAppend(b *testing.B) {
 				rev := uint64(0)
 				for b.Loop() {
 					rev++
-					if err := d.Append(store.ChangeSet{Revision: rev, Grants: batch}); err != nil {
+					if err := d.Append(store.ChangeSet{Revision: rev, Grants: batch}, time.Now()); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/grantdb/grantdb/store"
 )
@@ -42,6 +43,8 @@ type segmentReplay struct {
 	parts     [][]byte // part records gathered, in order
 	partsFrom int      // offset of the first of them
 	highWater string
+	onReplay  func(cs store.ChangeSet, at time.Time) // Options.OnReplay
+	keep      int                                    // Options.KeepCommits
 }
 
 func (j *journal) replaySegment(s *store.Store, path string, first uint64, newest bool, prev uint64) (string, uint64, error) {
@@ -50,7 +53,7 @@ func (j *journal) replaySegment(s *store.Store, path string, first uint64, newes
 		return "", 0, fmt.Errorf("store: journal: %w", err)
 	}
 	recs, goodEnd, tail := scanAOF(b)
-	sr := &segmentReplay{path: path, prev: prev}
+	sr := &segmentReplay{path: path, prev: prev, onReplay: j.opts.OnReplay, keep: j.opts.KeepCommits}
 	if tail == tailGarbage || tail == tailCrash && !newest {
 		return "", 0, corruptf(path, "unreadable bytes at offset %d, after revision %d", goodEnd, sr.prev)
 	}
@@ -144,17 +147,24 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	sr.prev = rev
 	have := s.Snapshot().Revision()
 	if rev <= have {
-		return nil // in the snapshot already
+		// In the snapshot already: kept for a change feed only.
+		if sr.onReplay != nil && sr.keep > 0 {
+			return sr.feedOnly(rev, payload)
+		}
+		return nil
 	}
 	if rev != have+1 {
 		return corruptf(sr.path, "revision %d follows revision %d: commits are missing", rev, have)
 	}
-	cs, err := decodeChangeSet(payload)
+	cs, at, err := decodeChangeSet(payload)
 	if errors.Is(err, errUnsupported) {
 		return fmt.Errorf("%w: %s: revision %d: %w", ErrUnsupportedFormat, sr.path, rev, err)
 	}
 	if err == nil && cs.Revision != rev {
 		err = fmt.Errorf("holds revision %d", cs.Revision)
+	}
+	if err == nil && sr.onReplay != nil {
+		noteReplaced(s, &cs)
 	}
 	if err == nil {
 		err = s.Replay(cs)
@@ -165,7 +175,44 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	for _, gc := range cs.Grants {
 		sr.highWater = max(sr.highWater, gc.Grant.ID)
 	}
+	if sr.onReplay != nil {
+		sr.onReplay(cs, at)
+	}
 	return nil
+}
+
+// feedOnly hands a kept commit the snapshot holds to OnReplay, unreplayed.
+func (sr *segmentReplay) feedOnly(rev uint64, payload []byte) error {
+	cs, at, err := decodeChangeSet(payload)
+	if errors.Is(err, errUnsupported) {
+		return fmt.Errorf("%w: %s: revision %d: %w", ErrUnsupportedFormat, sr.path, rev, err)
+	}
+	if err == nil && cs.Revision != rev {
+		err = fmt.Errorf("holds revision %d", cs.Revision)
+	}
+	if err != nil {
+		return corruptf(sr.path, "revision %d: %v", rev, err)
+	}
+	sr.onReplay(cs, at)
+	return nil
+}
+
+// noteReplaced sets, on each grant write of cs, the row it replaces in s
+// under its key, as the commit that made it did (store.GrantChange.Replaced,
+// which the journal does not hold): a change feed shows a write over a row
+// of another id as that id's delete.
+func noteReplaced(s *store.Store, cs *store.ChangeSet) {
+	r := s.Snapshot().Read()
+	for i := range cs.Grants {
+		gc := &cs.Grants[i]
+		if gc.Deleted {
+			continue
+		}
+		g := gc.Grant
+		if old, ok := r.GrantWithEffect(g.Org, g.Entity, g.Grantee, g.Effect); ok {
+			gc.Replaced = &old
+		}
+	}
 }
 
 // payload returns the change set bytes of a j: record: inline, or gathered

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/grantdb/grantdb/store/disk"
 	"github.com/stretchr/testify/assert"
@@ -44,9 +45,9 @@ func TestJournal_AppendRefusesARevisionOutOfOrder(t *testing.T) {
 	td := openTestDir(t, t.TempDir(), disk.Options{})
 	cs := newWorkload(2).commit(t, td.store, 1)
 	cs.Revision++
-	assert.Error(t, td.dir.Append(cs))
+	assert.Error(t, td.dir.Append(cs, time.Time{}))
 	cs.Revision--
-	assert.NoError(t, td.dir.Append(cs), "a refused revision does not fail the journal")
+	assert.NoError(t, td.dir.Append(cs, time.Time{}), "a refused revision does not fail the journal")
 }
 
 func TestJournal_FilesAreBuntDBFiles(t *testing.T) {
@@ -250,11 +251,11 @@ func TestJournal_WriteFailureSticks(t *testing.T) {
 	boom := errors.New("injected fsync failure")
 	restore := disk.SetSyncHook(td.dir, func(*os.File) error { return boom })
 
-	err := td.dir.Append(w.commit(t, td.store, 1))
+	err := td.dir.Append(w.commit(t, td.store, 1), w.clock)
 	require.ErrorIs(t, err, disk.ErrWriteFailed)
 	assert.ErrorIs(t, err, boom)
 	restore()
-	err = td.dir.Append(w.commit(t, td.store, 1))
+	err = td.dir.Append(w.commit(t, td.store, 1), w.clock)
 	assert.ErrorIs(t, err, disk.ErrWriteFailed, "a failed journal stays failed")
 	assert.ErrorIs(t, td.dir.Close(), disk.ErrWriteFailed)
 

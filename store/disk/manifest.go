@@ -106,8 +106,10 @@ func readManifest(dir string) (manifest, error) {
 	if d.string() != manifestMagic {
 		return manifest{}, corruptf(path, "not a grantdb manifest")
 	}
-	if v := d.uvarint(); d.err == nil && v != FormatVersion {
-		return manifest{}, fmt.Errorf("%w: %s: format version %d (this build reads %d)", ErrUnsupportedFormat, path, v, FormatVersion)
+	// Versions 2 and 3 write the same MANIFEST.
+	if v := d.uvarint(); d.err == nil && (v < minReadVersion || v > FormatVersion) {
+		return manifest{}, fmt.Errorf("%w: %s: format version %d (this build reads %d to %d)",
+			ErrUnsupportedFormat, path, v, minReadVersion, FormatVersion)
 	}
 	var m manifest
 	switch d.byte() {

@@ -22,7 +22,7 @@ func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string
 	}
 	defer f.Close()
 	rd := &aofReader{r: f, buf: make([]byte, 1<<20)}
-	rev, highWater, err = readSnapshotHeader(path, rd)
+	version, rev, highWater, err := readSnapshotHeader(path, rd)
 	if err != nil {
 		return 0, "", err
 	}
@@ -32,7 +32,7 @@ func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string
 	var readErr error
 	go func() {
 		defer close(batches)
-		readErr = readSnapshotRecords(path, rd, func(b *loadBatch) bool {
+		readErr = readSnapshotRecords(path, rd, version, func(b *loadBatch) bool {
 			select {
 			case batches <- b:
 				return true
@@ -65,35 +65,39 @@ func wrapFileError(path string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
 }
 
-func readSnapshotHeader(path string, rd *aofReader) (rev uint64, highWater string, err error) {
+// readSnapshotHeader reads the header: the format version the file was
+// written by (its records are read by that version's rules), its revision
+// and grant id high-water.
+func readSnapshotHeader(path string, rd *aofReader) (version byte, rev uint64, highWater string, err error) {
 	key, val, err := rd.next()
 	if err != nil || string(key) != snapHeaderKey {
-		return 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
+		return 0, 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
 	}
 	body, err := openRecord(val)
 	if err != nil {
-		return 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, err)
+		return 0, 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, err)
 	}
 	d := decoder{b: body}
 	if d.string() != snapshotMagic {
-		return 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
+		return 0, 0, "", fmt.Errorf("%w: %s is not a grantdb snapshot", ErrNotDatabase, path)
 	}
-	if v := d.uvarint(); d.err == nil && v != snapshotVersion {
-		return 0, "", fmt.Errorf("%w: %s: snapshot format version %d (this build reads %d)",
-			ErrUnsupportedFormat, path, v, snapshotVersion)
+	v := d.uvarint()
+	if d.err == nil && (v < minReadVersion || v > snapshotVersion) {
+		return 0, 0, "", fmt.Errorf("%w: %s: snapshot format version %d (this build reads %d to %d)",
+			ErrUnsupportedFormat, path, v, minReadVersion, snapshotVersion)
 	}
 	rev = d.uvarint()
 	highWater = d.string()
 	d.end()
 	if d.err != nil {
-		return 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, d.err)
+		return 0, 0, "", fmt.Errorf("%w: %s: header: %w", ErrCorrupt, path, d.err)
 	}
-	return rev, highWater, nil
+	return byte(v), rev, highWater, nil
 }
 
 // readSnapshotRecords decodes the data records and the trailer, handing
 // each batch to emit until it returns false.
-func readSnapshotRecords(path string, rd *aofReader, emit func(*loadBatch) bool) error {
+func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*loadBatch) bool) error {
 	var got snapCounts
 	for {
 		key, val, err := rd.next()
@@ -108,12 +112,12 @@ func readSnapshotRecords(path string, rd *aofReader, emit func(*loadBatch) bool)
 			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
 		}
 		if string(key) == snapTrailerKey {
-			return checkTrailer(path, rd, body, got)
+			return checkTrailer(path, rd, body, version, got)
 		}
 		if !bytes.HasPrefix(key, []byte(snapRecordKey)) {
 			return fmt.Errorf("%w: %s: unexpected record %q", ErrCorrupt, path, key)
 		}
-		b, err := decodeSnapRecord(body)
+		b, err := decodeSnapRecord(body, version)
 		if err != nil {
 			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
 		}
@@ -121,15 +125,19 @@ func readSnapshotRecords(path string, rd *aofReader, emit func(*loadBatch) bool)
 		got.grants += uint64(len(b.grants))
 		got.memberships += uint64(len(b.memberships))
 		got.jobs += uint64(len(b.jobs))
+		got.links += uint64(len(b.links))
 		if !emit(b) {
 			return nil
 		}
 	}
 }
 
-func checkTrailer(path string, rd *aofReader, body []byte, got snapCounts) error {
-	d := decoder{b: body}
+func checkTrailer(path string, rd *aofReader, body []byte, version byte, got snapCounts) error {
+	d := decoder{b: body, version: version}
 	want := snapCounts{records: d.uvarint(), grants: d.uvarint(), memberships: d.uvarint(), jobs: d.uvarint()}
+	if d.v3() {
+		want.links = d.uvarint()
+	}
 	d.end()
 	if d.err != nil {
 		return fmt.Errorf("%w: %s: trailer: %w", ErrCorrupt, path, d.err)
@@ -143,9 +151,10 @@ func checkTrailer(path string, rd *aofReader, body []byte, got snapCounts) error
 	return nil
 }
 
-// decodeSnapRecord decodes one data record's rows.
-func decodeSnapRecord(body []byte) (*loadBatch, error) {
-	d := decoder{b: body}
+// decodeSnapRecord decodes one data record's rows, written by format
+// version.
+func decodeSnapRecord(body []byte, version byte) (*loadBatch, error) {
+	d := decoder{b: body, version: version}
 	b := &loadBatch{tag: d.byte()}
 	switch b.tag {
 	case tagGrants:
@@ -167,6 +176,16 @@ func decodeSnapRecord(body []byte) (*loadBatch, error) {
 		for i := 0; i < n && d.err == nil; i++ {
 			b.jobs[i] = decodeJobChange(&d)
 		}
+	case tagLinks:
+		if !d.v3() {
+			return nil, fmt.Errorf("table tag %d in a version %d snapshot: %w", b.tag, version, ErrUnsupportedFormat)
+		}
+		b.links = decodeLinkRun(&d, d.count(minLinkBytes))
+		for _, lc := range b.links {
+			if lc.Deleted {
+				d.fail("a snapshot holds no deletions")
+			}
+		}
 	default:
 		if d.err == nil {
 			return nil, fmt.Errorf("table tag %d: %w", b.tag, ErrUnsupportedFormat)
@@ -184,6 +203,7 @@ type loadBatch struct {
 	tag         byte
 	grants      []model.Grant
 	memberships []store.MembershipChange
+	links       []store.LinkChange
 	jobs        []store.JobChange
 }
 
@@ -204,6 +224,11 @@ func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() e
 		}
 		for _, mc := range b.memberships {
 			if err := r.Membership(mc.Org, mc.Membership); err != nil {
+				return err
+			}
+		}
+		for _, lc := range b.links {
+			if err := r.Link(lc.Org, lc.Link); err != nil {
 				return err
 			}
 		}

@@ -35,7 +35,7 @@ var snapRowsPerRecord = 1000
 
 // snapCounts are a snapshot's sizes, as its trailer records them.
 type snapCounts struct {
-	records, grants, memberships, jobs uint64
+	records, grants, memberships, jobs, links uint64
 }
 
 // snapWriter writes the records of a snapshot file.
@@ -167,11 +167,26 @@ func writeSnapshotTo(ctx context.Context, f *os.File, snap *store.Snapshot, high
 			return err
 		}
 	}
+	lc := newLinkCoder()
+	err = sw.table(ctx, tagLinks, func(row func() bool) error {
+		return r.EachLink(func(org string, l model.EntityLink) bool {
+			if sw.n == 0 {
+				lc = newLinkCoder()
+			}
+			lc.encode(&sw.items, org, l, false)
+			sw.counts.links++
+			return row()
+		})
+	})
+	if err != nil {
+		return err
+	}
 	var t encoder
 	t.uvarint(sw.counts.records)
 	t.uvarint(sw.counts.grants)
 	t.uvarint(sw.counts.memberships)
 	t.uvarint(sw.counts.jobs)
+	t.uvarint(sw.counts.links)
 	if err := sw.put(snapTrailerKey, sealRecord(nil, t.b)); err != nil {
 		return err
 	}
