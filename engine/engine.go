@@ -38,6 +38,8 @@ type Engine struct {
 	// wakes WaitRevision and Watch at each commit (revision.go).
 	changes   changeWindow
 	published revisionSignal
+	// repl links a replica to its shared log (replica.go).
+	repl replica
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -93,6 +95,11 @@ func Open(opts ...Option) (*Engine, error) {
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
 	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark()})
+	if cfg.log != nil {
+		if err := e.openReplica(); err != nil {
+			return nil, err
+		}
+	}
 	e.startSweeper()
 	if e.disk.dir != nil {
 		if err := e.resumeJobs(); err != nil {
@@ -111,6 +118,7 @@ func Open(opts ...Option) (*Engine, error) {
 // the directory; Close returns the journal's failure, if writes had failed.
 func (e *Engine) Close() error {
 	e.stopSweeper() // before writeMu: a sweep in progress holds it
+	e.stopReplica() // so does the follower applying a record
 	e.writeMu.Lock()
 	already := e.closed.Swap(true)
 	e.writeMu.Unlock()
@@ -178,6 +186,9 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 	if err := e.writeRefused(); err != nil {
 		return store.ChangeSet{}, err
 	}
+	if e.repl.log != nil {
+		return e.commitLogged(ctx, fill)
+	}
 	tx := e.store.Write()
 	defer tx.Abort()
 	if err := fill(tx); err != nil {
@@ -202,13 +213,20 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 // publish derives what readers need from a commit and makes the new revision
 // visible, whole. It runs under writeMu, in commit order.
 func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot) {
+	e.publishAt(cs, snap, e.clock())
+}
+
+// publishAt is publish of a commit made at at: a replica publishes another
+// replica's commit at the writer's time, so the change feed reads alike on
+// every replica.
+func (e *Engine) publishAt(cs store.ChangeSet, snap *store.Snapshot, at time.Time) {
 	cur := e.current.Load()
 	if cur.snap == snap {
 		return // the transaction wrote nothing: the published view is current
 	}
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
-	e.changes.add(cs, e.clock())
+	e.changes.add(cs, at)
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
 	e.published.notify()
 }
