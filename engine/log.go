@@ -6,7 +6,7 @@ import (
 	"iter"
 )
 
-// Replication (docs/design.md §7): replicas of a service share one ordered
+// Replication (docs/design.md §2.13): replicas of a service share one ordered
 // log, kept by an existing engine (NATS JetStream, in the module
 // github.com/grantdb/grantdb/cluster), never a home-made consensus. The
 // log's unit is one commit: its journal record. Every replica, the writer
