@@ -202,3 +202,36 @@ func TestRecordThatDoesNotApplyStopsTheReplica(t *testing.T) {
 	assert.Zero(t, e.Revision())
 	assert.Equal(t, 1, l.len(), "nothing more was appended")
 }
+
+// A job runs on the replica that submitted it, its steps committing through
+// the log while another replica writes: every replica ends with its grants
+// and its summary.
+func TestJobOnAReplica(t *testing.T) {
+	l := newMemLog()
+	a, b := openOn(t, l), openOn(t, l)
+	ctx := context.Background()
+	var inputs []model.GrantInput
+	for i := range 30 {
+		inputs = append(inputs, grantIn(fmt.Sprintf("job-d%d", i), "carol"))
+	}
+	sum, err := a.SubmitJob(ctx, "org_1", bulk.JobSpec{Name: "import", RequestedBy: "admin", Operation: bulk.OpCreate, Grants: inputs})
+	require.NoError(t, err)
+	for i := range 20 {
+		_, err := b.CreateGrant(ctx, "org_1", grantIn(fmt.Sprintf("b-d%d", i), "dave"))
+		require.NoError(t, err)
+	}
+	done, err := a.WaitJob(ctx, "org_1", sum.ID)
+	require.NoError(t, err)
+	assert.Equal(t, model.JobSucceeded, done.Status)
+	waitFor(t, b, a.Revision())
+	waitFor(t, a, b.Revision())
+	onB, err := b.Job(ctx, "org_1", sum.ID)
+	require.NoError(t, err)
+	assert.Equal(t, done, onB)
+	ga, err := a.ListGrants(ctx, "org_1", model.GrantQuery{Limit: model.MaxPageSize})
+	require.NoError(t, err)
+	gb, err := b.ListGrants(ctx, "org_1", model.GrantQuery{Limit: model.MaxPageSize})
+	require.NoError(t, err)
+	assert.Len(t, ga.Grants, 50)
+	assert.Equal(t, ga, gb)
+}
