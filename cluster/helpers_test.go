@@ -24,14 +24,14 @@ const wait = 30 * time.Second
 // natsNode is one in-process nats-server with JetStream on, in a
 // directory that outlives it, so that a restart finds its streams.
 type natsNode struct {
-	t    *testing.T
+	t    testing.TB
 	opts server.Options
 	srv  *server.Server
 }
 
 // startNode starts a lone server on a free port, with JetStream storing in
 // a directory of the test's.
-func startNode(t *testing.T) *natsNode {
+func startNode(t testing.TB) *natsNode {
 	t.Helper()
 	n := &natsNode{t: t, opts: server.Options{
 		Host: "127.0.0.1", Port: -1,
@@ -67,7 +67,7 @@ func (n *natsNode) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.op
 // startCluster starts a 3-node JetStream cluster, each node routing to
 // every other. The nodes start at once: a clustered node is ready only once
 // it has found its peers.
-func startCluster(t *testing.T) []*natsNode {
+func startCluster(t testing.TB) []*natsNode {
 	t.Helper()
 	var routes []*url.URL
 	ports := make([]int, 3)
@@ -100,7 +100,7 @@ func startCluster(t *testing.T) []*natsNode {
 }
 
 // freePort returns a TCP port nothing listens on now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func freePort(t *testing.T) int {
 }
 
 // connect opens a client to the given servers that keeps reconnecting.
-func connect(t *testing.T, urls ...string) jetstream.JetStream {
+func connect(t testing.TB, urls ...string) jetstream.JetStream {
 	t.Helper()
 	var all string
 	for i, u := range urls {
@@ -129,7 +129,7 @@ func connect(t *testing.T, urls ...string) jetstream.JetStream {
 
 // replicatedStream creates stream with the given replication factor once the
 // cluster has elected its JetStream leader.
-func replicatedStream(t *testing.T, js jetstream.JetStream, stream string, replicas int) {
+func replicatedStream(t testing.TB, js jetstream.JetStream, stream string, replicas int) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -143,7 +143,7 @@ func replicatedStream(t *testing.T, js jetstream.JetStream, stream string, repli
 }
 
 // openReplica opens an engine that is a replica on stream.
-func openReplica(t *testing.T, js jetstream.JetStream, stream string, opts ...engine.Option) *engine.Engine {
+func openReplica(t testing.TB, js jetstream.JetStream, stream string, opts ...engine.Option) *engine.Engine {
 	t.Helper()
 	log, err := cluster.NATS(js, stream)
 	require.NoError(t, err)
@@ -155,7 +155,7 @@ func openReplica(t *testing.T, js jetstream.JetStream, stream string, opts ...en
 
 // converge waits until every engine has published the highest revision
 // among them, and returns it.
-func converge(t *testing.T, engines ...*engine.Engine) uint64 {
+func converge(t testing.TB, engines ...*engine.Engine) uint64 {
 	t.Helper()
 	var top uint64
 	for _, e := range engines {

@@ -67,10 +67,15 @@ var ErrNotReplicated = errors.New("grantdb: the shared log did not acknowledge t
 // key gets ErrDuplicate. The call returns once the log holds the record and
 // the engine has applied it: Revision then covers it, and WaitRevision on
 // another replica gives read-your-writes there. Reads never leave the
-// process. The expiry sweeper runs on every replica and commits through
-// the log too: two replicas sweeping at once conflict, and the second finds
-// nothing left to sweep. WithPath beside WithLog is not supported yet (Open
-// refuses it: ErrValidation on path). Default: no log, a standalone engine.
+// process. Revisions count the records applied, so l must hold this
+// database's records only. The expiry sweeper runs on every replica and
+// commits through the log too: two replicas sweeping at once conflict, and
+// the second finds nothing left to sweep. A job runs on the replica that
+// submitted it, its steps committing through the log. Until the journal
+// format carries entity links and a grant's effect, link changes and deny
+// grants are refused (ErrConflict) rather than replicated half. WithPath
+// beside WithLog is not supported yet (Open refuses it: ErrValidation on
+// path). Default: no log, a standalone engine.
 func WithLog(l Log) Option {
 	return func(c *config) { c.log = l }
 }

@@ -162,6 +162,9 @@ func (e *Engine) commitLogged(ctx context.Context, fill func(tx *store.WriteTxn)
 			return store.ChangeSet{Revision: e.Revision()}, nil
 		}
 		rec := e.encodeRecord(cs)
+		if err := recordCarries(cs, rec); err != nil {
+			return store.ChangeSet{}, err
+		}
 		seq, err := e.repl.log.Append(ctx, e.repl.seq, rec)
 		switch {
 		case err == nil:
@@ -202,6 +205,35 @@ func (e *Engine) encodeRecord(cs store.ChangeSet) []byte {
 	b = disk.EncodeCommit(b, cs)
 	e.repl.buf = b
 	return b
+}
+
+// recordCarries refuses a commit whose record would lose part of it: the
+// journal format before version 3 keeps neither entity links nor a grant's
+// effect, and a replica must never apply a deny as an allow. Only commits
+// holding links or denies pay for the check.
+func recordCarries(cs store.ChangeSet, rec []byte) error {
+	denies := 0
+	for _, gc := range cs.Grants {
+		if gc.Grant.Effect == model.EffectDeny {
+			denies++
+		}
+	}
+	if len(cs.Links) == 0 && denies == 0 {
+		return nil
+	}
+	back, _, err := decodeRecord(rec)
+	if err == nil {
+		for _, gc := range back.Grants {
+			if gc.Grant.Effect == model.EffectDeny {
+				denies--
+			}
+		}
+		if len(back.Links) == len(cs.Links) && denies == 0 {
+			return nil
+		}
+	}
+	return model.NewError(model.CodeConflict, "",
+		"grantdb: this build's log records cannot carry entity links or deny grants yet; the write is refused")
 }
 
 // decodeRecord reads a record written by encodeRecord.

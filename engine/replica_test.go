@@ -235,3 +235,38 @@ func TestJobOnAReplica(t *testing.T) {
 	assert.Len(t, ga.Grants, 50)
 	assert.Equal(t, ga, gb)
 }
+
+// Until the journal format carries links and effects, a replica refuses
+// such writes rather than applying a deny as an allow; once it does, they
+// replicate. Either way the two replicas agree.
+func TestLinksAndDeniesNeverReplicateHalf(t *testing.T) {
+	l := newMemLog()
+	a, b := openOn(t, l), openOn(t, l)
+	ctx := context.Background()
+	deny := grantIn("d1", "alice")
+	deny.Effect = model.EffectDeny
+	_, denyErr := a.CreateGrant(ctx, "org_1", deny)
+	linkErr := a.LinkEntities(ctx, "org_1", model.EntityLink{
+		Child: model.EntityRef{Type: "doc", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"},
+	})
+	waitFor(t, b, a.Revision())
+	for _, e := range []*engine.Engine{a, b} {
+		page, err := e.ListGrants(ctx, "org_1", model.GrantQuery{Limit: 10})
+		require.NoError(t, err)
+		if denyErr == nil {
+			require.Len(t, page.Grants, 1)
+			assert.Equal(t, model.EffectDeny, page.Grants[0].Effect)
+		} else {
+			assert.Empty(t, page.Grants, "a refused deny is nowhere")
+		}
+		dec, err := e.Resolve(ctx, "org_1", "alice", model.EntityRef{Type: "doc", ID: "d1"})
+		require.NoError(t, err)
+		assert.Equal(t, model.LevelNone, dec.Level)
+	}
+	for _, err := range []error{denyErr, linkErr} {
+		if err != nil {
+			assert.ErrorIs(t, err, model.ErrConflict, "refused as not carried, never half-applied")
+		}
+	}
+	assert.Equal(t, a.Revision(), b.Revision())
+}
