@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -170,7 +171,10 @@ func (l *natsLog) Read(ctx context.Context, after uint64) ([]engine.LogRecord, e
 }
 
 // Follow reads the stream through an ordered consumer (ephemeral, recreated
-// by the client after a failure) from after+1.
+// by the client after a failure) from after+1. After Timeout without a
+// record it stops, without an error, and the engine follows again: a
+// consumer stranded on a NATS server that died never stalls a replica for
+// longer.
 func (l *natsLog) Follow(ctx context.Context, after uint64) iter.Seq2[engine.LogRecord, error] {
 	return func(yield func(engine.LogRecord, error) bool) {
 		cc := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
@@ -191,16 +195,26 @@ func (l *natsLog) Follow(ctx context.Context, after uint64) iter.Seq2[engine.Log
 			yield(engine.LogRecord{}, fmt.Errorf("cluster: follow stream %s: %w", l.cfg.Stream, err))
 			return
 		}
+		// Stopping the iterator is what ends a Next in progress: at ctx's
+		// end, and after a quiet spell, so that a consumer left on a
+		// server that died is made anew (the engine follows again from
+		// the last record it applied).
+		var idle atomic.Bool
+		quiet := time.AfterFunc(l.cfg.Timeout, func() { idle.Store(true); msgs.Stop() })
+		defer quiet.Stop()
+		stop := context.AfterFunc(ctx, msgs.Stop)
+		defer stop()
 		defer msgs.Stop()
 		for {
-			msg, err := msgs.Next(jetstream.NextContext(ctx))
-			if ctx.Err() != nil {
+			msg, err := msgs.Next()
+			if ctx.Err() != nil || idle.Load() {
 				return
 			}
 			if err != nil {
 				yield(engine.LogRecord{}, fmt.Errorf("cluster: follow stream %s: %w", l.cfg.Stream, err))
 				return
 			}
+			quiet.Reset(l.cfg.Timeout)
 			meta, err := msg.Metadata()
 			if err != nil {
 				yield(engine.LogRecord{}, fmt.Errorf("cluster: follow stream %s: %w", l.cfg.Stream, err))

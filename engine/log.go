@@ -33,6 +33,8 @@ type Log interface {
 	// Follow yields the records after sequence after in order, waiting
 	// for new ones as they are appended, until ctx ends (then it stops
 	// without an error) or the log fails (it yields the error and stops).
+	// It may also stop early without an error (a quiet spell): the engine
+	// then follows again from the last record it applied.
 	Follow(ctx context.Context, after uint64) iter.Seq2[LogRecord, error]
 }
 

@@ -88,11 +88,13 @@ func (e *Engine) follow(ctx context.Context) {
 		if failed != nil {
 			return
 		}
+		broke := false
 		for rec, err := range e.repl.log.Follow(ctx, after) {
 			if err != nil {
 				if ctx.Err() == nil {
 					e.repl.logger.Warn("grantdb: following the log failed; retrying", "after", after, "error", err)
 				}
+				broke = true
 				break
 			}
 			e.writeMu.Lock()
@@ -101,6 +103,9 @@ func (e *Engine) follow(ctx context.Context) {
 			if err != nil {
 				return // applyRecord logged it and refuses writes from now on
 			}
+		}
+		if !broke {
+			continue // a quiet spell ended the following: follow again at once
 		}
 		select {
 		case <-ctx.Done():
