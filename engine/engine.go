@@ -38,6 +38,8 @@ type Engine struct {
 	// wakes WaitRevision and Watch at each commit (revision.go).
 	changes   changeWindow
 	published revisionSignal
+	// repl links a replica to its shared log (replica.go).
+	repl replica
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -93,6 +95,11 @@ func Open(opts ...Option) (*Engine, error) {
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
 	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark()})
+	if cfg.log != nil {
+		if err := e.openReplica(); err != nil {
+			return nil, err
+		}
+	}
 	e.startSweeper()
 	if e.disk.dir != nil {
 		if err := e.resumeJobs(); err != nil {
@@ -111,6 +118,7 @@ func Open(opts ...Option) (*Engine, error) {
 // the directory; Close returns the journal's failure, if writes had failed.
 func (e *Engine) Close() error {
 	e.stopSweeper() // before writeMu: a sweep in progress holds it
+	e.stopReplica() // so does the follower applying a record
 	e.writeMu.Lock()
 	already := e.closed.Swap(true)
 	e.writeMu.Unlock()
@@ -177,6 +185,9 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 	}
 	if err := e.writeRefused(); err != nil {
 		return store.ChangeSet{}, err
+	}
+	if e.repl.log != nil {
+		return e.commitLogged(ctx, fill)
 	}
 	tx := e.store.Write()
 	defer tx.Abort()

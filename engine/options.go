@@ -14,6 +14,8 @@ type config struct {
 	persist       persistConfig // persist.go
 	// changeRetention is WithChangeRetention's n (changes.go).
 	changeRetention int
+	// log is WithLog's shared log (log.go); nil for a standalone engine.
+	log Log
 }
 
 func defaultConfig() config {

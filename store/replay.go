@@ -12,27 +12,35 @@ import (
 // the commit does not follow the state, and is an error that leaves s as it
 // was.
 func (s *Store) Replay(cs ChangeSet) error {
+	_, _, err := s.ReplayCommit(cs)
+	return err
+}
+
+// ReplayCommit is Replay returning what the commit did, as Commit does (the
+// change set as the store made it, Replaced rows included, and the new
+// snapshot): a replica applying a commit of the shared log publishes it.
+func (s *Store) ReplayCommit(cs ChangeSet) (ChangeSet, *Snapshot, error) {
 	if cs.Revision != s.rev+1 {
-		return fmt.Errorf("store: replay: revision %d does not follow the store's %d", cs.Revision, s.rev)
+		return ChangeSet{}, nil, fmt.Errorf("store: replay: revision %d does not follow the store's %d", cs.Revision, s.rev)
 	}
 	w := s.Write()
 	defer w.Abort()
 	for _, gc := range cs.Grants {
 		if gc.Grant == nil {
-			return fmt.Errorf("store: replay: revision %d: a grant change without its grant", cs.Revision)
+			return ChangeSet{}, nil, fmt.Errorf("store: replay: revision %d: a grant change without its grant", cs.Revision)
 		}
 		if gc.Deleted {
 			found, err := w.DeleteGrant(*gc.Grant)
 			if err != nil {
-				return err
+				return ChangeSet{}, nil, err
 			}
 			if !found {
-				return fmt.Errorf("store: replay: revision %d deletes grant %s, which is not stored", cs.Revision, gc.Grant.ID)
+				return ChangeSet{}, nil, fmt.Errorf("store: replay: revision %d deletes grant %s, which is not stored", cs.Revision, gc.Grant.ID)
 			}
 			continue
 		}
 		if err := w.PutGrant(*gc.Grant); err != nil {
-			return err
+			return ChangeSet{}, nil, err
 		}
 	}
 	for _, mc := range cs.Memberships {
@@ -44,10 +52,10 @@ func (s *Store) Replay(cs ChangeSet) error {
 			changed, err = w.AddMembership(mc.Org, mc.Membership)
 		}
 		if err != nil {
-			return err
+			return ChangeSet{}, nil, err
 		}
 		if !changed {
-			return fmt.Errorf("store: replay: revision %d changes membership %s in %s %s, which does not change it",
+			return ChangeSet{}, nil, fmt.Errorf("store: replay: revision %d changes membership %s in %s %s, which does not change it",
 				cs.Revision, mc.Membership.Member, mc.Membership.Group, mc.Org)
 		}
 	}
@@ -60,20 +68,20 @@ func (s *Store) Replay(cs ChangeSet) error {
 			changed, err = w.AddLink(lc.Org, lc.Link)
 		}
 		if err != nil {
-			return err
+			return ChangeSet{}, nil, err
 		}
 		if !changed {
-			return fmt.Errorf("store: replay: revision %d changes link %s in %s %s, which does not change it",
+			return ChangeSet{}, nil, fmt.Errorf("store: replay: revision %d changes link %s in %s %s, which does not change it",
 				cs.Revision, lc.Link.Child, lc.Link.Parent, lc.Org)
 		}
 	}
 	for _, jc := range cs.Jobs {
 		if err := putJobChange(w, jc); err != nil {
-			return err
+			return ChangeSet{}, nil, err
 		}
 	}
-	w.commitAt(cs.Revision)
-	return nil
+	done, snap := w.commitAt(cs.Revision)
+	return done, snap, nil
 }
 
 func putJobChange(w *WriteTxn, jc JobChange) error {

@@ -1,0 +1,106 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+
+	"github.com/grantdb/grantdb/engine"
+)
+
+// memLog is an engine.Log in memory, shared by the replicas of a test: the
+// conditional append is a check under its lock. Its followers can be held
+// back, to make a replica fall behind the log.
+type memLog struct {
+	mu      sync.Mutex
+	recs    [][]byte
+	changed chan struct{} // closed at the next append or release
+	held    bool
+	fail    error // returned by every Append while set
+}
+
+func newMemLog() *memLog { return &memLog{changed: make(chan struct{})} }
+
+func (l *memLog) wake() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+func (l *memLog) Append(ctx context.Context, expectLast uint64, record []byte) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return 0, l.fail
+	}
+	if last := uint64(len(l.recs)); last != expectLast {
+		return 0, fmt.Errorf("memlog: last is %d, not %d: %w", last, expectLast, engine.ErrLogConflict)
+	}
+	l.recs = append(l.recs, append([]byte(nil), record...))
+	l.wake()
+	return uint64(len(l.recs)), nil
+}
+
+func (l *memLog) Read(ctx context.Context, after uint64) ([]engine.LogRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []engine.LogRecord
+	for seq := after + 1; seq <= uint64(len(l.recs)) && len(out) < 64; seq++ {
+		out = append(out, engine.LogRecord{Seq: seq, Record: l.recs[seq-1]})
+	}
+	return out, nil
+}
+
+func (l *memLog) Follow(ctx context.Context, after uint64) iter.Seq2[engine.LogRecord, error] {
+	return func(yield func(engine.LogRecord, error) bool) {
+		for {
+			l.mu.Lock()
+			if !l.held && after < uint64(len(l.recs)) {
+				after++
+				rec := engine.LogRecord{Seq: after, Record: l.recs[after-1]}
+				l.mu.Unlock()
+				if !yield(rec, nil) {
+					return
+				}
+				continue
+			}
+			ch := l.changed
+			l.mu.Unlock()
+			select {
+			case <-ctx.Done():
+				return
+			case <-ch:
+			}
+		}
+	}
+}
+
+// hold stops (true) or resumes (false) every follower.
+func (l *memLog) hold(h bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.held = h
+	l.wake()
+}
+
+// failAppends makes every Append fail with err (nil: succeed again).
+func (l *memLog) failAppends(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fail = err
+}
+
+func (l *memLog) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recs)
+}
+
+var errLogDown = errors.New("memlog: unreachable")
