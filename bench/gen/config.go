@@ -118,7 +118,36 @@ type Config struct {
 	// active at Epoch, 15% ended before it and 15% not yet started. Default
 	// 0.1; a negative share gives no windows at all.
 	WindowShare float64
+	// FiledShare is the share of entities filed in a folder: folders of
+	// type FolderType form trees three or four deep, each entity filed in a
+	// leaf folder (a few in a second one too), and grants on a folder apply
+	// to everything below it (docs/design.md §2.11). Half the filed
+	// entities get a tenth fewer grants of their own, so that the folders'
+	// grants keep the total about Entities*GrantsPerEntity. Default 0.9; a
+	// negative share gives no folders and no links.
+	FiledShare float64
+	// DenyShare is the share of grants that are denies (docs/design.md
+	// §2.10): exceptions to the allows around them, mostly a member of a
+	// granted department denied write or everything. Default 0.03; a
+	// negative share gives none.
+	DenyShare float64
 }
+
+// FolderType is the entity type of the folders that hold entities.
+const FolderType = "folder"
+
+// Flat returns c without folders and denies: the access model of allows on
+// entities alone. The Org it gives is the one the generator made before it
+// knew folders and denies, field by field, so that measurements of the
+// old model stay comparable.
+func (c Config) Flat() Config {
+	c.FiledShare, c.DenyShare = -1, -1
+	return c
+}
+
+// flat reports whether c (defaults filled in) has neither folders nor
+// denies.
+func (c Config) flat() bool { return c.FiledShare < 0 && c.DenyShare < 0 }
 
 func (c Config) withDefaults() Config {
 	setInt := func(p *int, v int) {
@@ -153,6 +182,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WindowShare == 0 {
 		c.WindowShare = 0.1
+	}
+	if c.FiledShare == 0 {
+		c.FiledShare = 0.9
+	}
+	if c.DenyShare == 0 {
+		c.DenyShare = 0.03
 	}
 	return c
 }
