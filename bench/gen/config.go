@@ -21,13 +21,18 @@ var DefaultEntityTypes = []string{"knowledge_slice", "vector_store", "assistant"
 // Size names a preset organisation size.
 type Size int
 
-// The preset sizes.
+// The preset sizes. With the defaults about 90% of the entities are filed
+// in folders (a folder for every ~5 entities, ~1.1 links per entity) and
+// about 3% of the grants are denies; Config.Flat has neither.
 const (
-	// Small has 1,000 users, 1,000 entities and about 10k grants.
+	// Small has 1,000 users, 1,000 entities and about 10k grants (seed 1:
+	// 186 folders, 1,115 links, 333 denies).
 	Small Size = iota + 1
-	// Medium has 10,000 users, 10,000 entities and about 100k grants.
+	// Medium has 10,000 users, 10,000 entities and about 100k grants (seed
+	// 1: 1,466 folders, 10,863 links, 3,381 denies).
 	Medium
-	// Large has 100,000 users, 100,000 entities and about 1M grants.
+	// Large has 100,000 users, 100,000 entities and about 1M grants (seed
+	// 1: ~14k folders, ~108k links, ~33k denies).
 	Large
 )
 

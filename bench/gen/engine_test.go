@@ -43,7 +43,8 @@ func loadEngine(t *testing.T, o *gen.Org) *engine.Engine {
 // as the generator expects, on organisations with and without folders and
 // denies: Check, Resolve's level, and that a deny which decides a query is
 // among those Resolve names and an inherited path shows only where the
-// generator says a folder's grant applies. Medium is skipped with -short.
+// generator says a folder's grant applies. Medium is skipped with -short
+// and under -race.
 func TestEngineAgreesWithTheOracle(t *testing.T) {
 	tiny := gen.Config{Seed: 9, Users: 150, Entities: 150, Roles: 12}
 	for _, tc := range []struct {
@@ -59,8 +60,8 @@ func TestEngineAgreesWithTheOracle(t *testing.T) {
 		{"medium", gen.Medium.Config(), 3000, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.long && testing.Short() {
-				t.Skip("100k grants; skipped with -short")
+			if tc.long && (testing.Short() || raceEnabled) {
+				t.Skip("100k grants; skipped with -short and under -race")
 			}
 			o := gen.New(tc.cfg)
 			e := loadEngine(t, o)

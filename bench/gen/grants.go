@@ -27,12 +27,20 @@ type drawer struct {
 	roleZipf *rand.Zipf
 }
 
-func (o *Org) newDrawer(r *rand.Rand) *drawer {
+// newDrawer returns a drawer on r, whose popular users and roles are
+// like's, or new ones when like is nil.
+func (o *Org) newDrawer(r *rand.Rand, like *drawer) *drawer {
 	cfg, c := o.Config, &o.c
 	d := &drawer{r: r, mix: []float64{cfg.Mix.User, cfg.Mix.Department, cfg.Mix.Role}}
-	d.hotUsers = r.Perm(c.users)
+	if like != nil {
+		d.hotUsers, d.rolePerm = like.hotUsers, like.rolePerm
+	} else {
+		d.hotUsers = r.Perm(c.users)
+	}
 	d.userZipf = rand.NewZipf(r, 1.1, 8, uint64(c.users-1))
-	d.rolePerm = r.Perm(c.roles)
+	if like == nil {
+		d.rolePerm = r.Perm(c.roles)
+	}
 	d.roleZipf = rand.NewZipf(r, 1.1, 20, uint64(c.roles-1))
 	return d
 }
@@ -40,12 +48,12 @@ func (o *Org) newDrawer(r *rand.Rand) *drawer {
 // buildGrants gives each folder, then each entity, an owner (a user, who
 // gets admin), the owner's team (a leaf department) and grants drawn around
 // them; then, to some of them, a deny. Every other filed entity has a tenth
-// fewer grants of its own, which about makes up for the folders' grants. Entities draw from r, folders from
-// rf, denies from rd, so that an Org without folders and denies draws from r
-// exactly as before they existed.
+// fewer grants of its own, which about makes up for the folders' grants.
+// Entities draw from r, folders from rf, denies from rd, so that an Org
+// without folders and denies draws from r exactly as before they existed.
 func (o *Org) buildGrants(r, rf, rd *rand.Rand) {
 	cfg, c := o.Config, &o.c
-	entityDraw := o.newDrawer(r)
+	entityDraw := o.newDrawer(r, nil)
 	n := c.entities + len(o.Folders)
 	c.grantsOf = make([][]int32, n)
 	c.grants = make([]grantRec, 0, c.entities*cfg.GrantsPerEntity*11/10)
@@ -53,7 +61,7 @@ func (o *Org) buildGrants(r, rf, rd *rand.Rand) {
 	denyChance := min(1, cfg.DenyShare*float64(cfg.GrantsPerEntity))
 	var grantees []int32
 	if len(o.Folders) > 0 {
-		folderDraw := o.newDrawer(rf)
+		folderDraw := o.newDrawer(rf, entityDraw)
 		folderMeans := []int{2, 3, 4, 4} // by depth: few grants on a root, more on a leaf
 		for f := range o.Folders {
 			team := c.folderTeam[f]
@@ -134,7 +142,7 @@ func (o *Org) addDeny(r *rand.Rand, e, owner int32) {
 	var depts []int32
 	for _, a := range o.ancestors(e) {
 		for _, g := range c.grantsOf[a] {
-			if rec := c.grants[g]; !rec.deny && !c.isUser(rec.subject) && rec.subject < int32(c.users+c.depts) {
+			if rec := c.grants[g]; !rec.deny && c.isDept(rec.subject) {
 				depts = append(depts, rec.subject-int32(c.users))
 			}
 		}

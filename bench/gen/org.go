@@ -103,6 +103,9 @@ type grantRec struct {
 func (c *compact) deptCode(d int32) int32 { return int32(c.users) + d }
 func (c *compact) roleCode(r int32) int32 { return int32(c.users+c.depts) + r }
 func (c *compact) isUser(code int32) bool { return code < int32(c.users) }
+func (c *compact) isDept(code int32) bool {
+	return code >= int32(c.users) && code < int32(c.users+c.depts)
+}
 
 // entityRef returns the entity of a code, an entity's or a folder's.
 func (o *Org) entityRef(e int32) model.EntityRef {
