@@ -17,9 +17,20 @@ import (
 )
 
 // TestCheckDoesNotAllocate guards the hot path: Check on a loaded
-// organisation allocates nothing, whether it allows or denies.
+// organisation allocates nothing, whether it allows or denies, on the flat
+// model and on the generator's defaults (folders and denies).
 func TestCheckDoesNotAllocate(t *testing.T) {
-	f := loadFixture(t, gen.Small)
+	for _, rich := range []bool{false, true} {
+		f := loadKind(t, fixtureKind{size: gen.Small, rich: rich})
+		name := "flat"
+		if rich {
+			name = "denies and links"
+		}
+		t.Run(name, func(t *testing.T) { checkDoesNotAllocate(t, f) })
+	}
+}
+
+func checkDoesNotAllocate(t *testing.T, f *genFixture) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string

@@ -29,6 +29,11 @@ import (
 //
 // Loading large (1M grants) dominates a run that includes it: leave it out
 // of the filter unless it is what you mean to measure.
+//
+// Most benchmarks run on the flat model (gen.Config.Flat: allows on
+// entities, no folders, no denies), comparable with the figures measured
+// before denies and links existed; CheckDenyLinks and ResolveDenyLinks run
+// on the generator's defaults, with folder trees and denies.
 
 // genFixture is a generated organisation loaded into an engine whose clock
 // stands at the organisation's Epoch, with queries drawn in advance so that
@@ -47,11 +52,19 @@ const fixtureQueries = 20_000
 // benchSizes are the sizes every resolution benchmark runs at.
 var benchSizes = []gen.Size{gen.Small, gen.Medium, gen.Large}
 
-// genFixtures caches one fixture per size for the whole process: loading the
-// large organisation takes far longer than any benchmark of it.
+// fixtureKind is the access model of a fixture's organisation.
+type fixtureKind struct {
+	size gen.Size
+	// rich is the generator's defaults (folders and denies); false is
+	// gen.Config.Flat.
+	rich bool
+}
+
+// genFixtures caches one fixture per size and model for the whole process:
+// loading the large organisation takes far longer than any benchmark of it.
 var genFixtures struct {
 	mu     sync.Mutex
-	bySize map[gen.Size]*fixtureSlot
+	byKind map[fixtureKind]*fixtureSlot
 }
 
 // fixtureSlot builds its fixture once; a failed build is remembered, so every
@@ -62,29 +75,41 @@ type fixtureSlot struct {
 	err  error
 }
 
-// loadFixture returns the size's fixture, building it on first use.
+// loadFixture returns the size's flat fixture, building it on first use.
 func loadFixture(tb testing.TB, size gen.Size) *genFixture {
 	tb.Helper()
+	return loadKind(tb, fixtureKind{size: size})
+}
+
+// loadKind returns the fixture of the kind, building it on first use.
+func loadKind(tb testing.TB, kind fixtureKind) *genFixture {
+	tb.Helper()
 	genFixtures.mu.Lock()
-	if genFixtures.bySize == nil {
-		genFixtures.bySize = map[gen.Size]*fixtureSlot{}
+	if genFixtures.byKind == nil {
+		genFixtures.byKind = map[fixtureKind]*fixtureSlot{}
 	}
-	slot, ok := genFixtures.bySize[size]
+	slot, ok := genFixtures.byKind[kind]
 	if !ok {
 		slot = &fixtureSlot{}
-		genFixtures.bySize[size] = slot
+		genFixtures.byKind[kind] = slot
 	}
 	genFixtures.mu.Unlock()
-	slot.once.Do(func() { slot.f, slot.err = buildFixture(size) })
-	require.NoError(tb, slot.err, "loading the %s organisation", size)
+	slot.once.Do(func() { slot.f, slot.err = buildFixture(kind) })
+	require.NoError(tb, slot.err, "loading the %s organisation (rich %v)", kind.size, kind.rich)
 	return slot.f
 }
 
-// buildFixture generates the organisation, loads it (loadGenOrg) and checks
-// the engine against the generator's answers. The engine is never closed: it
-// lives as long as the process.
-func buildFixture(size gen.Size) (*genFixture, error) {
-	o := gen.Generate(1, size)
+// buildFixture generates the organisation of kind (the flat model, or the
+// generator's defaults with folders and denies), loads it (loadGenOrg) and
+// checks the engine against the generator's answers. The engine is never
+// closed: it lives as long as the process.
+func buildFixture(kind fixtureKind) (*genFixture, error) {
+	cfg := kind.size.Config()
+	cfg.Seed = 1
+	if !kind.rich {
+		cfg = cfg.Flat()
+	}
+	o := gen.New(cfg)
 	e, err := loadGenOrg(o)
 	if err != nil {
 		return nil, err
@@ -112,8 +137,8 @@ func buildFixture(size gen.Size) (*genFixture, error) {
 }
 
 // loadGenOrg loads o into a new engine at o's LoadTime (some of its windows
-// end before Epoch, and an ended window is refused when written) and moves
-// the engine's clock to Epoch.
+// end before Epoch, and an ended window is refused when written): its
+// memberships, links, then grants; and moves the engine's clock to Epoch.
 func loadGenOrg(o *gen.Org) (*engine.Engine, error) {
 	var now atomic.Int64
 	now.Store(o.LoadTime.UnixNano())
@@ -130,6 +155,9 @@ func loadGenOrg(o *gen.Org) (*engine.Engine, error) {
 	if err := e.AddMembers(ctx, o.ID, o.Memberships...); err != nil {
 		return nil, fmt.Errorf("adding %d memberships: %w", len(o.Memberships), err)
 	}
+	if err := e.LinkEntities(ctx, o.ID, o.Links...); err != nil {
+		return nil, fmt.Errorf("linking %d entities: %w", len(o.Links), err)
+	}
 	res, err := e.BulkCreate(ctx, o.ID, o.Grants, bulk.Options{Mode: bulk.AllOrNothing})
 	if err != nil {
 		return nil, fmt.Errorf("creating %d grants: %w", len(o.Grants), err)
@@ -141,21 +169,30 @@ func loadGenOrg(o *gen.Org) (*engine.Engine, error) {
 	return e, nil
 }
 
-// forEachSize runs fn as one sub-benchmark per size, on that size's fixture,
-// after a full collection so that the collector is not still marking the
-// load's garbage while fn measures (it would take one of the two cores).
+// forEachSize runs fn as one sub-benchmark per size, on that size's flat
+// fixture, after a full collection so that the collector is not still
+// marking the load's garbage while fn measures (it would take one of the two
+// cores).
 func forEachSize(b *testing.B, fn func(b *testing.B, f *genFixture)) {
-	for _, size := range benchSizes {
+	forEachKind(b, benchSizes, false, fn)
+}
+
+// forEachKind is forEachSize for the given sizes and model.
+func forEachKind(b *testing.B, sizes []gen.Size, rich bool, fn func(b *testing.B, f *genFixture)) {
+	for _, size := range sizes {
 		b.Run(size.String(), func(b *testing.B) {
 			if size == gen.Large && testing.Short() {
 				b.Skip("the large organisation (1M grants) is too big for -short")
 			}
-			f := loadFixture(b, size)
+			f := loadKind(b, fixtureKind{size: size, rich: rich})
 			runtime.GC()
 			fn(b, f)
 		})
 	}
 }
+
+// richSizes are the sizes the deny-and-links benchmarks run at.
+var richSizes = []gen.Size{gen.Medium, gen.Large}
 
 // cpuTime is the process's user and system CPU time so far. Benchmarks report
 // it per op beside the wall time: on a shared machine the wall time also
@@ -174,17 +211,27 @@ func reportCPU(b *testing.B, start time.Duration) {
 }
 
 // BenchmarkCheck asks allowed and denied queries one after the other, and a
-// mix of both from every core with b.RunParallel. Check must not allocate.
+// mix of both from every core with b.RunParallel, on the flat model. Check
+// must not allocate.
 func BenchmarkCheck(b *testing.B) {
-	forEachSize(b, func(b *testing.B, f *genFixture) {
-		for _, tc := range []struct {
-			name string
-			qs   []gen.Query
-		}{{"allowed", f.allowed}, {"denied", f.denied}} {
-			b.Run(tc.name, func(b *testing.B) { benchCheck(b, f, tc.qs) })
-		}
-		b.Run("parallel", func(b *testing.B) { benchCheckParallel(b, f) })
-	})
+	forEachSize(b, benchCheckKinds)
+}
+
+// BenchmarkCheckDenyLinks is BenchmarkCheck on the generator's defaults:
+// entities in folder trees three or four deep and about 3% denies, so
+// that Check reads the entity's ancestors and caps by denies.
+func BenchmarkCheckDenyLinks(b *testing.B) {
+	forEachKind(b, richSizes, true, benchCheckKinds)
+}
+
+func benchCheckKinds(b *testing.B, f *genFixture) {
+	for _, tc := range []struct {
+		name string
+		qs   []gen.Query
+	}{{"allowed", f.allowed}, {"denied", f.denied}} {
+		b.Run(tc.name, func(b *testing.B) { benchCheck(b, f, tc.qs) })
+	}
+	b.Run("parallel", func(b *testing.B) { benchCheckParallel(b, f) })
 }
 
 func benchCheck(b *testing.B, f *genFixture, qs []gen.Query) {
@@ -227,24 +274,33 @@ func benchCheckParallel(b *testing.B, f *genFixture) {
 }
 
 // BenchmarkResolve explains allowed queries: the level and the paths that
-// give it.
+// give it, on the flat model.
 func BenchmarkResolve(b *testing.B) {
-	forEachSize(b, func(b *testing.B, f *genFixture) {
-		ctx, org, qs := context.Background(), f.org.ID, f.allowed
-		b.ReportAllocs()
-		i, start := 0, cpuTime()
-		for b.Loop() {
-			q := &qs[i]
-			d, err := f.e.Resolve(ctx, org, q.User, q.Entity)
-			if err != nil || d.Level < q.Level || len(d.Via) == 0 {
-				b.Fatalf("Resolve(%s, %s) = level %s with %d paths, %v; want %s or more", q.User, q.Entity, d.Level, len(d.Via), err, q.Level)
-			}
-			if i++; i == len(qs) {
-				i = 0
-			}
+	forEachSize(b, benchResolve)
+}
+
+// BenchmarkResolveDenyLinks is BenchmarkResolve on the generator's
+// defaults (folders and denies): the paths name the entity chain, and the
+// denies that apply are listed too.
+func BenchmarkResolveDenyLinks(b *testing.B) {
+	forEachKind(b, richSizes, true, benchResolve)
+}
+
+func benchResolve(b *testing.B, f *genFixture) {
+	ctx, org, qs := context.Background(), f.org.ID, f.allowed
+	b.ReportAllocs()
+	i, start := 0, cpuTime()
+	for b.Loop() {
+		q := &qs[i]
+		d, err := f.e.Resolve(ctx, org, q.User, q.Entity)
+		if err != nil || d.Level < q.Level || len(d.Via) == 0 {
+			b.Fatalf("Resolve(%s, %s) = level %s with %d paths, %v; want %s or more", q.User, q.Entity, d.Level, len(d.Via), err, q.Level)
 		}
-		reportCPU(b, start)
-	})
+		if i++; i == len(qs) {
+			i = 0
+		}
+	}
+	reportCPU(b, start)
 }
 
 // BenchmarkResolvedAccess lists everything a user who reaches about 50

@@ -37,11 +37,14 @@ func changeSet(o *gen.Org) store.ChangeSet {
 	for _, m := range o.Memberships {
 		cs.Memberships = append(cs.Memberships, store.MembershipChange{Org: o.ID, Membership: m})
 	}
+	for _, l := range o.Links {
+		cs.Links = append(cs.Links, store.LinkChange{Org: o.ID, Link: l})
+	}
 	rows := make([]model.Grant, len(o.Grants))
 	for i, in := range o.Grants {
 		rows[i] = model.Grant{
 			ID: fmt.Sprintf("agrant_%010d", i), Org: o.ID, Entity: in.Entity, Grantee: in.Grantee,
-			Level: in.Level, GrantedBy: in.GrantedBy, EffectiveFrom: in.EffectiveFrom, EffectiveTo: in.EffectiveTo,
+			Level: in.Level, Effect: in.Effect, GrantedBy: in.GrantedBy, EffectiveFrom: in.EffectiveFrom, EffectiveTo: in.EffectiveTo,
 			CreatedAt: o.LoadTime, UpdatedAt: o.LoadTime,
 		}
 		cs.Grants = append(cs.Grants, store.GrantChange{Grant: &rows[i]})
@@ -56,7 +59,11 @@ func load(b *testing.B, size gen.Size) *fixture {
 	if f, ok := fixtures.Load(size); ok {
 		return f.(*fixture)
 	}
-	o := gen.Generate(1, size)
+	// The flat model (no folders, no denies), comparable with the figures
+	// measured before either existed.
+	cfg := size.Config()
+	cfg.Seed = 1
+	o := gen.New(cfg.Flat())
 	f := &fixture{org: o, cs: changeSet(o), now: o.Epoch.UnixNano()}
 	f.index = (*resolve.Index)(nil).Apply(f.cs)
 	for _, q := range o.Queries(20_000) {

@@ -34,7 +34,11 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	assert.Equal(t, ua, ub)
 	assert.Equal(t, ra, rb)
 
+	assert.Equal(t, a.Folders, b.Folders)
+	assert.Equal(t, a.Links, b.Links)
+
 	c := gen.Generate(8, gen.Small)
+	assert.NotEqual(t, a.Links, c.Links)
 	assert.NotEqual(t, a.Grants, c.Grants)
 	assert.NotEqual(t, a.Memberships, c.Memberships)
 	assert.NotEqual(t, a.Queries(500), c.Queries(500))
@@ -52,6 +56,8 @@ var shapes = []struct {
 	{"deep", gen.Config{Seed: 5, Users: 300, Entities: 200, DeptDepth: 7, DeptFanout: 2, Roles: 50, GrantsPerEntity: 4}},
 	{"custom", gen.Config{Seed: 6, Org: "acme", Users: 500, Entities: 300, EntityTypes: []string{"doc", "sheet"},
 		Mix: gen.GranteeMix{User: 1}, WindowShare: -1, ExternalShare: -1}},
+	{"small flat", gen.Small.Config().Flat()},
+	{"all filed, many denies", gen.Config{Seed: 7, Users: 400, Entities: 400, FiledShare: 1, DenyShare: 0.1}},
 }
 
 func TestGeneratedDataIsValid(t *testing.T) {
@@ -59,7 +65,7 @@ func TestGeneratedDataIsValid(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := gen.New(tc.cfg)
 			cfg := o.Config
-			val, err := model.NewValidator(cfg.EntityTypes...)
+			val, err := model.NewValidator(append(cfg.EntityTypes, gen.FolderType)...)
 			require.NoError(t, err)
 			require.NoError(t, val.Org(o.ID))
 			assert.Len(t, o.Users, cfg.Users)
@@ -93,14 +99,60 @@ func TestGeneratedDataIsValid(t *testing.T) {
 
 			wantGrants := cfg.Entities * cfg.GrantsPerEntity
 			assert.InDelta(t, wantGrants, len(o.Grants), 0.1*float64(wantGrants))
-			seenKey := map[[2]string]bool{}
+			seenKey := map[[3]string]bool{}
 			for _, g := range o.Grants {
 				require.NoError(t, val.Grant(g, o.LoadTime), "every grant can be written at LoadTime")
-				key := [2]string{g.Entity.String(), g.Grantee.String()}
+				key := [3]string{g.Entity.String(), g.Grantee.String(), g.Effect.String()}
 				assert.False(t, seenKey[key], "grant %v repeated", key)
 				seenKey[key] = true
 			}
+			assertLinksAreTrees(t, o, val)
 		})
+	}
+}
+
+// assertLinksAreTrees checks the links: valid, none repeated, folders in
+// folders and entities in leaf folders, trees three or four folders deep,
+// no cycle, and every folder and linked entity one the Org lists.
+func assertLinksAreTrees(t *testing.T, o *gen.Org, val *model.Validator) {
+	t.Helper()
+	known := map[model.EntityRef]bool{}
+	for _, e := range o.Entities {
+		known[e] = true
+	}
+	for _, f := range o.Folders {
+		assert.Equal(t, gen.FolderType, f.Type)
+		known[f] = true
+	}
+	parents := map[model.EntityRef][]model.EntityRef{}
+	hasChildFolder := map[model.EntityRef]bool{}
+	seen := map[model.EntityLink]bool{}
+	for _, l := range o.Links {
+		require.NoError(t, val.EntityLink(l))
+		assert.False(t, seen[l], "link %v repeated", l)
+		seen[l] = true
+		assert.True(t, known[l.Child] && known[l.Parent], "link %v names what the Org lists", l)
+		assert.Equal(t, gen.FolderType, l.Parent.Type, "only folders hold things")
+		if l.Child.Type == gen.FolderType {
+			assert.Empty(t, parents[l.Child], "a folder has one parent")
+			hasChildFolder[l.Parent] = true
+		}
+		parents[l.Child] = append(parents[l.Child], l.Parent)
+	}
+	height := func(f model.EntityRef) int {
+		n := 1
+		for ; len(parents[f]) > 0; n++ {
+			require.Less(t, n, 10, "a cycle above %v", f)
+			f = parents[f][0]
+		}
+		return n
+	}
+	for _, l := range o.Links {
+		if l.Child.Type != gen.FolderType {
+			assert.False(t, hasChildFolder[l.Parent], "entities are filed in leaf folders")
+			assert.Contains(t, []int{3, 4}, height(l.Parent), "folders are 3 or 4 deep")
+			assert.LessOrEqual(t, len(parents[l.Child]), 2)
+		}
 	}
 }
 
@@ -185,4 +237,46 @@ func TestSmallHasARealisticMix(t *testing.T) {
 		total += c
 	}
 	assert.InDelta(t, 6, float64(total)/float64(len(o.Users)), 1, "about 6 memberships per user")
+}
+
+// TestSizesHaveFoldersAndDenies checks the share of denies, the folders and
+// the links in every preset (large skipped with -short and under -race),
+// and that Flat turns both off while keeping the rest of the organisation.
+func TestSizesHaveFoldersAndDenies(t *testing.T) {
+	for _, size := range []gen.Size{gen.Small, gen.Medium, gen.Large} {
+		t.Run(size.String(), func(t *testing.T) {
+			if size == gen.Large && (testing.Short() || raceEnabled) {
+				t.Skip("generates 1M grants twice; skipped with -short and under -race")
+			}
+			cfg := size.Config()
+			cfg.Seed = 1
+			o, flat := gen.New(cfg), gen.New(cfg.Flat())
+			denies := 0
+			for _, g := range o.Grants {
+				if g.Effect == model.EffectDeny {
+					denies++
+				}
+			}
+			n := float64(len(o.Grants))
+			assert.InDelta(t, 0.03*n, denies, 0.015*n, "about 3%% denies")
+			assert.InDelta(t, len(flat.Grants), len(o.Grants), 0.05*float64(len(flat.Grants)), "about as many grants as the flat model")
+			filed, leaves := map[model.EntityRef]bool{}, map[model.EntityRef]bool{}
+			for _, l := range o.Links {
+				if l.Child.Type != gen.FolderType {
+					filed[l.Child], leaves[l.Parent] = true, true
+				}
+			}
+			assert.InDelta(t, 0.9*float64(len(o.Entities)), len(filed), 0.05*float64(len(o.Entities)), "about 90%% filed")
+			assert.InDelta(t, len(filed)/10, len(leaves), 0.3*float64(len(filed))/10, "a leaf folder per ~10 filed entities")
+			assert.Less(t, len(o.Folders), 3*len(leaves), "and the folders above them")
+
+			assert.Empty(t, flat.Folders)
+			assert.Empty(t, flat.Links)
+			for _, g := range flat.Grants {
+				require.Equal(t, model.EffectAllow, g.Effect)
+			}
+			assert.Equal(t, o.Memberships, flat.Memberships)
+			assert.Equal(t, o.Entities, flat.Entities)
+		})
+	}
 }

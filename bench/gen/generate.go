@@ -15,6 +15,9 @@ const (
 	streamGrants
 	streamQueries
 	streamPick
+	streamFolders
+	streamFolderGrants
+	streamDenies
 )
 
 // Generate returns the organisation of the given preset size for seed.
@@ -41,7 +44,10 @@ func New(cfg Config) *Org {
 	o.buildSubjects()
 	o.buildMemberships()
 	o.buildEntities(r)
-	o.buildGrants(rand.New(rand.NewPCG(cfg.Seed, streamGrants)))
+	o.buildFolders(rand.New(rand.NewPCG(cfg.Seed, streamFolders)))
+	o.buildGrants(rand.New(rand.NewPCG(cfg.Seed, streamGrants)),
+		rand.New(rand.NewPCG(cfg.Seed, streamFolderGrants)),
+		rand.New(rand.NewPCG(cfg.Seed, streamDenies)))
 	return o
 }
 

@@ -29,14 +29,25 @@ type Org struct {
 	// Roles are the role ids. A role may include roles that come after it
 	// (never one before), so roles form a DAG.
 	Roles []string
-	// Entities are the entities that grants name, in generation order.
+	// Entities are the entities queries ask about, in generation order.
 	Entities []model.EntityRef
+	// Folders are the folders (of type FolderType) that hold entities, each
+	// tree top-down, roots first. Grants name them too; queries rarely ask
+	// about them. Empty when Config.FiledShare is negative.
+	Folders []model.EntityRef
+	// Links put folders inside folders and entities inside leaf folders
+	// (model.EntityLink, docs/design.md §2.11): folder links first, parents
+	// before children, then entity links in entity order. Apply them
+	// before asking (engine.LinkEntities); none repeats and none closes a
+	// cycle.
+	Links []model.EntityLink
 	// Memberships nest departments, let roles include roles and put users in
 	// leaf departments and roles: department nesting first, then role
 	// inclusion, then users' memberships. No membership repeats and none
 	// closes a cycle.
 	Memberships []model.Membership
-	// Grants are the grants, grouped by entity. No (entity, grantee) pair
+	// Grants are the grants, allows and denies, grouped by entity: the
+	// folders' first, then the entities'. No (entity, grantee, effect)
 	// repeats.
 	Grants []model.GrantInput
 
@@ -57,7 +68,8 @@ type Department struct {
 
 // compact is the generated organisation in integer form. Subjects are coded
 // as one int32 space: users [0, users), departments [users, users+depts),
-// roles after them.
+// roles after them. Entities are coded likewise: Entities [0, entities),
+// Folders after them.
 type compact struct {
 	users, depts, roles int
 	subjects            []model.Subject // by code
@@ -68,8 +80,14 @@ type compact struct {
 	roleIncludes        [][]int32 // role number -> role numbers it includes
 	userDepts           [][]int32 // user -> leaf department numbers
 	userRoles           [][]int32 // user -> role numbers
-	entityGrants        []int32   // grants of entity i: [entityGrants[i], entityGrants[i+1])
-	grants              []grantRec
+	entities            int
+	entityParents       [][]int32 // entity code -> the folders it is filed in
+	entityChildren      [][]int32 // folder's entity code -> what is filed in it
+	folderTeam          []int32   // folder number -> the leaf department that owns its tree
+	folderDepth         []int     // folder number -> 1 at the root
+	// grantsOf[e] are the grant numbers on entity code e.
+	grantsOf [][]int32
+	grants   []grantRec
 }
 
 // grantRec is one grant in compact form.
@@ -77,6 +95,7 @@ type grantRec struct {
 	entity  int32
 	subject int32
 	level   model.Level
+	deny    bool
 	// active reports whether the grant gives access at Epoch.
 	active bool
 }
@@ -84,3 +103,14 @@ type grantRec struct {
 func (c *compact) deptCode(d int32) int32 { return int32(c.users) + d }
 func (c *compact) roleCode(r int32) int32 { return int32(c.users+c.depts) + r }
 func (c *compact) isUser(code int32) bool { return code < int32(c.users) }
+func (c *compact) isDept(code int32) bool {
+	return code >= int32(c.users) && code < int32(c.users+c.depts)
+}
+
+// entityRef returns the entity of a code, an entity's or a folder's.
+func (o *Org) entityRef(e int32) model.EntityRef {
+	if int(e) < o.c.entities {
+		return o.Entities[e]
+	}
+	return o.Folders[int(e)-o.c.entities]
+}

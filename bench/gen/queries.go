@@ -13,6 +13,14 @@ type Query struct {
 	Level  model.Level
 	// Allowed is the expected answer of Check(User, Entity, Level) at Epoch.
 	Allowed bool
+	// Deny reports that an active deny applies to the user on the entity
+	// (on it or on a folder above it), whether or not it changes the
+	// answer; DenyDecides, that it does: without denies the answer would
+	// be allowed.
+	Deny, DenyDecides bool
+	// Inherited reports that an active grant on a folder above the entity
+	// applies to the user (docs/design.md §2.11).
+	Inherited bool
 	// Hot reports whether User was drawn from the few users who ask most
 	// (Zipf-distributed) rather than uniformly from everyone.
 	Hot bool
@@ -24,6 +32,9 @@ type Query struct {
 const (
 	hotShare    = 0.8
 	targetShare = 0.75
+	// descendShare is the chance, at each level, that a query aimed at a
+	// folder's grant asks about something filed inside it instead.
+	descendShare = 0.9
 )
 
 // askedLevels weighs the levels queries ask for: mostly read.
@@ -32,7 +43,8 @@ var askedLevels = []float64{0.6, 0.3, 0.1}
 // Queries returns n queries: 80% from hot users (a Zipf distribution over a
 // fixed permutation of users), 20% from users drawn uniformly; 75% about an
 // entity granted to one of the user's subjects (allowed unless the level
-// asked is above the user's, or the grant is not active), 25% about a random
+// asked is above the user's, the grant is not active or a deny caps it; a
+// grant on a folder mostly leads to something below it), 25% about a random
 // entity (almost always denied). Levels asked are 60% read, 30% write, 10%
 // admin. About half are allowed (the share depends on the Config; Allowed
 // gives each answer). The same Org always
@@ -59,10 +71,18 @@ func (o *Org) Queries(n int) []Query {
 			if gs := ix.subjectGrants[s]; len(gs) > 0 {
 				e = c.grants[gs[r.IntN(len(gs))]].entity
 			}
+			// A grant on a folder: ask about something inside it, mostly.
+			for int(e) >= c.entities && len(c.entityChildren[e]) > 0 && r.Float64() < descendShare {
+				kids := c.entityChildren[e]
+				e = kids[r.IntN(len(kids))]
+			}
 		}
-		q.User, q.Entity = o.Users[u], o.Entities[e]
+		q.User, q.Entity = o.Users[u], o.entityRef(e)
 		q.Level = model.Level(1 + pickWeighted(r, askedLevels))
-		q.Allowed = o.levelOf(subjects, e) >= q.Level
+		v := o.decide(subjects, e)
+		q.Allowed = v.level >= q.Level
+		q.Deny, q.Inherited = v.deny, v.inherited
+		q.DenyDecides = v.deny && !q.Allowed && v.allowed >= q.Level
 		qs = append(qs, q)
 	}
 	return qs

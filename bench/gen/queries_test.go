@@ -17,7 +17,7 @@ func TestQueriesMixHotAndColdAllowedAndDenied(t *testing.T) {
 	assert.Equal(t, qs[:1000], o.Queries(1000), "a shorter list is a prefix of a longer one")
 	assert.Empty(t, o.Queries(0))
 
-	var allowed, hot int
+	var allowed, hot, deny, decides, inherited int
 	users := map[string]int{}
 	for _, q := range qs {
 		require.NotEmpty(t, q.User)
@@ -29,11 +29,25 @@ func TestQueriesMixHotAndColdAllowedAndDenied(t *testing.T) {
 		if q.Hot {
 			hot++
 		}
+		if q.Deny {
+			deny++
+		}
+		if q.DenyDecides {
+			require.True(t, q.Deny, "%+v", q)
+			require.False(t, q.Allowed, "%+v", q)
+			decides++
+		}
+		if q.Inherited {
+			inherited++
+		}
 		users[q.User]++
 	}
 	n := float64(len(qs))
 	assert.InDelta(t, 0.55, float64(allowed)/n, 0.2, "allowed and denied both common")
 	assert.InDelta(t, 0.8, float64(hot)/n, 0.05)
+	assert.Greater(t, float64(deny), 0.01*n, "some queries meet a deny")
+	assert.Greater(t, float64(decides), 0.01*n, "some are decided by one")
+	assert.Greater(t, float64(inherited), 0.05*n, "some inherit a folder's grant")
 	top := 0
 	for _, c := range users {
 		top = max(top, c)
@@ -43,16 +57,17 @@ func TestQueriesMixHotAndColdAllowedAndDenied(t *testing.T) {
 
 func TestReachAndAudienceMatchTheOracle(t *testing.T) {
 	o := gen.New(gen.Config{Seed: 2, Users: 200, Entities: 300})
+	everything := append(append([]model.EntityRef(nil), o.Entities...), o.Folders...)
 	for _, u := range o.Users[:20] {
 		want := 0
-		for _, e := range o.Entities {
+		for _, e := range everything {
 			if o.Level(u, e) >= model.LevelRead {
 				want++
 			}
 		}
 		assert.Equal(t, want, o.Reach(u), u)
 	}
-	for _, e := range o.Entities[:20] {
+	for _, e := range append(o.Entities[:20:20], o.Folders[:10]...) {
 		want := 0
 		for _, u := range o.Users {
 			if o.Level(u, e) >= model.LevelRead {

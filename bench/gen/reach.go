@@ -29,7 +29,7 @@ func (o *Org) buildIndex() *index {
 	n := c.users + c.depts + c.roles
 	ix := &index{
 		user:          make(map[string]int32, c.users),
-		entity:        make(map[model.EntityRef]int32, len(o.Entities)),
+		entity:        make(map[model.EntityRef]int32, len(o.Entities)+len(o.Folders)),
 		up:            make([][]int32, n),
 		subjectGrants: make([][]int32, n),
 		groupUsers:    make([][]int32, c.depts+c.roles),
@@ -39,6 +39,9 @@ func (o *Org) buildIndex() *index {
 	}
 	for i, e := range o.Entities {
 		ix.entity[e] = int32(i)
+	}
+	for i, f := range o.Folders {
+		ix.entity[f] = int32(c.entities + i)
 	}
 	down := make([][]int32, n)
 	link := func(member, group int32) {
@@ -102,6 +105,9 @@ func newMarks(n int) *marks { return &marks{gen: 1, mark: make([]uint32, n)} }
 
 func (m *marks) reset() { m.gen++ }
 
+// has reports whether i is in the set.
+func (m *marks) has(i int32) bool { return m.mark[i] == m.gen }
+
 // add adds i and reports whether it was new.
 func (m *marks) add(i int32) bool {
 	if m.mark[i] == m.gen {
@@ -135,9 +141,11 @@ func containsInt32(s []int32, v int32) bool {
 	return false
 }
 
-// Level returns the user's effective level on the entity at Epoch, computed
-// naively: the highest level among the entity's active grants whose grantee
-// is one of the user's subjects. An unknown user or entity has LevelNone.
+// Level returns the user's effective level on the entity (or folder) at
+// Epoch, computed naively as docs/design.md §2.10–2.11 define it: the
+// highest active allow on the entity or a folder above it whose grantee is
+// one of the user's subjects, capped below the lowest such deny. An unknown
+// user or entity has LevelNone.
 func (o *Org) Level(user string, entity model.EntityRef) model.Level {
 	ix := o.index()
 	u, ok := ix.user[user]
@@ -148,75 +156,140 @@ func (o *Org) Level(user string, entity model.EntityRef) model.Level {
 	if !ok {
 		return model.LevelNone
 	}
-	return o.levelOf(o.closure(u), e)
+	return o.decide(o.closure(u), e).level
 }
 
-func (o *Org) levelOf(subjects []int32, e int32) model.Level {
+// verdict is the oracle's answer for a user's subjects on an entity.
+type verdict struct {
+	level model.Level
+	// allowed is the highest applying allow, before denies cap it.
+	allowed model.Level
+	// deny reports that an active deny applies; inherited, that an active
+	// grant (allow or deny) on a folder above the entity applies.
+	deny, inherited bool
+}
+
+// decide is the naive oracle: every active grant on the entity and the
+// folders above it, linear over each one's grants.
+func (o *Org) decide(subjects []int32, e int32) verdict {
 	c := &o.c
-	best := model.LevelNone
-	for _, rec := range c.grants[c.entityGrants[e]:c.entityGrants[e+1]] {
-		if rec.active && rec.level > best && containsInt32(subjects, rec.subject) {
-			best = rec.level
+	var v verdict
+	lowestDeny := model.LevelAdmin + 1
+	for _, a := range o.ancestors(e) {
+		for _, g := range c.grantsOf[a] {
+			rec := c.grants[g]
+			if !rec.active || !containsInt32(subjects, rec.subject) {
+				continue
+			}
+			if a != e {
+				v.inherited = true
+			}
+			if rec.deny {
+				v.deny = true
+				lowestDeny = min(lowestDeny, rec.level)
+			} else {
+				v.allowed = max(v.allowed, rec.level)
+			}
 		}
 	}
-	return best
+	v.level = min(v.allowed, lowestDeny-1)
+	return v
 }
 
-// Reach returns how many entities the user can read at Epoch (what
-// ResolvedAccess lists with MinLevel read). An unknown user reaches none.
+// Reach returns how many entities and folders the user can read at Epoch
+// (what ResolvedAccess lists with MinLevel read). An unknown user reaches
+// none.
 func (o *Org) Reach(user string) int {
 	u, ok := o.index().user[user]
 	if !ok {
 		return 0
 	}
-	return o.reach(u, newMarks(len(o.Entities)))
+	return o.reach(u, newMarks(len(o.Entities)+len(o.Folders)))
 }
 
+// reach counts what the user can read: every entity an active allow of one
+// of its subjects names, and everything below it, that no deny takes read
+// from.
 func (o *Org) reach(u int32, seen *marks) int {
 	ix, c := o.index(), &o.c
 	seen.reset()
+	subjects := o.closure(u)
 	n := 0
-	for _, s := range o.closure(u) {
+	var stack []int32
+	for _, s := range subjects {
 		for _, g := range ix.subjectGrants[s] {
-			if rec := c.grants[g]; rec.active && seen.add(rec.entity) {
-				n++
+			rec := c.grants[g]
+			if !rec.active || rec.deny {
+				continue
+			}
+			stack = append(stack[:0], rec.entity)
+			for len(stack) > 0 {
+				e := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if !seen.add(e) {
+					continue
+				}
+				if o.decide(subjects, e).level >= model.LevelRead {
+					n++
+				}
+				stack = append(stack, c.entityChildren[e]...)
 			}
 		}
 	}
 	return n
 }
 
-// Audience returns how many users can read the entity at Epoch (what
-// UsersWithAccess lists with read). An unknown entity has none.
+// Audience returns how many users can read the entity (or folder) at Epoch
+// (what UsersWithAccess lists with read). An unknown entity has none.
 func (o *Org) Audience(entity model.EntityRef) int {
 	e, ok := o.index().entity[entity]
 	if !ok {
 		return 0
 	}
-	return o.audience(e, newMarks(o.c.users))
+	return o.audience(e, newMarks(o.c.users), newMarks(o.c.users))
 }
 
-func (o *Org) audience(e int32, seen *marks) int {
-	ix, c := o.index(), &o.c
+// audience counts the users an active allow on the entity or above it
+// reaches, less those an active deny at read reaches (a deny at write
+// leaves read).
+func (o *Org) audience(e int32, seen, denied *marks) int {
+	c := &o.c
 	seen.reset()
-	n := 0
-	for _, rec := range c.grants[c.entityGrants[e]:c.entityGrants[e+1]] {
-		if !rec.active {
-			continue
-		}
-		if c.isUser(rec.subject) {
-			if seen.add(rec.subject) {
-				n++
+	denied.reset()
+	ancestors := o.ancestors(e)
+	for _, a := range ancestors {
+		for _, g := range c.grantsOf[a] {
+			if rec := c.grants[g]; rec.active && rec.deny && rec.level == model.LevelRead {
+				o.eachUser(rec.subject, func(u int32) { denied.add(u) })
 			}
-			continue
 		}
-		for _, u := range ix.groupUsers[rec.subject-int32(c.users)] {
-			if seen.add(u) {
-				n++
+	}
+	n := 0
+	for _, a := range ancestors {
+		for _, g := range c.grantsOf[a] {
+			if rec := c.grants[g]; rec.active && !rec.deny {
+				o.eachUser(rec.subject, func(u int32) {
+					if !denied.has(u) && seen.add(u) {
+						n++
+					}
+				})
 			}
 		}
 	}
 	return n
+}
+
+// eachUser calls fn with the subject if it is a user, or with every user
+// who reaches the group.
+func (o *Org) eachUser(subject int32, fn func(u int32)) {
+	c := &o.c
+	if c.isUser(subject) {
+		fn(subject)
+		return
+	}
+	for _, u := range o.index().groupUsers[subject-int32(c.users)] {
+		fn(u)
+	}
 }
 
 // pickScan is how many candidates UserWithReach and EntityWithAudience look
@@ -228,7 +301,7 @@ const pickScan = 20_000
 // n, or else the closest among the first pickScan users. The answer is
 // deterministic for the Org.
 func (o *Org) UserWithReach(n int) (user string, reach int) {
-	seen := newMarks(len(o.Entities))
+	seen := newMarks(len(o.Entities) + len(o.Folders))
 	best := closest{want: n, at: -1}
 	for _, u := range o.pickOrder(o.c.users, 1) {
 		if best.offer(u, o.reach(int32(u), seen)) {
@@ -246,10 +319,10 @@ func (o *Org) UserWithReach(n int) (user string, reach int) {
 // within 5% of n, or else the closest among the first pickScan entities.
 // The answer is deterministic for the Org.
 func (o *Org) EntityWithAudience(n int) (entity model.EntityRef, audience int) {
-	seen := newMarks(o.c.users)
+	seen, denied := newMarks(o.c.users), newMarks(o.c.users)
 	best := closest{want: n, at: -1}
 	for _, e := range o.pickOrder(len(o.Entities), 2) {
-		if best.offer(e, o.audience(int32(e), seen)) {
+		if best.offer(e, o.audience(int32(e), seen, denied)) {
 			break
 		}
 	}

@@ -94,7 +94,7 @@ func TestSmallComparisonAgrees(t *testing.T) {
 // early and checks that the queries it is compared on are only those about
 // entities it holds completely, and that it still agrees on them.
 func TestPartialSpiceDBLoadComparesOnlyCoveredEntities(t *testing.T) {
-	o := gen.New(gen.Config{Seed: 3, Users: 200, Entities: 300, Roles: 12})
+	o := gen.New(gen.Config{Seed: 3, Users: 200, Entities: 300, Roles: 12}.Flat())
 	qs := append(o.Queries(400), uniformQueries(o, 3, 400)...)
 	sub := &spicedbSubject{batch: 100}
 	t.Cleanup(sub.close)
@@ -125,7 +125,7 @@ func TestPartialOpenFGALoadComparesOnlyCoveredEntities(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads OpenFGA; skipped with -short")
 	}
-	o := gen.New(gen.Config{Seed: 3, Users: 200, Entities: 300, Roles: 12})
+	o := gen.New(gen.Config{Seed: 3, Users: 200, Entities: 300, Roles: 12}.Flat())
 	qs := o.Queries(400)
 	sub := &openfgaSubject{batch: 100, timeout: time.Minute}
 	t.Cleanup(sub.close)

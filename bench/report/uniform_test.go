@@ -11,7 +11,7 @@ import (
 )
 
 func TestUniformQueriesAreAnsweredByTheOracle(t *testing.T) {
-	o := gen.New(gen.Config{Seed: 5, Users: 300, Entities: 400, Roles: 12})
+	o := gen.New(gen.Config{Seed: 5, Users: 300, Entities: 400, Roles: 12}.Flat())
 	qs := uniformQueries(o, 5, 3000)
 	require.Len(t, qs, 3000)
 
@@ -46,7 +46,7 @@ func TestUniformQueriesAreAnsweredByTheOracle(t *testing.T) {
 }
 
 func TestUniformQueriesAreDeterministicPrefixes(t *testing.T) {
-	o := gen.New(gen.Config{Seed: 6, Users: 100, Entities: 100})
+	o := gen.New(gen.Config{Seed: 6, Users: 100, Entities: 100}.Flat())
 	long := uniformQueries(o, 6, 500)
 	assert.Equal(t, long[:200], uniformQueries(o, 6, 200))
 	assert.Equal(t, long, uniformQueries(o, 6, 500))
