@@ -18,7 +18,6 @@ func TestCasbinPolicyAnswersAsCasbinDoes(t *testing.T) {
 // The same with denies, under Casbin's deny-override effect
 // (some(where (p.eft == allow)) && !some(where (p.eft == deny))).
 func TestCasbinDenyOverridePolicyAnswersAsCasbinDoes(t *testing.T) {
-	skipUnlessFormatKeepsDeniesAndLinks(t)
 	answersAsCasbin(t, "casbin_deny_model.conf", "casbin_deny_policy.csv")
 }
 

@@ -16,7 +16,6 @@ import (
 // inside it (Casbin: no link, the grants sit on the roadmap; OpenFGA: no
 // deny, contractors edit the folder).
 func TestImportDeniesAndLinksEachFormat(t *testing.T) {
-	skipUnlessFormatKeepsDeniesAndLinks(t)
 	for _, c := range []struct {
 		name, file string
 		args       []string
@@ -43,7 +42,6 @@ func TestImportDeniesAndLinksEachFormat(t *testing.T) {
 // explain's tables from a real run are testdata/explain_deny.golden, which
 // README.md shows.
 func TestExplainNamesTheDenyThatWonAndTheEntities(t *testing.T) {
-	skipUnlessFormatKeepsDeniesAndLinks(t)
 	dir := dbDir(t)
 	ok(t, "", "import", "--data", dir, filepath.Join("testdata", "sample_deny_links.jsonl"))
 	want, err := os.ReadFile(filepath.Join("testdata", "explain_deny.golden"))
@@ -68,7 +66,6 @@ func TestExplainNamesTheDenyThatWonAndTheEntities(t *testing.T) {
 }
 
 func TestExportImportRoundTripsDeniesAndLinks(t *testing.T) {
-	skipUnlessFormatKeepsDeniesAndLinks(t)
 	sample, err := os.ReadFile(filepath.Join("testdata", "sample.jsonl"))
 	require.NoError(t, err)
 	extra, err := os.ReadFile(filepath.Join("testdata", "sample_deny_links.jsonl"))
@@ -92,7 +89,6 @@ func TestExportImportRoundTripsDeniesAndLinks(t *testing.T) {
 // A link that would close a cycle with stored links is refused by the
 // engine before any membership or grant of the file is written.
 func TestImportLinkClosingACycleIsRefused(t *testing.T) {
-	skipUnlessFormatKeepsDeniesAndLinks(t)
 	dir := dbDir(t)
 	ok(t, "", "import", "--data", dir, filepath.Join("testdata", "sample_deny_links.jsonl"))
 	file := strings.Join([]string{

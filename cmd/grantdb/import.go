@@ -94,9 +94,6 @@ refuses the file (checked against the database before anything is written).`,
 		if err := validate(recs, entityTypes, time.Now().UTC()); err != nil {
 			return fmt.Errorf("%s: %w", args[0], err)
 		}
-		if err := refuseUnstorable(recs); err != nil {
-			return fmt.Errorf("%s: %w", args[0], err)
-		}
 		return importRecords(cmd.Context(), *dir, entityTypes, recs, m, cmd.OutOrStdout(), cmd.ErrOrStderr())
 	}
 	return cmd
