@@ -137,6 +137,9 @@ func TestReopenFeedSurvivesCheckpoints(t *testing.T) {
 			for i := range 10 {
 				clock.Advance(time.Second)
 				mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i), "alice"))
+				// Each checkpoint finishes before the next commit, so that
+				// the files below do not depend on the scheduler.
+				engine.WaitCheckpoint(e)
 			}
 			from := uint64(0) // what the window holds
 			if retention > 0 {

@@ -42,3 +42,7 @@ func (f faultyDir) Append(cs store.ChangeSet, at time.Time) error {
 	}
 	return err
 }
+
+// WaitCheckpoint waits for the checkpoint e runs in the background, if any,
+// to finish: tests that count files need every checkpoint a commit started.
+func WaitCheckpoint(e *Engine) { e.disk.ckptWG.Wait() }
