@@ -27,6 +27,9 @@ import (
 const (
 	changeSetVersion    = FormatVersion
 	minChangeSetVersion = 2
+	// replacedVersion is the first version whose change sets record the
+	// grants writes replaced with another id (tagReplaced).
+	replacedVersion = 3
 )
 
 // Table tags, shared by change sets and snapshot records.

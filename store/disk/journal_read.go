@@ -163,7 +163,7 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if err == nil && cs.Revision != rev {
 		err = fmt.Errorf("holds revision %d", cs.Revision)
 	}
-	if err == nil && sr.onReplay != nil && payload[0] < 3 {
+	if err == nil && sr.onReplay != nil && payload[0] < replacedVersion {
 		noteReplaced(s, &cs)
 	}
 	if err == nil {
