@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,27 +22,58 @@ import (
 // (same clock, same configuration) gives B the answers of A to every read
 // call, after every write of A. A takes random writes of every kind the
 // engine has — grants created, updated and revoked, batches of every mode,
-// memberships added and removed, jobs of every operation, expiry sweeps —
-// in two organisations. B takes nothing but A's Changes, installed through
-// engine.ApplyChange (a test-only path: the public API cannot install a
-// grant with its id). Links are not there yet: the engine has none.
+// memberships added and removed, links made and unmade, jobs of every
+// operation, expiry sweeps — in two organisations. B takes nothing but A's
+// Changes, installed through engine.ApplyChange (a test-only path: the
+// public API cannot install a grant with its id).
 //
 // The job rows are not in the feed, so the job calls are not compared.
 func TestReplayingTheFeedReproducesEveryAnswer(t *testing.T) {
+	runReplay(t, false)
+}
+
+// The same holds when A is durable, checkpoints every few commits and is
+// closed and reopened on its directory at random points of the run: B, in
+// memory and never restarted, goes on reading A's feed from the revision
+// it last applied, so the commits A made since B's last read before a
+// Close must come back from A's journal, though checkpoints cover them.
+// After each reopen, before any new write, B catches up and every read
+// call is compared again.
+func TestReplayingTheDurableFeedAcrossReopensAndCheckpoints(t *testing.T) {
+	runReplay(t, true)
+}
+
+func runReplay(t *testing.T, durable bool) {
 	seeds, steps := []uint64{1, 2, 3}, 120
 	if testing.Short() {
 		seeds, steps = seeds[:1], 80
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			r := newReplayRun(t, seed)
+			r := newReplayRun(t, seed, durable)
 			for step := range steps {
 				r.step()
+				if durable && r.rng.IntN(15) == 0 {
+					// B lags by a few commits across the reopen.
+					for range r.rng.IntN(4) {
+						r.step()
+					}
+					r.reopen()
+				}
 				r.catchUp()
-				r.compare(fmt.Sprintf("seed %d step %d (A at revision %d)", seed, step, r.a.Revision()))
+				r.compare(fmt.Sprintf("seed %d step %d (A at revision %d, reopened %d times)", seed, step, r.a.Revision(), r.reopens))
 				if t.Failed() {
 					return
 				}
+			}
+			if durable {
+				r.reopen()
+				r.catchUp()
+				r.compare(fmt.Sprintf("seed %d after the last reopen", seed))
+				require.Positive(t, r.reopens)
+				snaps, err := filepath.Glob(filepath.Join(r.dir, "snapshot-*.buntdb"))
+				require.NoError(t, err)
+				require.NotEmpty(t, snaps, "a checkpoint was taken")
 			}
 			r.checkWatchAgreed()
 		})
@@ -61,41 +93,94 @@ type replayRun struct {
 	rng   *rand.Rand
 	clock *fakeClock
 	a, b  *engine.Engine
+	// dir is A's directory when A is durable, else empty; reopens counts
+	// A's restarts.
+	dir     string
+	reopens int
 	// pos is, per organisation, the last revision of A's feed B applied.
 	pos map[string]uint64
 	// ids are every grant id A ever returned.
 	ids map[string]bool
-	// watched is what a watcher of A's testOrg feed saw.
+	// A watcher of A's testOrg feed runs alongside the writes: seen is
+	// what the watchers of A's earlier lives saw, watched delivers what
+	// the current one saw once stop ends it.
+	seen    []model.Change
 	watched chan []model.Change
 	stop    context.CancelFunc
 }
 
-func newReplayRun(t *testing.T, seed uint64) *replayRun {
-	clock := newFakeClock(t0)
-	open := func() *engine.Engine {
-		e, err := engine.Open(engine.WithClock(clock.Now), engine.WithSweepInterval(0))
-		require.NoError(t, err)
-		t.Cleanup(func() { _ = e.Close() })
-		return e
-	}
+// replayCheckpointRecords makes a durable A checkpoint every few commits,
+// so that most reopens start from a snapshot and read the feed's window
+// from the journal it kept.
+const replayCheckpointRecords = 7
+
+func newReplayRun(t *testing.T, seed uint64, durable bool) *replayRun {
 	r := &replayRun{
-		t: t, rng: rand.New(rand.NewPCG(seed, 13)), clock: clock, a: open(), b: open(),
-		pos: map[string]uint64{}, ids: map[string]bool{}, watched: make(chan []model.Change, 1),
+		t: t, rng: rand.New(rand.NewPCG(seed, 13)), clock: newFakeClock(t0),
+		pos: map[string]uint64{}, ids: map[string]bool{},
 	}
+	if durable {
+		r.dir = t.TempDir()
+	}
+	r.a, r.b = r.openA(), r.open()
+	r.watch(0)
+	return r
+}
+
+// open opens an in-memory engine of the run's configuration.
+func (r *replayRun) open(opts ...engine.Option) *engine.Engine {
+	e, err := engine.Open(append([]engine.Option{engine.WithClock(r.clock.Now), engine.WithSweepInterval(0)}, opts...)...)
+	require.NoError(r.t, err)
+	r.t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
+// openA opens A: in memory, or durable on the run's directory.
+func (r *replayRun) openA() *engine.Engine {
+	if r.dir == "" {
+		return r.open()
+	}
+	return r.open(engine.WithPath(r.dir), engine.WithCheckpointEvery(replayCheckpointRecords, 0))
+}
+
+// watch starts the live watcher of A's testOrg feed after revision after.
+func (r *replayRun) watch(after uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	r.stop = cancel
-	t.Cleanup(cancel)
+	r.t.Cleanup(cancel)
+	r.stop, r.watched = cancel, make(chan []model.Change, 1)
+	a, watched := r.a, r.watched
 	go func() {
 		var seen []model.Change
-		for ch, err := range r.a.Watch(ctx, testOrg, 0) {
+		for ch, err := range a.Watch(ctx, testOrg, after) {
 			if err != nil {
 				break
 			}
 			seen = append(seen, ch)
 		}
-		r.watched <- seen
+		watched <- seen
 	}()
-	return r
+}
+
+// stopWatch ends the live watcher and keeps what it saw.
+func (r *replayRun) stopWatch() {
+	r.stop()
+	r.seen = append(r.seen, <-r.watched...)
+}
+
+// reopen closes A and opens it again on its directory, with the same clock
+// and options. A Watch ends with its engine, so the live watcher is
+// restarted on the new A from the last revision it saw: the watchers of
+// all of A's lives together must see the feed Changes returns.
+func (r *replayRun) reopen() {
+	r.stopWatch()
+	require.NoError(r.t, r.a.Close())
+	r.a = r.openA()
+	r.reopens++
+	var last uint64
+	if len(r.seen) > 0 {
+		last = r.seen[len(r.seen)-1].Revision
+	}
+	r.watch(last)
 }
 
 func pick[T any](rng *rand.Rand, xs []T) T { return xs[rng.IntN(len(xs))] }
@@ -318,16 +403,16 @@ func (r *replayRun) compare(where string) {
 }
 
 // checkWatchAgreed requires that a watcher of A from revision 0 sees the
-// feed Changes returns, and that the watcher that ran alongside the writes
-// saw a prefix of it (it may lag when stopped).
+// feed Changes returns, and that the live watchers that ran alongside the
+// writes, one per life of A, saw a prefix of it (each may lag when
+// stopped, and its successor resumes where it stopped).
 func (r *replayRun) checkWatchAgreed() {
 	want := changesAfter(r.t, r.a, testOrg, 0)
 	require.NotEmpty(r.t, want)
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
 	assert.Equal(r.t, want, watchUntil(ctx, r.a, testOrg, 0, len(want)).changes, "Watch and Changes agree")
-	r.stop()
-	seen := <-r.watched
-	require.LessOrEqual(r.t, len(seen), len(want))
-	assert.Equal(r.t, want[:len(seen)], seen, "the live watcher saw the same commits")
+	r.stopWatch()
+	require.LessOrEqual(r.t, len(r.seen), len(want))
+	assert.Equal(r.t, want[:len(r.seen)], r.seen, "the live watchers saw the same commits")
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -166,4 +167,44 @@ func TestReopenFeedSurvivesCheckpoints(t *testing.T) {
 				"the segment of commits older than the retention is dropped")
 		})
 	}
+}
+
+// A grant created over an ended one of another id that was not swept yet
+// shows in the feed as the old id's delete then the new write, and still
+// does after a reopen when checkpoints have put that commit before the
+// snapshot (kept in the journal for the feed only, never replayed).
+func TestReopenFeedKeepsTheDeleteOfAReplacedGrant(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock(t0)
+	opts := []engine.Option{engine.WithCheckpointEvery(4, 0), engine.WithSweepInterval(0)}
+	e := openDurable(t, dir, clock, opts...)
+	ending := grantInput("d1", "alice")
+	ending.EffectiveTo = clock.Now().Add(time.Minute)
+	old := mustCreate(t, e, testOrg, ending)
+	clock.Advance(time.Hour)
+	renewed := mustCreate(t, e, testOrg, grantInput("d1", "alice")) // over the ended one, not swept yet
+	require.NotEqual(t, old.ID, renewed.ID)
+	at := e.Revision()
+	for i := range 8 {
+		clock.Advance(time.Second)
+		mustCreate(t, e, testOrg, grantInput("d"+strconv.Itoa(i+2), "bob"))
+		engine.WaitCheckpoint(e)
+	}
+	want := []model.GrantChange{{Op: model.ChangeDelete, Grant: old}, {Op: model.ChangeWrite, Grant: renewed}}
+	before := changesAfter(t, e, testOrg, at-1)
+	require.NotEmpty(t, before)
+	require.Equal(t, at, before[0].Revision)
+	require.Equal(t, want, before[0].Grants, "the live feed")
+	require.NoError(t, e.Close())
+	snaps, err := filepath.Glob(filepath.Join(dir, "snapshot-*.buntdb"))
+	require.NoError(t, err)
+	require.Len(t, snaps, 1)
+	require.Greater(t, filepath.Base(snaps[0]), fmt.Sprintf("snapshot-%020d.buntdb", at), "the snapshot covers the replacing commit")
+
+	again := openDurable(t, dir, clock, opts...)
+	got := changesAfter(t, again, testOrg, at-1)
+	require.NotEmpty(t, got)
+	assert.Equal(t, at, got[0].Revision)
+	assert.Equal(t, want, got[0].Grants, "the old id's delete, then the write")
+	assert.Equal(t, before, got)
 }

@@ -13,7 +13,8 @@ import (
 //	version byte (changeSetVersion)
 //	revision uvarint
 //	commit time instant (format 3 on)
-//	sections, each: table tag byte, count uvarint, count items
+//	sections, each: table tag byte, count uvarint, count items (the
+//	replaced section: count indexes, then count grant rows)
 //	end tag (0)
 //
 // Sections come in ascending tag order, each at most once, and only when
@@ -26,6 +27,9 @@ import (
 const (
 	changeSetVersion    = FormatVersion
 	minChangeSetVersion = 2
+	// replacedVersion is the first version whose change sets record the
+	// grants writes replaced with another id (tagReplaced).
+	replacedVersion = 3
 )
 
 // Table tags, shared by change sets and snapshot records.
@@ -35,6 +39,9 @@ const (
 	tagMemberships = 2
 	tagJobs        = 3
 	tagLinks       = 4 // format 3 on
+	// tagReplaced is a change set's grants replaced, under their key, by a
+	// write of another id (format 3 on); never in a snapshot.
+	tagReplaced = 5
 )
 
 // errUnsupported marks data written by a newer format than this build reads.
@@ -77,6 +84,7 @@ func appendChangeSet(dst []byte, cs *store.ChangeSet, at time.Time) []byte {
 			c.encode(&e, lc.Org, lc.Link, lc.Deleted)
 		}
 	}
+	appendReplaced(&e, cs.Grants)
 	e.byte(tagEnd)
 	return e.b
 }
@@ -124,6 +132,11 @@ func decodeChangeSet(b []byte) (store.ChangeSet, time.Time, error) {
 				return store.ChangeSet{}, time.Time{}, fmt.Errorf("table tag %d in a version %d change set: %w", tag, v, errUnsupported)
 			}
 			cs.Links = decodeLinkRun(&d, nonEmpty(&d, d.count(minLinkBytes)))
+		case tagReplaced:
+			if !d.v3() {
+				return store.ChangeSet{}, time.Time{}, fmt.Errorf("table tag %d in a version %d change set: %w", tag, v, errUnsupported)
+			}
+			decodeReplaced(&d, cs.Grants)
 		default:
 			return store.ChangeSet{}, time.Time{}, fmt.Errorf("table tag %d: %w", tag, errUnsupported)
 		}
@@ -148,14 +161,84 @@ func decodeGrantChanges(d *decoder) []store.GrantChange {
 	return changes
 }
 
+// appendReplaced writes the replaced section of changes, when any write
+// replaced, under its key, a grant of another id: what a change feed shows
+// as that id's delete. A replaced row of the same id is left out: the write
+// supersedes it in the feed anyway. The section is the count n, the indexes
+// of the n writes in the grant section (ascending), then the n replaced
+// rows, one run.
+func appendReplaced(e *encoder, changes []store.GrantChange) {
+	var at []int
+	for i, gc := range changes {
+		if replacesOtherID(gc) {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return
+	}
+	e.byte(tagReplaced)
+	e.uvarint(uint64(len(at)))
+	for _, i := range at {
+		e.uvarint(uint64(i))
+	}
+	c := newGrantCoder()
+	for _, i := range at {
+		c.encode(e, changes[i].Replaced, false)
+	}
+}
+
+func replacesOtherID(gc store.GrantChange) bool {
+	return !gc.Deleted && gc.Replaced != nil && gc.Replaced.ID != gc.Grant.ID
+}
+
+// decodeReplaced reads a replaced section into the Replaced rows of changes
+// (the change set's grant section, read before it). Each index names a
+// write, after the previous index; each row has its write's key (and no
+// deleted flag) and another id.
+func decodeReplaced(d *decoder, changes []store.GrantChange) {
+	n := nonEmpty(d, d.count(minReplacedBytes))
+	if d.err == nil && n > len(changes) {
+		d.fail("%d replaced grants for %d grant changes", n, len(changes))
+	}
+	if d.err != nil {
+		return
+	}
+	at := make([]int, n)
+	for k := range at {
+		i := d.uvarint()
+		if d.err == nil && (i >= uint64(len(changes)) || k > 0 && int(i) <= at[k-1] || changes[i].Deleted) {
+			d.fail("replaced grant at grant change %d", i)
+		}
+		if d.err != nil {
+			return
+		}
+		at[k] = int(i)
+	}
+	rows, deleted := decodeGrantRun(d, n)
+	for k, i := range at {
+		if d.err != nil {
+			return
+		}
+		g, r := changes[i].Grant, &rows[k]
+		if deleted[k] || r.ID == g.ID || r.Org != g.Org || r.Entity != g.Entity || r.Grantee != g.Grantee || r.Effect != g.Effect {
+			d.fail("grant %q does not replace %q under its key", g.ID, r.ID)
+			return
+		}
+		changes[i].Replaced = r
+	}
+}
+
 func decodeMembershipChanges(d *decoder) []store.MembershipChange {
 	return decodeMembershipRun(d, nonEmpty(d, d.count(minMembershipBytes)))
 }
 
 // The fewest bytes a row takes, for refusing a count no record can hold:
 // a grant's flags, same mask, id (two varints at least) and level;
-// a membership's or a link's flags and same mask.
+// a membership's or a link's flags and same mask; a replaced grant's index
+// and row.
 const (
+	minReplacedBytes   = 1 + minGrantBytes
 	minGrantBytes      = 5
 	minMembershipBytes = 2
 	minLinkBytes       = 2

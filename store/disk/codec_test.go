@@ -29,12 +29,17 @@ func codecChangeSet() store.ChangeSet {
 	g4.EffectiveFrom = time.Unix(-1e10, 5).UTC() // before 1970
 	deny := g1
 	deny.ID, deny.Effect, deny.Level = "agrant_05", model.EffectDeny, model.LevelWrite
+	renewed := g2
+	renewed.ID = "agrant_06"
+	denyRenewed := deny
+	denyRenewed.ID, denyRenewed.Level = "agrant_07", model.LevelRead
 	folder := func(id string) model.EntityRef { return model.EntityRef{Type: "folder", ID: id} }
 	return store.ChangeSet{
 		Revision: 42,
 		Grants: []store.GrantChange{
 			{Grant: &g1}, {Grant: &g2}, {Deleted: true, Grant: &g3}, {Grant: &g4}, {Deleted: true, Grant: &g1},
 			{Grant: &deny}, {Deleted: true, Grant: &deny},
+			{Grant: &renewed, Replaced: &g2}, {Grant: &denyRenewed, Replaced: &deny},
 		},
 		Links: []store.LinkChange{
 			{Org: "org_a", Link: model.EntityLink{Child: model.EntityRef{Type: "fleet", ID: "fl_1"}, Parent: folder("f1")}},
@@ -115,6 +120,84 @@ func TestCodec_Version2ChangeSetsAreReadByTheirRules(t *testing.T) {
 
 	_, _, err = decodeChangeSet([]byte{1, 1, tagEnd})
 	assert.ErrorIs(t, err, errUnsupported, "version 1")
+}
+
+func TestCodec_OnlyAReplacedGrantOfAnotherIDIsRecorded(t *testing.T) {
+	g := codecChangeSet().Grants[0].Grant
+	raised := *g
+	raised.Level = model.LevelAdmin
+	cs := store.ChangeSet{Revision: 1, Grants: []store.GrantChange{{Grant: &raised, Replaced: g}}}
+	got, _, err := decodeChangeSet(appendChangeSet(nil, &cs, codecTime))
+	require.NoError(t, err)
+	require.Len(t, got.Grants, 1)
+	assert.Nil(t, got.Grants[0].Replaced, "a row of the write's own id is not recorded")
+	assert.Equal(t, &raised, got.Grants[0].Grant)
+}
+
+// encodeWithReplaced encodes grants and a replaced section of the given
+// indexes and rows, which need not make sense.
+func encodeWithReplaced(grants []store.GrantChange, at []int, rows []model.Grant) []byte {
+	e := encoder{}
+	e.byte(changeSetVersion)
+	e.uvarint(1)
+	e.instant(codecTime)
+	if len(grants) > 0 {
+		e.byte(tagGrants)
+		e.uvarint(uint64(len(grants)))
+		c := newGrantCoder()
+		for _, gc := range grants {
+			c.encode(&e, gc.Grant, gc.Deleted)
+		}
+	}
+	e.byte(tagReplaced)
+	e.uvarint(uint64(len(at)))
+	for _, i := range at {
+		e.uvarint(uint64(i))
+	}
+	c := newGrantCoder()
+	for i := range rows {
+		c.encode(&e, &rows[i], false)
+	}
+	e.byte(tagEnd)
+	return e.b
+}
+
+func TestCodec_BadReplacedSectionsAreRefused(t *testing.T) {
+	full := codecChangeSet().Grants
+	old := *full[7].Replaced
+	write, deleted := full[7], store.GrantChange{Deleted: true, Grant: full[6].Grant}
+	otherKey := old
+	otherKey.Entity.ID = "fl_other"
+	otherEffect := old
+	otherEffect.Effect = model.EffectDeny
+	valid := encodeWithReplaced([]store.GrantChange{write}, []int{0}, []model.Grant{old})
+	got, _, err := decodeChangeSet(valid)
+	require.NoError(t, err, "the shape the cases below break")
+	require.Equal(t, &old, got.Grants[0].Replaced)
+
+	cases := map[string][]byte{
+		"no grant section":     encodeWithReplaced(nil, []int{0}, []model.Grant{old}),
+		"index out of range":   encodeWithReplaced([]store.GrantChange{write}, []int{1}, []model.Grant{old}),
+		"index repeated":       encodeWithReplaced([]store.GrantChange{write, write}, []int{0, 0}, []model.Grant{old, old}),
+		"indexes descending":   encodeWithReplaced([]store.GrantChange{write, write}, []int{1, 0}, []model.Grant{old, old}),
+		"more than the grants": encodeWithReplaced([]store.GrantChange{write}, []int{0, 1}, []model.Grant{old, old}),
+		"at a delete":          encodeWithReplaced([]store.GrantChange{deleted}, []int{0}, []model.Grant{old}),
+		"the write's own id":   encodeWithReplaced([]store.GrantChange{write}, []int{0}, []model.Grant{*write.Grant}),
+		"another key":          encodeWithReplaced([]store.GrantChange{write}, []int{0}, []model.Grant{otherKey}),
+		"another effect":       encodeWithReplaced([]store.GrantChange{write}, []int{0}, []model.Grant{otherEffect}),
+		"empty":                encodeWithReplaced([]store.GrantChange{write}, nil, nil),
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := decodeChangeSet(b)
+			assert.Error(t, err)
+		})
+	}
+
+	epoch := time.Unix(0, 0).UTC()
+	cs := store.ChangeSet{Revision: 9, Grants: full[7:8]}
+	_, _, err = decodeChangeSet(asVersion2(t, appendChangeSet(nil, &cs, epoch)))
+	assert.ErrorIs(t, err, errUnsupported, "version 2 has no replaced section")
 }
 
 func TestCodec_GrantsAreCompact(t *testing.T) {

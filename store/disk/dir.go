@@ -85,8 +85,8 @@ type Options struct {
 	// across checkpoints, for a change feed: a checkpoint (and Load) deletes
 	// only the segments whose commits are all in its snapshot and older than
 	// the newest KeepCommits. Load reads the kept commits before the
-	// snapshot only to hand them to OnReplay (never replaying them; their
-	// changes carry no Replaced row), then the commits after it. Disk use
+	// snapshot only to hand them to OnReplay (never replaying them), then
+	// the commits after it. Disk use
 	// grows by about that many commits' worth of journal, rounded up to
 	// whole segments. Default: 0, the journal a snapshot covers is deleted.
 	KeepCommits int

@@ -163,11 +163,24 @@
 //	at         instant: when the commit was made (the engine's clock, the
 //	           time its change feed reports)
 //	sections   in ascending tag order, each at most once and only when not
-//	           empty: byte tag (1 grants, 2 memberships, 3 jobs, 4 links),
-//	           uvarint count, then count rows (the grant rows one run, the
-//	           membership rows one run, job rows each with its kind, the link
-//	           rows one run)
+//	           empty: byte tag (1 grants, 2 memberships, 3 jobs, 4 links,
+//	           5 replaced grants), uvarint count, then count rows (the grant
+//	           rows one run, the membership rows one run, job rows each with
+//	           its kind, the link rows one run, the replaced grants as below)
 //	end        byte 0
+//
+// The replaced grants section (tag 5) holds, for each grant write of the
+// change set that replaced, under its key, a stored grant of another id
+// (an ended grant not yet swept, which a change feed shows as deleted just
+// before the write), that grant; a write that replaced a row of its own id,
+// or nothing, has none. With count n (1 to the grant section's count):
+//
+//	indexes    n uvarints: the position of each such write in the grant
+//	           section (from 0), ascending; each names a write, not a delete
+//	rows       n grant rows, one run, the k-th the grant the k-th index's
+//	           write replaced: flags bit 0 clear, the organisation, entity,
+//	           grantee and effect (flags bit 7) those of its write, the id
+//	           another
 //
 // A tag this version does not know is ErrUnsupportedFormat.
 //
@@ -224,7 +237,9 @@
 // byte), by its own rules: no effects (grant flags bit 7 zero, no effect
 // bytes in job specs: every row is an allow), no links (tag 4 is
 // ErrUnsupportedFormat), no commit time in a change set (reported as the
-// zero time), no links count in a snapshot trailer. A version 2 database
+// zero time), no links count in a snapshot trailer, no replaced grants (tag
+// 5 is ErrUnsupportedFormat: Load finds them in the state for the commits
+// it replays; a kept commit before the snapshot has none). A version 2 database
 // therefore opens; what is appended to it is version 3, and so is its next
 // snapshot. Version 1 (written before this package existed) coded rows by
 // the store's in-memory keys and is refused with ErrUnsupportedFormat.

@@ -52,6 +52,12 @@ var (
 	// high-water is its id, greater than any stored.
 	goldenGone = model.Grant{ID: "grt_04", Org: "org_b", Entity: model.EntityRef{Type: "doc", ID: "doc_1"},
 		Grantee: goldenBob, Level: model.LevelRead, GrantedBy: "usr_owner", CreatedAt: goldenTime, UpdatedAt: goldenTime}
+	// goldenRenewed (format 3) is created at revision 5 under
+	// goldenEnding's key, which has ended but is not swept: it replaces
+	// that grant of another id.
+	goldenRenewed = model.Grant{ID: "grt_06", Org: "org_a", Entity: goldenEnding.Entity, Grantee: goldenOps,
+		Level: model.LevelRead, GrantedBy: "usr_root", EffectiveTo: goldenTime.Add(30 * time.Minute),
+		CreatedAt: goldenTime.Add(time.Minute), UpdatedAt: goldenTime.Add(time.Minute)}
 	// goldenDeny (format 3) takes write on the folder away from eng.
 	goldenDeny = model.Grant{ID: "grt_05", Org: "org_a", Entity: goldenFolder, Grantee: goldenEng,
 		Level: model.LevelWrite, Effect: model.EffectDeny, GrantedBy: "usr_root", CreatedAt: goldenTime, UpdatedAt: goldenTime}
@@ -103,7 +109,8 @@ func goldenSpecOf(version int) store.JobSpec {
 func goldenCommitTime(rev uint64) time.Time { return goldenTime.Add(time.Duration(rev) * time.Second) }
 
 // goldenCommits are the golden database's commits, revisions 1 to 5; a
-// checkpoint follows revision 3. Format 2's had no deny and no links.
+// checkpoint follows revision 3. Format 2's had no deny, no links and no
+// grant replaced by another id.
 func goldenCommits(t *testing.T) []func(w *store.WriteTxn) {
 	add := func(w *store.WriteTxn, org string, m model.Membership) {
 		added, err := w.AddMembership(org, m)
@@ -157,6 +164,7 @@ func goldenCommits(t *testing.T) []func(w *store.WriteTxn) {
 			removed, err := w.RemoveMembership("org_b", model.Membership{Member: goldenBob, Group: goldenOps})
 			require.NoError(t, err)
 			require.True(t, removed)
+			require.NoError(t, w.PutGrant(goldenRenewed))
 			j, step := goldenJob, goldenSteps[1]
 			j.Status, j.StartTime, j.EndTime = model.JobPartiallySucceeded, goldenTime, goldenTime.Add(2*time.Second)
 			j.StepsProcessed, j.StepsSucceeded, j.StepsFailed = 2, 1, 1
@@ -245,8 +253,14 @@ func testGoldenOpens(t *testing.T, version int) {
 	require.NoError(t, err)
 	var replayed []uint64
 	var times []time.Time
+	var replaced []*model.Grant
 	d, err := disk.Open(dir, disk.Options{OnReplay: func(cs store.ChangeSet, at time.Time) {
 		replayed, times = append(replayed, cs.Revision), append(times, at)
+		for _, gc := range cs.Grants {
+			if gc.Replaced != nil && gc.Replaced.ID != gc.Grant.ID {
+				replaced = append(replaced, gc.Replaced)
+			}
+		}
 	}})
 	require.NoError(t, err)
 	defer d.Close()
@@ -255,7 +269,10 @@ func testGoldenOpens(t *testing.T, version int) {
 	assert.Equal(t, uint64(5), rev)
 	wantHighWater := goldenGone.ID
 	if version >= 3 {
-		wantHighWater = goldenDeny.ID
+		wantHighWater = goldenRenewed.ID
+		assert.Equal(t, []*model.Grant{&goldenEnding}, replaced, "revision 5's write over the ended grant, with the row it replaced")
+	} else {
+		assert.Empty(t, replaced)
 	}
 	assert.Equal(t, wantHighWater, d.GrantIDHighWater())
 	assert.Equal(t, []uint64{4, 5}, replayed, "the commits after the snapshot, replayed")
@@ -274,7 +291,7 @@ func testGoldenOpens(t *testing.T, version int) {
 	raised.Level, raised.UpdatedAt = model.LevelWrite, goldenTime.Add(time.Hour)
 	want := []model.Grant{raised, goldenWindow, goldenEnding}
 	if version >= 3 {
-		want = append(want, goldenDeny)
+		want = []model.Grant{raised, goldenWindow, goldenRenewed, goldenDeny}
 	}
 	var grants []model.Grant
 	require.NoError(t, r.EachGrant(func(g *model.Grant) bool {
@@ -296,12 +313,18 @@ func testGoldenOpens(t *testing.T, version int) {
 	}
 	_, ok := r.GrantByID(goldenGone.Org, goldenGone.ID)
 	assert.False(t, ok, "deleted at revision 5")
+	wantEnded := goldenEnding
+	if version >= 3 {
+		_, ok = r.GrantByID(goldenEnding.Org, goldenEnding.ID)
+		assert.False(t, ok, "replaced at revision 5")
+		wantEnded = goldenRenewed
+	}
 	var ended []string
 	r.EndedGrants(goldenTime.Add(time.Hour), func(g model.Grant) bool {
 		ended = append(ended, g.ID)
 		return true
 	})
-	assert.Equal(t, []string{goldenEnding.ID}, ended, "the expiry index is rebuilt")
+	assert.Equal(t, []string{wantEnded.ID}, ended, "the expiry index is rebuilt")
 
 	assert.True(t, r.HasMembership("org_a", model.Membership{Member: goldenAlice, Group: goldenEng}))
 	assert.True(t, r.HasMembership("org_a", model.Membership{Member: goldenEng, Group: goldenRnD}))

@@ -163,7 +163,7 @@ func (sr *segmentReplay) commit(s *store.Store, rev uint64, body []byte) error {
 	if err == nil && cs.Revision != rev {
 		err = fmt.Errorf("holds revision %d", cs.Revision)
 	}
-	if err == nil && sr.onReplay != nil {
+	if err == nil && sr.onReplay != nil && payload[0] < replacedVersion {
 		noteReplaced(s, &cs)
 	}
 	if err == nil {
@@ -198,9 +198,9 @@ func (sr *segmentReplay) feedOnly(rev uint64, payload []byte) error {
 }
 
 // noteReplaced sets, on each grant write of cs, the row it replaces in s
-// under its key, as the commit that made it did (store.GrantChange.Replaced,
-// which the journal does not hold): a change feed shows a write over a row
-// of another id as that id's delete.
+// under its key, as the commit that made it did (store.GrantChange.Replaced):
+// a change feed shows a write over a row of another id as that id's delete.
+// Only a version 2 change set needs it; later ones record those rows.
 func noteReplaced(s *store.Store, cs *store.ChangeSet) {
 	r := s.Snapshot().Read()
 	for i := range cs.Grants {
