@@ -102,52 +102,16 @@ func (s *openfgaSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) 
 			Object: g.Entity.Type + ":" + g.Entity.ID, Relation: g.Level.String(), User: openfgaUser(g.Grantee)})
 	}
 
-	res := loaded{total: total}
-	tick := ticker(5 * time.Second)
-	start := time.Now()
-	var membersS float64
-	for done := 0; done < total; {
-		if stop() {
-			res.stopped = true
-			break
-		}
-		n := min(s.batch, total-done)
-		if done < len(o.Memberships) { // keep memberships and grants in separate writes
-			n = min(n, len(o.Memberships)-done)
-		}
+	return writeInBatches(o, grants, s.batch, s.cov, log, stop, "openfga", "tuples", func(from, to int) error {
 		_, err := srv.Write(bg, &openfgav1.WriteRequest{
 			StoreId: s.storeID, AuthorizationModelId: s.modelID,
-			Writes: &openfgav1.WriteRequestWrites{TupleKeys: tuples[done : done+n]},
+			Writes: &openfgav1.WriteRequestWrites{TupleKeys: tuples[from:to]},
 		})
 		if err != nil {
-			return res, fmt.Errorf("openfga: Write at tuple %d: %w", done, err)
+			return fmt.Errorf("openfga: Write at tuple %d: %w", from, err)
 		}
-		for i := done; i < done+n; i++ {
-			if i >= len(o.Memberships) {
-				s.cov.have[grants[i-len(o.Memberships)].Entity]++
-			}
-		}
-		done += n
-		res.items = done
-		if done == len(o.Memberships) {
-			s.cov.memberships = true
-			membersS = time.Since(start).Seconds()
-		}
-		if tick() {
-			log.printf("openfga: %d of %d tuples written (%.0f s)", done, total, time.Since(start).Seconds())
-		}
-	}
-	took := time.Since(start).Seconds()
-	if s.cov.memberships {
-		res.phases = []Phase{
-			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
-			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
-		}
-	} else {
-		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
-	}
-	log.printf("openfga: %d of %d tuples written in %.1f s", res.items, total, took)
-	return res, nil
+		return nil
+	})
 }
 
 func (s *openfgaSubject) check(q gen.Query) (bool, error) {

@@ -121,52 +121,16 @@ func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) 
 	}
 
 	dl := datalayer.NewDataLayer(ds, datalayer.WithSchemaMode(spicedbSchemaMode))
-	res := loaded{total: total}
-	tick := ticker(5 * time.Second)
-	start := time.Now()
-	var membersS float64
-	for done := 0; done < total; {
-		if stop() {
-			res.stopped = true
-			break
-		}
-		n := min(s.batch, total-done)
-		if done < len(o.Memberships) { // keep memberships and grants in separate transactions
-			n = min(n, len(o.Memberships)-done)
-		}
-		chunk := updates[done : done+n]
+	return writeInBatches(o, grants, s.batch, s.cov, log, stop, "spicedb", "relationships", func(from, to int) error {
+		chunk := updates[from:to]
 		_, err := dl.ReadWriteTx(bg, func(ctx context.Context, rwt datalayer.ReadWriteTransaction) error {
 			return rwt.WriteRelationships(ctx, chunk)
 		})
 		if err != nil {
-			return res, fmt.Errorf("spicedb: write at relationship %d: %w", done, err)
+			return fmt.Errorf("spicedb: write at relationship %d: %w", from, err)
 		}
-		for i := done; i < done+n; i++ {
-			if i >= len(o.Memberships) {
-				s.cov.have[grants[i-len(o.Memberships)].Entity]++
-			}
-		}
-		done += n
-		res.items = done
-		if done == len(o.Memberships) {
-			s.cov.memberships = true
-			membersS = time.Since(start).Seconds()
-		}
-		if tick() {
-			log.printf("spicedb: %d of %d relationships written (%.0f s)", done, total, time.Since(start).Seconds())
-		}
-	}
-	took := time.Since(start).Seconds()
-	if s.cov.memberships {
-		res.phases = []Phase{
-			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
-			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
-		}
-	} else {
-		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
-	}
-	log.printf("spicedb: %d of %d relationships written in %.1f s", res.items, total, took)
-	return res, nil
+		return nil
+	})
 }
 
 func (s *spicedbSubject) check(q gen.Query) (bool, error) {

@@ -127,3 +127,55 @@ func longestChain(ms []model.Membership) int {
 	}
 	return longest
 }
+
+// writeInBatches loads a peer that takes relationships in batches: the
+// organisation's memberships first, then grants, batch at a time (never a
+// batch holding both), through write(from, to) over the peer's own list of
+// len(o.Memberships)+len(grants) items, until done or stop says so. It keeps
+// cov up to date, logs progress as engine's what, and times the two phases.
+func writeInBatches(o *gen.Org, grants []model.GrantInput, batch int, cov *coverage, log *progress,
+	stop func() bool, engine, what string, write func(from, to int) error) (loaded, error) {
+	total := len(o.Memberships) + len(grants)
+	res := loaded{total: total}
+	tick := ticker(5 * time.Second)
+	start := time.Now()
+	var membersS float64
+	for done := 0; done < total; {
+		if stop() {
+			res.stopped = true
+			break
+		}
+		n := min(batch, total-done)
+		if done < len(o.Memberships) { // keep memberships and grants in separate writes
+			n = min(n, len(o.Memberships)-done)
+		}
+		if err := write(done, done+n); err != nil {
+			return res, err
+		}
+		for i := done; i < done+n; i++ {
+			if i >= len(o.Memberships) {
+				cov.have[grants[i-len(o.Memberships)].Entity]++
+			}
+		}
+		done += n
+		res.items = done
+		if done == len(o.Memberships) {
+			cov.memberships = true
+			membersS = time.Since(start).Seconds()
+		}
+		if tick() {
+			log.printf("%s: %d of %d %s written (%.0f s)", engine, done, total, what, time.Since(start).Seconds())
+		}
+	}
+	took := time.Since(start).Seconds()
+	if cov.memberships {
+		res.phases = []Phase{
+			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
+			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
+		}
+	} else {
+		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
+	}
+	log.printf("%s: %d of %d %s written in %.1f s", engine, res.items, total, what, took)
+	return res, nil
+}
