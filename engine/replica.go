@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,10 +23,10 @@ const maxLogAttempts = 1000
 // again after it failed (the log unreachable).
 const followRetry = 200 * time.Millisecond
 
-// recordCommit starts a log record holding one commit inline: the tag, the
-// writer's clock (Unix nanoseconds, varint) for the change feed's At, then
-// the commit in the journal's encoding (disk.EncodeCommit). Other tags are
-// left for records that name a commit stored elsewhere.
+// recordCommit starts a log record holding one commit inline: the tag, then
+// the commit in the journal's encoding (disk.EncodeCommit), which carries the
+// writer's clock for the change feed's At. Other tags are left for records
+// that name a commit stored elsewhere.
 const recordCommit byte = 1
 
 // replica is a replicated engine's link to its log. Its zero value (no
@@ -203,9 +202,7 @@ func emptyChanges(cs store.ChangeSet) bool {
 // record is valid until the next call (under writeMu).
 func (e *Engine) encodeRecord(cs store.ChangeSet) []byte {
 	b := append(e.repl.buf[:0], recordCommit)
-	at := e.clock()
-	b = binary.AppendVarint(b, at.UnixNano())
-	b = disk.EncodeCommit(b, cs, at)
+	b = disk.EncodeCommit(b, cs, e.clock())
 	e.repl.buf = b
 	return b
 }
@@ -215,12 +212,7 @@ func decodeRecord(b []byte) (store.ChangeSet, time.Time, error) {
 	if len(b) == 0 || b[0] != recordCommit {
 		return store.ChangeSet{}, time.Time{}, errors.New("not a commit record of this version")
 	}
-	at, n := binary.Varint(b[1:])
-	if n <= 0 {
-		return store.ChangeSet{}, time.Time{}, errors.New("commit record: bad time")
-	}
-	cs, _, err := disk.DecodeCommit(b[1+n:])
-	return cs, time.Unix(0, at).UTC(), err
+	return disk.DecodeCommit(b[1:])
 }
 
 // applyRecord applies one record of the log, through the same path as a
