@@ -43,7 +43,7 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 	if !slices.IsSortedFunc(rows, cmpMembershipKeys) {
 		slices.SortFunc(rows, cmpMembershipKeys)
 	}
-	sortByGroup(rows, groupOf, cmpByGroup)
+	sortByGroup(rows, groupOf, membershipOrg, groupWords, cmpByGroup)
 	for _, row := range rows {
 		x.membersByGroup.ReplaceOrInsert(row)
 	}
@@ -59,6 +59,11 @@ type groupRef struct {
 }
 
 func groupOf(r *membershipRow) groupRef { return groupRef{r.org, r.m.Group} }
+
+func membershipOrg(r *membershipRow) string { return r.org }
+
+// groupWords lead the group order within an organisation.
+func groupWords(r *membershipRow) (uint64, uint64) { return subjectWords(r.m.Group) }
 
 func lessByGroup(a, b *membershipRow) bool { return cmpByGroup(a, b) < 0 }
 
