@@ -101,7 +101,9 @@ func Open(opts ...Option) (*Engine, error) {
 		}
 	}
 	e.startSweeper()
-	if e.disk.dir != nil {
+	// A replica's unfinished jobs may be running on the replica that
+	// submitted them: resuming them here would run them twice.
+	if e.disk.dir != nil && e.repl.log == nil {
 		if err := e.resumeJobs(); err != nil {
 			_ = e.Close()
 			return nil, fmt.Errorf("grantdb: resume jobs: %w", err)

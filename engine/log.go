@@ -75,9 +75,11 @@ var ErrNotReplicated = errors.New("grantdb: the shared log did not acknowledge t
 // the second finds nothing left to sweep. A job runs on the replica that
 // submitted it, its steps committing through the log. Until the journal
 // format carries entity links and a grant's effect, link changes and deny
-// grants are refused (ErrConflict) rather than replicated half. WithPath
-// beside WithLog is not supported yet (Open refuses it: ErrValidation on
-// path). Default: no log, a standalone engine.
+// grants are refused (ErrConflict) rather than replicated half. With
+// WithPath, the directory is the replica's local copy: it journals what it
+// applies (SyncEverySecond unless WithSync says otherwise: the log holds
+// every acknowledged write), and Open loads it and reads the log after it.
+// Default: no log, a standalone engine.
 func WithLog(l Log) Option {
 	return func(c *config) { c.log = l }
 }
