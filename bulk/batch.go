@@ -1,10 +1,8 @@
 package bulk
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/grantdb/grantdb/model"
@@ -72,13 +70,7 @@ func NewBatch(ctx context.Context, org string, inputs []model.GrantInput, opts O
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Inputs often arrive sorted already, which the sort notices cheaply.
-	slices.SortFunc(b.order, func(x, y int32) int {
-		if c := b.keys[x].Compare(b.keys[y]); c != 0 {
-			return c
-		}
-		return cmp.Compare(x, y)
-	})
+	store.SortKeys(b.keys, b.order)
 	return b, nil
 }
 

@@ -167,8 +167,9 @@ func answersOf(t *testing.T, e *engine.Engine, writers int) answers {
 // stream kept by a 3-node JetStream cluster (stream replicas 3), then checks
 // that the replicas reach one revision and answer every read alike, that
 // their grants and memberships are exactly the acknowledged writes, and
-// that a replica opened afterwards reads the log to the same answers. Then
-// one NATS node is killed, and writes go on.
+// that a replica opened afterwards reads the log to the same answers. Jobs
+// run on the replica holding the lease, whichever replica submitted them.
+// Then one NATS node is killed, and writes go on.
 func TestReplicasConverge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 3-node NATS cluster")
@@ -180,8 +181,10 @@ func TestReplicasConverge(t *testing.T) {
 	const writers = 3
 	replicas := make([]*engine.Engine, writers)
 	for i := range replicas {
-		// Each replica talks to another node first.
-		replicas[i] = openReplica(t, connect(t, append(urls[i:], urls[:i]...)...), "grants")
+		// Each replica talks to another node first; the lease (a bucket
+		// with replicas 3) runs the jobs on one of them.
+		js := connect(t, append(urls[i:], urls[:i]...)...)
+		replicas[i] = openReplica(t, js, "grants", engine.WithLease(leaseFor(t, js, "grants", 3)))
 	}
 	oracles := make([]*oracle, writers)
 	stop := make(chan struct{})

@@ -16,6 +16,22 @@ import (
 // The window's tests are white-box: they feed it change sets directly, as
 // publish does, and compare what it picks with a list of every commit.
 
+// pick reads org's commits after after up to through with a fresh cursor,
+// as Changes does.
+func pick(w *changeWindow, org string, after, through uint64, limit int) ([]*orgPart, bool) {
+	return readOn(w, &windowCursor{org: org, after: after}, through, limit)
+}
+
+// readOn reads on from c, as a watcher does at each wake-up.
+func readOn(w *changeWindow, c *windowCursor, through uint64, limit int) ([]*orgPart, bool) {
+	var got []*orgPart
+	_, ok := w.read(c, through, limit, func(p *orgPart) bool {
+		got = append(got, p)
+		return true
+	})
+	return got, ok
+}
+
 func windowGrant(org, id string) *model.Grant {
 	return &model.Grant{ID: id, Org: org, Entity: model.EntityRef{Type: "doc", ID: id}, Grantee: model.User("u1"), Level: model.LevelRead}
 }
@@ -36,6 +52,10 @@ func TestChangeWindowMatchesAllCommits(t *testing.T) {
 				orgs map[string]bool
 			}
 			var all []commit
+			cursors := map[string]*windowCursor{}
+			for _, org := range orgs {
+				cursors[org] = &windowCursor{org: org}
+			}
 			for rev := uint64(1); rev <= 600; rev++ {
 				var cs store.ChangeSet
 				cs.Revision = rev
@@ -49,33 +69,54 @@ func TestChangeWindowMatchesAllCommits(t *testing.T) {
 				w.add(cs, time.Unix(int64(rev), 0))
 				all = append(all, commit{rev, touched})
 
-				kept := all[max(0, len(all)-retention):]
-				for _, org := range orgs {
-					after := uint64(rng.IntN(int(rev) + 2))
-					picked, ok := w.pick(org, after, rev, 1000, nil)
-					wantOK := true
-					for _, c := range all[:len(all)-len(kept)] {
+				// want is the naive answer: org's kept commits after
+				// after, and whether none of them after it was dropped.
+				want := func(org string, after uint64) ([]uint64, bool) {
+					var revs []uint64
+					for i, c := range all {
 						if c.orgs[org] && c.rev > after {
-							wantOK = false
+							if i < len(all)-retention {
+								return nil, false
+							}
+							revs = append(revs, c.rev)
 						}
 					}
-					require.Equal(t, wantOK, ok, "org %s after %d at revision %d", org, after, rev)
+					return revs, true
+				}
+				check := func(org string, after uint64, picked []*orgPart, ok bool, what string) {
+					wantRevs, wantOK := want(org, after)
+					require.Equal(t, wantOK, ok, "%s: org %s after %d at revision %d", what, org, after, rev)
 					if !ok {
-						continue
+						return
 					}
-					var want, got []uint64
-					for _, c := range kept {
-						if c.orgs[org] && c.rev > after {
-							want = append(want, c.rev)
-						}
-					}
+					var got []uint64
 					for _, p := range picked {
 						got = append(got, p.rev)
-						require.Equal(t, org, p.part.org)
-						require.Len(t, p.part.grants, 1)
+						require.Equal(t, org, p.org)
+						require.Len(t, p.grants, 1)
 						assert.Equal(t, time.Unix(int64(p.rev), 0), p.at)
 					}
-					require.Equal(t, want, got, "org %s after %d at revision %d", org, after, rev)
+					require.Equal(t, wantRevs, got, "%s: org %s after %d at revision %d", what, org, after, rev)
+				}
+				for _, org := range orgs {
+					after := uint64(rng.IntN(int(rev) + 2))
+					picked, ok := pick(&w, org, after, rev, 1000)
+					check(org, after, picked, ok, "fresh")
+
+					// A watcher's cursor reads on from where it was, now
+					// and then, following the links across evictions.
+					c := cursors[org]
+					if rng.IntN(4) != 0 {
+						continue
+					}
+					from := c.after
+					picked, ok = readOn(&w, c, rev, 1000)
+					check(org, from, picked, ok, "cursor")
+					if !ok {
+						*c = windowCursor{org: org, after: rev} // read afresh
+					} else {
+						require.Equal(t, rev, c.after)
+					}
 				}
 			}
 		})
@@ -87,23 +128,23 @@ func TestChangeWindowMatchesAllCommits(t *testing.T) {
 // before them; a gap in the revisions it is given resets it.
 func TestChangeWindowFloor(t *testing.T) {
 	var w changeWindow
-	_, ok := w.pick("a", 0, 40, 10, nil)
+	_, ok := pick(&w, "a", 0, 40, 10)
 	assert.False(t, ok, "revisions 1..40 were never seen")
-	picked, ok := w.pick("a", 40, 40, 10, nil)
+	picked, ok := pick(&w, "a", 40, 40, 10)
 	assert.True(t, ok)
 	assert.Empty(t, picked)
 
 	w.add(store.ChangeSet{Revision: 41, Grants: []store.GrantChange{{Grant: windowGrant("a", "1")}}}, time.Time{})
-	_, ok = w.pick("a", 39, 41, 10, nil)
+	_, ok = pick(&w, "a", 39, 41, 10)
 	assert.False(t, ok)
-	picked, ok = w.pick("a", 40, 41, 10, nil)
+	picked, ok = pick(&w, "a", 40, 41, 10)
 	require.True(t, ok)
 	require.Len(t, picked, 1)
 
 	w.add(store.ChangeSet{Revision: 50}, time.Time{})
-	_, ok = w.pick("a", 40, 50, 10, nil)
+	_, ok = pick(&w, "a", 40, 50, 10)
 	assert.False(t, ok, "revisions 42..49 were skipped")
-	picked, ok = w.pick("a", 49, 50, 10, nil)
+	picked, ok = pick(&w, "a", 49, 50, 10)
 	assert.True(t, ok)
 	assert.Empty(t, picked)
 }
@@ -114,7 +155,7 @@ func TestChangeWindowStopsAtThrough(t *testing.T) {
 	for rev := uint64(1); rev <= 3; rev++ {
 		w.add(store.ChangeSet{Revision: rev, Grants: []store.GrantChange{{Grant: windowGrant("a", fmt.Sprint(rev))}}}, time.Time{})
 	}
-	picked, ok := w.pick("a", 0, 2, 10, nil)
+	picked, ok := pick(&w, "a", 0, 2, 10)
 	require.True(t, ok)
 	assert.Len(t, picked, 2)
 }
@@ -137,7 +178,8 @@ func TestFeedChangeKeepsTheLastChangeOfEach(t *testing.T) {
 		},
 		memberships: []store.MembershipChange{{Org: "a", Membership: m}, {Org: "a", Membership: m, Deleted: true}},
 	}
-	ch := feedChange(&pickedCommit{rev: 9, part: &part})
+	part.rev = 9
+	ch := part.feedChange()
 	assert.Equal(t, []model.GrantChange{
 		{Op: model.ChangeWrite, Grant: g1b},
 		{Op: model.ChangeDelete, Grant: *g2},
@@ -146,11 +188,11 @@ func TestFeedChangeKeepsTheLastChangeOfEach(t *testing.T) {
 
 	g3 := windowGrant("a", "3")
 	g3.Entity, g3.Grantee = g1.Entity, g1.Grantee
-	part = orgPart{org: "a", grants: []store.GrantChange{{Grant: g3, Replaced: g1}}}
+	part2 := orgPart{org: "a", grants: []store.GrantChange{{Grant: g3, Replaced: g1}}}
 	assert.Equal(t, []model.GrantChange{
 		{Op: model.ChangeDelete, Grant: *g1},
 		{Op: model.ChangeWrite, Grant: *g3},
-	}, feedChange(&pickedCommit{part: &part}).Grants)
+	}, part2.feedChange().Grants)
 }
 
 // The documented default is the one in force (badger's drifted).

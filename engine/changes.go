@@ -37,12 +37,14 @@ func WithChangeRetention(n int) Option {
 //
 // Only published revisions are returned: once Changes has returned a
 // commit, every read call sees it. The slices of a Change may be shared
-// with other readers of the feed: treat them as read-only. after may be any revision: after the
-// last published one the result is empty. When a commit of org after after
+// with other readers of the feed: treat them as read-only. after may be any
+// revision: after the last published one the result is empty. When a commit of org after after
 // is no longer retained (see WithChangeRetention) the result is
 // ErrCompacted, never a gap: take Revision, read the state afresh, and
 // continue after that revision (a commit already in the state read may come
-// again; applying a change twice leaves the same state).
+// again; applying a change twice leaves the same state). A page that the
+// window overtakes while it is read (its oldest commits leave as it is
+// read) ends early, with no gap: the read after it is ErrCompacted.
 func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit int) ([]model.Change, error) {
 	switch {
 	case limit < 0:
@@ -52,38 +54,27 @@ func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit in
 	case limit > model.MaxPageSize:
 		limit = model.MaxPageSize
 	}
-	picked, _, err := e.pickChanges(ctx, org, after, limit, nil)
+	v, err := e.read(ctx, org)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.Change, len(picked))
-	for i := range picked {
-		out[i] = feedChange(&picked[i])
+	out := make([]model.Change, 0, e.changes.countAfter(org, after, limit))
+	cursor := windowCursor{org: org, after: after}
+	n, ok := e.changes.read(&cursor, v.snap.Revision(), limit, func(p *orgPart) bool {
+		out = append(out, p.feedChange())
+		return true
+	})
+	if !ok && n == 0 {
+		return nil, compactedError(org, after)
 	}
+	// A page the window overtook while it was read ends early: what it
+	// holds has no gap, and the next read after it is ErrCompacted.
 	return out, nil
 }
 
-// pickChanges picks org's retained commits for Changes and Watch, with the
-// limit checked, appending to buf[:0]. through is the revision up to which
-// org's commits have all been picked: the last one picked when limit
-// stopped the read, else the published revision, so that a reader that
-// continues after through skips the quiet stretch.
-func (e *Engine) pickChanges(ctx context.Context, org string, after uint64, limit int, buf []pickedCommit) (picked []pickedCommit, through uint64, err error) {
-	v, err := e.read(ctx, org)
-	if err != nil {
-		return nil, 0, err
-	}
-	published := v.snap.Revision()
-	picked, ok := e.changes.pick(org, after, published, limit, buf[:0])
-	if !ok {
-		return nil, 0, model.NewError(model.CodeCompacted, "",
-			"changes of %s after revision %d are no longer held: read the state afresh and continue from its revision", org, after)
-	}
-	through = max(after, published)
-	if len(picked) == limit {
-		through = picked[len(picked)-1].rev
-	}
-	return picked, through, nil
+func compactedError(org string, after uint64) error {
+	return model.NewError(model.CodeCompacted, "",
+		"changes of %s after revision %d are no longer held: read the state afresh and continue from its revision", org, after)
 }
 
 // sharedChangeItems is the most items a commit's Change may hold to be
@@ -93,40 +84,47 @@ func (e *Engine) pickChanges(ctx context.Context, org string, after uint64, limi
 // second copy of a large commit's grants.
 const sharedChangeItems = 1000
 
+// sharedChange is a part's Change as made once for all its readers, with
+// room for the one grant (or the delete of the one it replaced and its
+// write) most commits carry: making it is one allocation per commit,
+// however many watchers read it.
+type sharedChange struct {
+	change model.Change
+	grants [2]model.GrantChange
+}
+
 // feedChange returns one organisation's part of a retained commit as its
 // model.Change: each grant (by id), membership and link once, in the order of
 // its last change in the commit, as it stands after the commit.
-func feedChange(p *pickedCommit) model.Change {
-	if ch := p.part.change.Load(); ch != nil {
-		return *ch
+func (p *orgPart) feedChange() model.Change {
+	if sc := p.change.Load(); sc != nil {
+		return sc.change
 	}
-	ch := makeFeedChange(p)
-	if len(p.part.grants)+len(p.part.memberships)+len(p.part.links) <= sharedChangeItems {
-		p.part.change.CompareAndSwap(nil, &ch)
+	sc := new(sharedChange)
+	sc.change = model.Change{Revision: p.rev, At: p.at}
+	if len(p.grants) > 0 {
+		sc.change.Grants = feedGrants(p.grants, sc.grants[:0])
 	}
-	return ch
-}
-
-func makeFeedChange(p *pickedCommit) model.Change {
-	ch := model.Change{Revision: p.rev, At: p.at}
-	grants := p.part.grants
-	if len(grants) > 0 {
-		ch.Grants = feedGrants(grants)
+	if ms := p.memberships; len(ms) > 0 {
+		sc.change.Memberships = feedMemberships(ms)
 	}
-	if ms := p.part.memberships; len(ms) > 0 {
-		ch.Memberships = feedMemberships(ms)
+	if ls := p.links; len(ls) > 0 {
+		sc.change.Links = feedLinks(ls)
 	}
-	if ls := p.part.links; len(ls) > 0 {
-		ch.Links = feedLinks(ls)
+	if len(p.grants)+len(p.memberships)+len(p.links) <= sharedChangeItems {
+		p.change.CompareAndSwap(nil, sc)
 	}
-	return ch
+	return sc.change
 }
 
 // feedGrants lists the grant changes of one commit, keeping the last change
-// of each id. A write that replaced a row of another id under its key
-// deletes that id just before it.
-func feedGrants(changes []store.GrantChange) []model.GrantChange {
-	all := make([]model.GrantChange, 0, len(changes))
+// of each id, appended to buf when it has room. A write that replaced a row
+// of another id under its key deletes that id just before it.
+func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.GrantChange {
+	all := buf
+	if cap(all) < len(changes)+1 {
+		all = make([]model.GrantChange, 0, len(changes))
+	}
 	for _, gc := range changes {
 		if r := gc.Replaced; !gc.Deleted && r != nil && r.ID != gc.Grant.ID {
 			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *r})

@@ -40,6 +40,9 @@ type Engine struct {
 	published revisionSignal
 	// repl links a replica to its shared log (replica.go).
 	repl replica
+	// lead runs a replica's background work while it holds its lease
+	// (lease.go).
+	lead leader
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -72,6 +75,9 @@ func Open(opts ...Option) (*Engine, error) {
 	if err := checkConfig(&cfg); err != nil {
 		return nil, err
 	}
+	if err := checkLease(&cfg); err != nil {
+		return nil, err
+	}
 	val, err := model.NewValidator(cfg.entityTypes...)
 	if err != nil {
 		return nil, err
@@ -95,13 +101,23 @@ func Open(opts ...Option) (*Engine, error) {
 	}
 	e.ids.seed(snap.Read().MaxGrantID())
 	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark()})
+	if cfg.lease != nil {
+		e.initLeader() // before the log's first record is applied
+	}
 	if cfg.log != nil {
 		if err := e.openReplica(); err != nil {
 			return nil, err
 		}
 	}
+	if cfg.lease != nil {
+		// The holder of the lease sweeps and runs (and resumes) the jobs.
+		e.startLeader()
+		return e, nil
+	}
 	e.startSweeper()
-	if e.disk.dir != nil {
+	// A replica's unfinished jobs may be running on the replica that
+	// submitted them: resuming them here would run them twice.
+	if e.disk.dir != nil && e.repl.log == nil {
 		if err := e.resumeJobs(); err != nil {
 			_ = e.Close()
 			return nil, fmt.Errorf("grantdb: resume jobs: %w", err)
@@ -117,6 +133,7 @@ func Open(opts ...Option) (*Engine, error) {
 // still holds what it would have covered), closes its files and releases
 // the directory; Close returns the journal's failure, if writes had failed.
 func (e *Engine) Close() error {
+	e.stopLeader()  // before writeMu, which its sweep or job step takes; gives the lease up
 	e.stopSweeper() // before writeMu: a sweep in progress holds it
 	e.stopReplica() // so does the follower applying a record
 	e.writeMu.Lock()
@@ -225,4 +242,5 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time)
 	e.changes.add(cs, at)
 	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
 	e.published.notify()
+	e.noteJobs(cs)
 }

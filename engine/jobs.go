@@ -20,7 +20,8 @@ import (
 // The job's record (summary, spec, steps) is stored with the grants, and each
 // change to it is part of a commit. Close stops a running job between steps:
 // it stays InProgress (or NotStarted) in the store, with the steps done so far
-// done, for a durable engine to resume when it is opened again.
+// done, for a durable engine to resume when it is opened again. On a
+// replica with a lease (WithLease), the replica holding the lease runs it.
 func (e *Engine) SubmitJob(ctx context.Context, org string, spec bulk.JobSpec) (bulk.JobSummary, error) {
 	// Refuse a bad org before checking the spec.
 	if err := e.admit(ctx, org); err != nil {
@@ -39,8 +40,8 @@ func (e *Engine) SubmitJob(ctx context.Context, org string, spec bulk.JobSpec) (
 	if err != nil {
 		return bulk.JobSummary{}, err
 	}
-	if !sum.Status.Ended() {
-		e.jobs.start(e, org, sum.ID)
+	if !sum.Status.Ended() && e.cfg.lease == nil {
+		e.jobs.start(e, org, sum.ID) // with a lease, the holder runs it (lease.go)
 	}
 	return sum, nil
 }
@@ -95,8 +96,13 @@ func (e *Engine) CancelJob(ctx context.Context, org, id string) error {
 // WaitJob blocks until job id in org has ended and returns its final
 // summary. It returns ctx's error when ctx is done first, ErrClosed when the
 // engine is closed first, and ErrConflict when the job stopped without
-// ending (a commit of one of its steps failed; the error says why).
+// ending (a commit of one of its steps failed; the error says why). On a
+// replica with a lease (WithLease) the job may run on another replica:
+// WaitJob waits until the job's end has reached this one through the log.
 func (e *Engine) WaitJob(ctx context.Context, org, id string) (bulk.JobSummary, error) {
+	if e.cfg.lease != nil {
+		return e.waitJobLeased(ctx, org, id)
+	}
 	sum, err := e.Job(ctx, org, id)
 	if err != nil || sum.Status.Ended() {
 		return sum, err

@@ -70,14 +70,18 @@ var ErrNotReplicated = errors.New("grantdb: the shared log did not acknowledge t
 // the engine has applied it: Revision then covers it, and WaitRevision on
 // another replica gives read-your-writes there. Reads never leave the
 // process. Revisions count the records applied, so l must hold this
-// database's records only. The expiry sweeper runs on every replica and
-// commits through the log too: two replicas sweeping at once conflict, and
-// the second finds nothing left to sweep. A job runs on the replica that
-// submitted it, its steps committing through the log. Until the journal
+// database's records only. The expiry sweeper and the jobs commit through
+// the log too; with WithLease they run on the replica holding the lease
+// alone, and a job survives the replica running it. Without a lease the
+// sweeper runs on every replica (two sweeping at once conflict, and the
+// second finds nothing left to sweep) and a job runs on the replica that
+// submitted it. Until the journal
 // format carries entity links and a grant's effect, link changes and deny
-// grants are refused (ErrConflict) rather than replicated half. WithPath
-// beside WithLog is not supported yet (Open refuses it: ErrValidation on
-// path). Default: no log, a standalone engine.
+// grants are refused (ErrConflict) rather than replicated half. With
+// WithPath, the directory is the replica's local copy: it journals what it
+// applies (SyncEverySecond unless WithSync says otherwise: the log holds
+// every acknowledged write), and Open loads it and reads the log after it.
+// Default: no log, a standalone engine.
 func WithLog(l Log) Option {
 	return func(c *config) { c.log = l }
 }

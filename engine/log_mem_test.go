@@ -19,6 +19,9 @@ type memLog struct {
 	changed chan struct{} // closed at the next append or release
 	held    bool
 	fail    error // returned by every Append while set
+	// trimmed is how many of the first records were dropped (trim): Read
+	// and Follow skip them, as a stream skips what was purged.
+	trimmed uint64
 }
 
 func newMemLog() *memLog { return &memLog{changed: make(chan struct{})} }
@@ -52,7 +55,7 @@ func (l *memLog) Read(ctx context.Context, after uint64) ([]engine.LogRecord, er
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []engine.LogRecord
-	for seq := after + 1; seq <= uint64(len(l.recs)) && len(out) < 64; seq++ {
+	for seq := max(after, l.trimmed) + 1; seq <= uint64(len(l.recs)) && len(out) < 64; seq++ {
 		out = append(out, engine.LogRecord{Seq: seq, Record: l.recs[seq-1]})
 	}
 	return out, nil
@@ -63,7 +66,7 @@ func (l *memLog) Follow(ctx context.Context, after uint64) iter.Seq2[engine.LogR
 		for {
 			l.mu.Lock()
 			if !l.held && after < uint64(len(l.recs)) {
-				after++
+				after = max(after, l.trimmed) + 1
 				rec := engine.LogRecord{Seq: after, Record: l.recs[after-1]}
 				l.mu.Unlock()
 				if !yield(rec, nil) {
@@ -95,6 +98,13 @@ func (l *memLog) failAppends(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.fail = err
+}
+
+// trim drops the records up to sequence seq.
+func (l *memLog) trim(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.trimmed = max(l.trimmed, min(seq, uint64(len(l.recs))))
 }
 
 func (l *memLog) len() int {

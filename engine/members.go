@@ -16,22 +16,30 @@ func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Members
 		if err := e.validMemberships(ms); err != nil {
 			return err
 		}
+		// The cycle check reads what is committed plus the group-in-group
+		// memberships of this call before m: reading tx itself between
+		// inserts would make memdb copy every later insert's whole path.
+		stored := tx.Committed()
+		var added map[model.Subject][]model.Subject // group member → its groups added before m
 		for _, m := range ms {
-			if m.Member.Type.IsGroup() {
-				reaches, err := reachesGroup(&tx.ReadTxn, org, m.Group, m.Member)
-				if err != nil {
-					return err
-				}
-				if reaches {
-					return model.NewError(model.CodeConflict, model.FieldGroupID,
-						"%s is already a member of %s: adding %s to %s would close a cycle", m.Group, m.Member, m.Member, m.Group)
-				}
+			if !m.Member.Type.IsGroup() {
+				continue
 			}
-			if _, err := tx.AddMembership(org, m); err != nil {
+			reaches, err := reachesGroup(stored, added, org, m.Group, m.Member)
+			if err != nil {
 				return err
 			}
+			if reaches {
+				return model.NewError(model.CodeConflict, model.FieldGroupID,
+					"%s is already a member of %s: adding %s to %s would close a cycle", m.Group, m.Member, m.Member, m.Group)
+			}
+			if added == nil {
+				added = make(map[model.Subject][]model.Subject)
+			}
+			added[m.Member] = append(added[m.Member], m.Group)
 		}
-		return nil
+		_, err := tx.AddMemberships(org, ms)
+		return err
 	})
 	return err
 }
@@ -69,24 +77,28 @@ func (e *Engine) validMemberships(ms []model.Membership) error {
 }
 
 // reachesGroup reports whether target is from itself or one of its
-// ancestors along memberships.
-func reachesGroup(tx *store.ReadTxn, org string, from, target model.Subject) (bool, error) {
+// ancestors along the memberships stored in tx and those in added (a group
+// member's further groups).
+func reachesGroup(tx *store.ReadTxn, added map[model.Subject][]model.Subject, org string, from, target model.Subject) (bool, error) {
 	seen := map[model.Subject]bool{from: true}
 	queue := []model.Subject{from}
+	visit := func(g model.Subject) bool {
+		if !seen[g] {
+			seen[g] = true
+			queue = append(queue, g)
+		}
+		return true
+	}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
 		if cur == target {
 			return true, nil
 		}
-		err := tx.GroupsOf(org, cur, func(g model.Subject) bool {
-			if !seen[g] {
-				seen[g] = true
-				queue = append(queue, g)
-			}
-			return true
-		})
-		if err != nil {
+		for _, g := range added[cur] {
+			visit(g)
+		}
+		if err := tx.GroupsOf(org, cur, visit); err != nil {
 			return false, err
 		}
 	}

@@ -19,9 +19,8 @@ func checkConfig(cfg *config) error {
 		return model.NewError(model.CodeValidation, FieldPath,
 			"path must not be empty: leave WithPath out for an in-memory engine")
 	}
-	if cfg.log != nil && cfg.persist.pathSet {
-		return model.NewError(model.CodeValidation, FieldPath,
-			"WithPath beside WithLog is not supported yet: a replica keeps its state in memory and reads the log at Open")
+	if cfg.log != nil && !cfg.persist.syncSet {
+		cfg.persist.sync = SyncEverySecond // see WithSync
 	}
 	return nil
 }

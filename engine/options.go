@@ -16,6 +16,8 @@ type config struct {
 	changeRetention int
 	// log is WithLog's shared log (log.go); nil for a standalone engine.
 	log Log
+	// lease is WithLease's lease (lease.go); nil: none.
+	lease Lease
 }
 
 func defaultConfig() config {

@@ -73,6 +73,7 @@ type persistConfig struct {
 	path        string
 	pathSet     bool // WithPath was given, perhaps with an empty path
 	sync        SyncPolicy
+	syncSet     bool // WithSync was given
 	ckptRecords int
 	ckptBytes   int64
 	logger      *slog.Logger
@@ -100,10 +101,13 @@ func WithPath(dir string) Option {
 }
 
 // WithSync sets when a durable engine's commits are forced to disk.
-// Default: SyncAlways (a write call returns after its fsync). It has no
+// Default: SyncAlways (a write call returns after its fsync), except for a
+// replica (WithLog), whose directory is a local copy of the log: the log
+// holds every acknowledged write, and a tail the copy lost is read from it
+// again at Open, so a replica's default is SyncEverySecond. It has no
 // effect without WithPath.
 func WithSync(policy SyncPolicy) Option {
-	return func(c *config) { c.persist.sync = policy }
+	return func(c *config) { c.persist.sync, c.persist.syncSet = policy, true }
 }
 
 // WithCheckpointEvery sets when a durable engine takes a checkpoint: once

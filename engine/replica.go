@@ -54,7 +54,7 @@ func (e *Engine) openReplica() error {
 		e.repl.logger = slog.Default()
 	}
 	e.writeMu.Lock()
-	_, err := e.catchUp(context.Background())
+	err := e.startReplica(context.Background())
 	e.writeMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("grantdb: open: read the log: %w", err)
@@ -227,20 +227,42 @@ func (e *Engine) applyRecord(rec LogRecord) (store.ChangeSet, error) {
 	}
 	cs, at, err := decodeRecord(rec.Record)
 	if err == nil {
-		// Revisions count the records applied: the same on every
-		// replica, whatever revision the writer had in mind.
-		cs.Revision = e.store.Snapshot().Revision() + 1
+		// The writer filled the commit on the state of every record
+		// before it (its append was conditional on that), so the
+		// revision it carries is the one every replica gives it. Any
+		// other is a gap (the log was trimmed past this replica) or a
+		// log of another database.
+		err = checkFollows(cs.Revision, e.store.Snapshot().Revision())
+	}
+	if err == nil {
 		var snap *store.Snapshot
 		if cs, snap, err = e.store.ReplayCommit(cs); err == nil {
 			e.repl.seq = rec.Seq
 			e.seedIDs(cs)
-			e.publish(cs, snap, at)
-			return cs, nil
+			// A replica with a directory journals what it applies, so
+			// that its next Open starts from there (replica_path.go).
+			if err = e.journal(cs, at, snap); err == nil {
+				e.publish(cs, snap, at)
+				return cs, nil
+			}
 		}
 	}
 	e.repl.failed = fmt.Errorf("grantdb: log record %d: %w; this replica applies and writes nothing more", rec.Seq, err)
 	e.repl.logger.Error("grantdb: a log record does not apply", "seq", rec.Seq, "error", err)
 	return store.ChangeSet{}, e.repl.failed
+}
+
+// checkFollows says why a record of revision rev does not follow a state at
+// revision cur, or nil when it does.
+func checkFollows(rev, cur uint64) error {
+	switch {
+	case rev == cur+1:
+		return nil
+	case rev > cur+1:
+		return fmt.Errorf("%w: the record is revision %d, this replica is at %d", errLogTrimmed, rev, cur)
+	default:
+		return fmt.Errorf("the record is revision %d, this replica is at %d: the log is not this database's", rev, cur)
+	}
 }
 
 // seedIDs makes every id this replica draws from now on sort after the ids

@@ -179,15 +179,6 @@ func TestBadInputIsRefusedWithoutTheLog(t *testing.T) {
 	assert.Zero(t, l.len())
 }
 
-func TestWithLogAndWithPathIsRefused(t *testing.T) {
-	_, err := engine.Open(engine.WithLog(newMemLog()), engine.WithPath(t.TempDir()))
-	require.Error(t, err)
-	assert.ErrorIs(t, err, model.ErrValidation)
-	var me *model.Error
-	require.True(t, errors.As(err, &me))
-	assert.Equal(t, engine.FieldPath, me.Field)
-}
-
 func TestRecordThatDoesNotApplyStopsTheReplica(t *testing.T) {
 	l := newMemLog()
 	e := openOn(t, l)

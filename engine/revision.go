@@ -47,9 +47,13 @@ const wakeInterval = 2 * time.Millisecond
 // for Close. The writer only rings a doorbell (a non-blocking send to one
 // goroutine, started by the first waiter); that goroutine closes the
 // channel the waiters wait on, so the writer never pays for their number.
+// Waiters take that channel with an atomic load: a hundred of them waking
+// at once do not queue on a lock.
 type revisionSignal struct {
+	// next is closed at the next wake-up; nil while nobody waits.
+	next atomic.Pointer[chan struct{}]
+	// mu guards starting and stopping the fan-out goroutine.
 	mu     sync.Mutex
-	next   chan struct{} // closed at the next wake-up; nil while nobody waits
 	stop   chan struct{} // ends the fan-out goroutine
 	closed bool
 	// doorbell is the fan-out goroutine's, nil until the first waiter.
@@ -59,18 +63,29 @@ type revisionSignal struct {
 // wait returns a channel closed at the next wake-up after a commit (or at
 // close). A caller that waits after close must check for it itself.
 func (s *revisionSignal) wait() <-chan struct{} {
+	if s.doorbell.Load() == nil {
+		s.startFanOut()
+	}
+	for {
+		if ch := s.next.Load(); ch != nil {
+			return *ch
+		}
+		ch := make(chan struct{})
+		if s.next.CompareAndSwap(nil, &ch) {
+			return ch
+		}
+	}
+}
+
+func (s *revisionSignal) startFanOut() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.next == nil {
-		s.next = make(chan struct{})
-	}
 	if s.doorbell.Load() == nil && !s.closed {
 		bell := make(chan struct{}, 1)
 		s.stop = make(chan struct{})
 		s.doorbell.Store(&bell)
 		go s.fanOut(bell, s.stop)
 	}
-	return s.next
 }
 
 // notify tells the waiters a revision was published. It runs under
@@ -87,6 +102,7 @@ func (s *revisionSignal) notify() {
 // fanOut wakes the waiters once per ring, at most once per wakeInterval.
 func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 	var last time.Time
+	var pause *time.Timer
 	for {
 		select {
 		case <-stop:
@@ -94,12 +110,16 @@ func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 		case <-bell:
 		}
 		if wait := wakeInterval - time.Since(last); !last.IsZero() && wait > 0 {
-			t := time.NewTimer(wait)
+			if pause == nil {
+				pause = time.NewTimer(wait)
+			} else {
+				pause.Reset(wait)
+			}
 			select {
 			case <-stop:
-				t.Stop()
+				pause.Stop()
 				return
-			case <-t.C:
+			case <-pause.C:
 			}
 		}
 		s.wakeAll()
@@ -108,11 +128,8 @@ func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 }
 
 func (s *revisionSignal) wakeAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.next != nil {
-		close(s.next)
-		s.next = nil
+	if ch := s.next.Swap(nil); ch != nil {
+		close(*ch)
 	}
 }
 
@@ -120,14 +137,11 @@ func (s *revisionSignal) wakeAll() {
 // calls it after marking the engine closed.
 func (s *revisionSignal) close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
 	if s.stop != nil {
 		close(s.stop)
 		s.stop = nil
 	}
-	if s.next != nil {
-		close(s.next)
-		s.next = nil
-	}
+	s.mu.Unlock()
+	s.wakeAll()
 }

@@ -14,36 +14,51 @@ import (
 // fallen so far behind that a commit it has not seen has left the retained
 // window (see WithChangeRetention), or the ErrValidation of a bad org.
 //
-// A watcher never blocks a writer, however slowly it consumes: it reads
-// the retained window on its own goroutine, a page at a time, and a writer
-// only rings one doorbell per commit. Under a stream of commits, watchers
-// wake at most every few milliseconds and read every commit since in one
-// go; the Change values are made once and shared by every watcher (treat
-// their slices as read-only). After ErrCompacted, take Revision, read the
-// state afresh and watch again after that revision.
+// A watcher never blocks a writer, however slowly it consumes, and costs it
+// nothing per commit: a writer only rings one doorbell per commit, the
+// watcher reads on its own goroutine, following the organisation's commits
+// from one to the next without taking a lock the writer takes. Under a
+// stream of commits, watchers wake at most every few milliseconds and read
+// every commit since in one go; the Change values are made once and shared
+// by every watcher (treat their slices as read-only). After ErrCompacted,
+// take Revision, read the state afresh and watch again after that
+// revision.
 func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[model.Change, error] {
 	return func(yield func(model.Change, error) bool) {
-		pos := after
-		var batch []pickedCommit // reused: a wake-up allocates nothing
+		if err := e.admit(ctx, org); err != nil {
+			yield(model.Change{}, err)
+			return
+		}
+		cursor := windowCursor{org: org, after: after}
+		stopped := false
+		emit := func(p *orgPart) bool {
+			if !yield(p.feedChange(), nil) {
+				stopped = true
+			}
+			return !stopped
+		}
 		for {
 			// Taken before the read, so that a commit published during
 			// the read still wakes the wait below.
 			woken := e.published.wait()
-			var through uint64
-			var err error
-			batch, through, err = e.pickChanges(ctx, org, pos, model.MaxPageSize, batch)
-			if err != nil {
+			if e.closed.Load() {
+				yield(model.Change{}, closedError())
+				return
+			}
+			if err := ctx.Err(); err != nil {
 				yield(model.Change{}, err)
 				return
 			}
-			for i := range batch {
-				if !yield(feedChange(&batch[i]), nil) {
-					return
-				}
+			n, ok := e.changes.read(&cursor, e.Revision(), model.MaxPageSize, emit)
+			if stopped {
+				return
 			}
-			pos = through
-			if len(batch) == model.MaxPageSize {
-				continue // more may be retained already
+			if !ok {
+				yield(model.Change{}, compactedError(org, cursor.after))
+				return
+			}
+			if n == model.MaxPageSize {
+				continue // more may be published already: check ctx, read on
 			}
 			select {
 			case <-ctx.Done():

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/google/btree"
@@ -66,10 +65,12 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 }
 
 // putByGrantee adds rows to the grantee btree, each replacing the row of
-// its grantee key, as put does; rows must hold distinct keys. It sorts rows
-// first, so that consecutive inserts touch the same leaves.
+// its grantee key, as put does; rows must hold distinct keys and come in key
+// order (entity, grantee, effect). It puts them in grantee order first, so
+// that consecutive inserts touch the same leaves: each grantee's rows are in
+// entity order already, so only the grantees need sorting.
 func (x grantIndexes) putByGrantee(rows []*grantRow) {
-	slices.SortFunc(rows, cmpByGrantee)
+	sortByGroup(rows, granteeOf, grantOrg, granteeWords, cmpByGrantee)
 	for _, row := range rows {
 		x.byGrantee.ReplaceOrInsert(row)
 	}
@@ -98,6 +99,20 @@ func (x grantIndexes) remove(row *grantRow) {
 		x.byEnd.Delete(row)
 	}
 }
+
+// granteeRef is a grant's organisation and grantee: the groups of the
+// grantee order.
+type granteeRef struct {
+	org     string
+	grantee model.Subject
+}
+
+func granteeOf(r *grantRow) granteeRef { return granteeRef{r.g.Org, r.g.Grantee} }
+
+func grantOrg(r *grantRow) string { return r.g.Org }
+
+// granteeWords lead the grantee order within an organisation.
+func granteeWords(r *grantRow) (uint64, uint64) { return subjectWords(r.g.Grantee) }
 
 func lessByID(a, b *grantRow) bool { return a.g.ID < b.g.ID }
 

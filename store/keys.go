@@ -60,12 +60,6 @@ func membershipKey(org string, m model.Membership) string {
 	return org + sep + string(m.Member.Type) + sep + m.Member.ID + sep + string(m.Group.Type) + sep + m.Group.ID
 }
 
-// groupKey orders memberships by group; its prefix org+group selects a
-// group's direct members.
-func groupKey(org string, m model.Membership) string {
-	return org + sep + string(m.Group.Type) + sep + m.Group.ID + sep + string(m.Member.Type) + sep + m.Member.ID
-}
-
 // prefix joins parts and ends with sep, so that it matches whole fields only.
 func prefix(parts ...string) string {
 	var b strings.Builder

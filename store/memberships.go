@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/grantdb/grantdb/model"
@@ -23,7 +24,7 @@ func (r *ReadTxn) HasMembership(org string, m model.Membership) bool {
 // GroupsOf calls fn with each group that member is a direct member of, in
 // key order, until fn returns false.
 func (r *ReadTxn) GroupsOf(org string, member model.Subject, fn func(group model.Subject) bool) error {
-	return r.scanMemberships(indexID, prefix(org, string(member.Type), member.ID), func(m model.Membership) bool {
+	return r.scanMemberships(prefix(org, string(member.Type), member.ID), func(m model.Membership) bool {
 		return fn(m.Group)
 	})
 }
@@ -31,32 +32,27 @@ func (r *ReadTxn) GroupsOf(org string, member model.Subject, fn func(group model
 // MembersOf calls fn with each direct member of group, in key order, until fn
 // returns false.
 func (r *ReadTxn) MembersOf(org string, group model.Subject, fn func(member model.Subject) bool) error {
-	return r.scanMemberships(indexGroup, prefix(org, string(group.Type), group.ID), func(m model.Membership) bool {
-		return fn(m.Member)
+	pivot := &membershipRow{org: org, m: model.Membership{Group: group}}
+	r.gx.membersByGroup.AscendGreaterOrEqual(pivot, func(row *membershipRow) bool {
+		return row.org == org && row.m.Group == group && fn(row.m.Member)
 	})
+	return nil
 }
 
 // Memberships calls fn with each membership of org, ordered by member, until
 // fn returns false.
 func (r *ReadTxn) Memberships(org string, fn func(m model.Membership) bool) error {
-	return r.scanMemberships(indexID, prefix(org), fn)
+	return r.scanMemberships(prefix(org), fn)
 }
 
-func (r *ReadTxn) scanMemberships(index, pre string, fn func(m model.Membership) bool) error {
-	it, err := r.txn.LowerBound(tableMemberships, index, pre)
+func (r *ReadTxn) scanMemberships(pre string, fn func(m model.Membership) bool) error {
+	it, err := r.txn.LowerBound(tableMemberships, indexID, pre)
 	if err != nil {
 		return fmt.Errorf("store: scan memberships: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		row := raw.(*membershipRow)
-		k := row.key
-		if index == indexGroup {
-			k = groupKey(row.org, row.m)
-		}
-		if !strings.HasPrefix(k, pre) {
-			return nil
-		}
-		if !fn(row.m) {
+		if !strings.HasPrefix(row.key, pre) || !fn(row.m) {
 			return nil
 		}
 	}
@@ -75,9 +71,50 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 	if err := w.txn.Insert(tableMemberships, row); err != nil {
 		return false, fmt.Errorf("store: add membership: %w", err)
 	}
+	w.gx.membersByGroup.ReplaceOrInsert(row)
 	w.noteMembership(key, true)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 	return true, nil
+}
+
+// AddMemberships stores each of ms in org as AddMembership would, returning
+// how many were new, in one pass that is much faster than an AddMembership
+// per membership: the new rows go into memdb in key order and into the group
+// btree in group order, so each walks its tree once instead of copying a
+// path per row. The change set lists them in the order of ms. The caller
+// has validated ms and checked that none closes a cycle. After an error the
+// transaction must be aborted.
+func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
+	rows := make([]*membershipRow, 0, len(ms))
+	for _, m := range ms {
+		key := membershipKey(org, m)
+		if w.hasMembershipKey(key) {
+			continue
+		}
+		w.noteMembership(key, true)
+		rows = append(rows, &membershipRow{key: key, org: org, m: m})
+		w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
+	}
+	slices.SortFunc(rows, cmpMembershipKeys)
+	for _, row := range rows {
+		if err := w.txn.Insert(tableMemberships, row); err != nil {
+			return 0, fmt.Errorf("store: add membership: %w", err)
+		}
+	}
+	w.gx.putMembers(rows)
+	return len(rows), nil
+}
+
+// Committed opens a read transaction on the state w started from: what is
+// stored without any of w's writes. Reading it, unlike reading w, leaves
+// memdb's record of the nodes w already copied intact, so a writer that
+// reads as it goes (a cycle check per membership) and knows its own writes
+// reads here.
+func (w *WriteTxn) Committed() *ReadTxn {
+	if w.base == nil {
+		w.base = w.store.last.Read()
+	}
+	return w.base
 }
 
 // hasMembershipKey reports whether the membership of key is stored, without
@@ -90,10 +127,7 @@ func (w *WriteTxn) hasMembershipKey(key string) bool {
 	if present, ok := w.members[key]; ok {
 		return present
 	}
-	if w.base == nil {
-		w.base = w.store.last.Read()
-	}
-	raw, err := w.base.txn.First(tableMemberships, indexID, key)
+	raw, err := w.Committed().txn.First(tableMemberships, indexID, key)
 	return err == nil && raw != nil
 }
 
@@ -114,9 +148,11 @@ func (w *WriteTxn) RemoveMembership(org string, m model.Membership) (bool, error
 	}
 	// memdb deletes the stored row found by the primary key, so a row of
 	// the same key stands in for it.
-	if err := w.txn.Delete(tableMemberships, &membershipRow{key: key, org: org, m: m}); err != nil {
+	row := &membershipRow{key: key, org: org, m: m}
+	if err := w.txn.Delete(tableMemberships, row); err != nil {
 		return false, fmt.Errorf("store: remove membership: %w", err)
 	}
+	w.gx.membersByGroup.Delete(row)
 	w.noteMembership(key, false)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Deleted: true, Org: org, Membership: m})
 	return true, nil

@@ -182,3 +182,42 @@ func TestMembershipsAddRemoveWithinOneTransaction(t *testing.T) {
 	assert.ElementsMatch(t, []model.Subject{model.User("ann"), model.User("bob")}, membersOf(t, snap.Read(), "org", model.Department("eng")))
 	assert.Equal(t, []model.Subject{model.Department("eng")}, groupsOf(t, snap.Read(), "org", model.User("bob")))
 }
+
+// TestAddMemberships adds a batch with a repeat and one already stored: it
+// stores each new membership once, lists the new ones in the change set in
+// the batch's order, answers by member and by group, and leaves a snapshot
+// taken before it as it was.
+func TestAddMemberships(t *testing.T) {
+	s := newTestStore(t)
+	eng, ops := model.Department("eng"), model.Department("ops")
+	ann, bob, cy := model.User("ann"), model.User("bob"), model.User("cy")
+	w := s.Write()
+	_, err := w.AddMembership("org", member(bob, eng))
+	require.NoError(t, err)
+	_, before := w.Commit()
+
+	w = s.Write()
+	batch := []model.Membership{member(cy, ops), member(ann, eng), member(bob, eng), member(cy, ops), member(ann, ops), member(ops, eng)}
+	n, err := w.AddMemberships("org", batch)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n)
+	assert.True(t, w.HasMembership("org", member(ann, ops)), "a write reads its own writes")
+	added, err := w.AddMembership("org", member(ann, eng))
+	require.NoError(t, err)
+	assert.False(t, added, "a membership the batch stored is there")
+	cs, snap := w.Commit()
+
+	var got []model.Membership
+	for _, c := range cs.Memberships {
+		assert.False(t, c.Deleted)
+		assert.Equal(t, "org", c.Org)
+		got = append(got, c.Membership)
+	}
+	assert.Equal(t, []model.Membership{member(cy, ops), member(ann, eng), member(ann, ops), member(ops, eng)}, got)
+	r := snap.Read()
+	assert.Equal(t, []model.Subject{ops, ann, bob}, membersOf(t, r, "org", eng))
+	assert.Equal(t, []model.Subject{ann, cy}, membersOf(t, r, "org", ops))
+	assert.Equal(t, []model.Subject{eng, ops}, groupsOf(t, r, "org", ann))
+	assert.Equal(t, []model.Subject{bob}, membersOf(t, before.Read(), "org", eng), "an older snapshot keeps its members")
+	assert.Empty(t, membersOf(t, before.Read(), "org", ops))
+}

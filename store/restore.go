@@ -24,6 +24,9 @@ type Restore struct {
 	// last is the key of the table's last row, to find a repeated key
 	// without a lookup while rows come in key order.
 	last map[string]string
+	// members are the memberships restored, for the group btree at Commit:
+	// they come in member order, and sorted by group they walk it once.
+	members []*membershipRow
 }
 
 // Restore starts filling s, which must be new: at revision 0, with nothing
@@ -60,7 +63,7 @@ func (r *Restore) Membership(org string, m model.Membership) error {
 	if err := r.w.txn.Insert(tableMemberships, row); err != nil {
 		return fmt.Errorf("store: restore membership: %w", err)
 	}
-	r.w.noteMembership(row.key, true)
+	r.members = append(r.members, row)
 	return nil
 }
 
@@ -128,6 +131,8 @@ func (r *Restore) Commit(rev uint64) (*Snapshot, error) {
 		return nil, fmt.Errorf("store: commit of a finished restore")
 	}
 	r.w.changes = ChangeSet{} // nobody consumes a restore's changes
+	r.w.gx.putMembers(r.members)
+	r.members = nil
 	_, snap := r.w.commitAt(rev)
 	return snap, nil
 }

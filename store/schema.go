@@ -17,10 +17,9 @@ const (
 	// organisation" as prefixes; grants by id and by grantee are found
 	// through btrees beside memdb (grant_indexes.go says why). For
 	// memberships it is (org, member, group), which serves "by member" as a
-	// prefix.
+	// prefix; memberships by group are a btree beside memdb too
+	// (side_indexes.go).
 	indexID = "id"
-	// indexGroup orders memberships by (org, group, member).
-	indexGroup = "group"
 )
 
 func newDBSchema() *memdb.DBSchema {
@@ -51,9 +50,6 @@ func membershipsTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*membershipRow]{
 				key: func(r *membershipRow) string { return r.key },
-			}},
-			indexGroup: {Name: indexGroup, Unique: true, Indexer: keyIndexer[*membershipRow]{
-				key: func(r *membershipRow) string { return groupKey(r.org, r.m) },
 			}},
 		},
 	}

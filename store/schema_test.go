@@ -44,8 +44,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 			indexID: {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123\x00user\x00usr_def456"},
 		},
 		tableMemberships: {
-			indexID:    {member, "org_xyz789\x00user\x00ann\x00department\x00eng"},
-			indexGroup: {member, "org_xyz789\x00department\x00eng\x00user\x00ann"},
+			indexID: {member, "org_xyz789\x00user\x00ann\x00department\x00eng"},
 		},
 		tableLinks: {
 			indexID:         {link, "org_xyz789\x00document\x00d1\x00folder\x00f1"},

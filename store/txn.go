@@ -14,7 +14,7 @@ type Store struct {
 	// which nothing here uses and which makes large commits walk the whole
 	// tree under the writer lock.
 	db   *memdb.MemDB
-	gx   grantIndexes
+	gx   sideIndexes
 	rev  uint64
 	last *Snapshot
 	// published is last, for Snapshot: readers on other goroutines load it
@@ -28,7 +28,7 @@ func New() (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: schema: %w", err)
 	}
-	s := &Store{db: primary.Snapshot(), gx: newGrantIndexes()}
+	s := &Store{db: primary.Snapshot(), gx: newSideIndexes()}
 	s.last = s.snapshot()
 	s.published.Store(s.last)
 	return s, nil
@@ -38,7 +38,7 @@ func New() (*Store, error) {
 // not change what it shows. Any number of goroutines may read one at once.
 type Snapshot struct {
 	db  *memdb.MemDB
-	gx  grantIndexes
+	gx  sideIndexes
 	rev uint64
 }
 
@@ -63,7 +63,7 @@ func (s *Store) snapshot() *Snapshot {
 // ReadTxn reads one snapshot.
 type ReadTxn struct {
 	txn *memdb.Txn
-	gx  grantIndexes
+	gx  sideIndexes
 	rev uint64
 }
 

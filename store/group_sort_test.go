@@ -1,0 +1,53 @@
+package store
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestSortByGroup checks that sortByGroup orders by group and keeps each
+// group's rows in their order, as a stable sort by group would.
+func TestSortByGroup(t *testing.T) {
+	type row struct {
+		org        string
+		group, seq int
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 100, 5000} {
+		rows := make([]row, n)
+		for i := range rows {
+			rows[i] = row{org: string(rune('a' + r.IntN(3))), group: r.IntN(40), seq: i}
+		}
+		want := slices.Clone(rows)
+		byGroup := func(a, b row) int {
+			if c := cmp.Compare(a.org, b.org); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.group, b.group)
+		}
+		slices.SortStableFunc(want, byGroup)
+		type key struct {
+			org   string
+			group int
+		}
+		// The lead words order groups by group/8 only, as a prefix would: ties go
+		// to the full comparison.
+		sortByGroup(rows, func(x row) key { return key{x.org, x.group} }, func(x row) string { return x.org },
+			func(x row) (uint64, uint64) { return uint64(x.group / 8), 0 }, byGroup)
+		assert.Equal(t, want, rows, "%d rows", n)
+	}
+}
+
+// TestWords2 checks that words2 reads a+sep+b.
+func TestWords2(t *testing.T) {
+	for _, c := range []struct{ a, b string }{{"", ""}, {"user", "u1"}, {"department", "dep_001"}, {"a", "bcdefghijklmnopqrstu"}, {"abcdefgh", "x"}} {
+		s := c.a + sep + c.b
+		for _, i := range []int{0, 8} {
+			assert.Equal(t, word(s, i), words2(c.a, c.b, i), "%q %d", s, i)
+		}
+	}
+}
