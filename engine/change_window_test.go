@@ -209,3 +209,33 @@ func TestChangeRetentionDocMatchesDefault(t *testing.T) {
 	defer e2.Close()
 	assert.Equal(t, DefaultChangeRetention, e2.changes.limit(), "a negative n is the default")
 }
+
+// An evicted part is marked and unlinked from the next one, so that a
+// reader stuck on it pins that part alone, and a cursor on it seeks afresh:
+// on to the next when nothing of its organisation was lost, ErrCompacted
+// when something was.
+func TestChangeWindowCutsEvictedParts(t *testing.T) {
+	w := changeWindow{retention: 2}
+	add := func(rev uint64, org string) {
+		w.add(store.ChangeSet{Revision: rev, Grants: []store.GrantChange{{Grant: windowGrant(org, fmt.Sprint(rev))}}}, time.Time{})
+	}
+	add(1, "a")
+	kept := &windowCursor{org: "a"}
+	lost := &windowCursor{org: "a"}
+	got, ok := readOn(&w, kept, 1, 10)
+	require.True(t, ok)
+	require.Len(t, got, 1)
+	first := got[0]
+	add(2, "b")
+	add(3, "a") // evicts 1: kept's place
+	assert.True(t, first.evicted.Load())
+	assert.Nil(t, first.next.Load(), "an evicted part links to nothing")
+
+	got, ok = readOn(&w, kept, 3, 10)
+	require.True(t, ok, "nothing of a after 1 was lost")
+	require.Len(t, got, 1)
+	assert.Equal(t, uint64(3), got[0].rev)
+
+	_, ok = readOn(&w, lost, 3, 10)
+	assert.False(t, ok, "a's commit 1 left before this cursor read it")
+}

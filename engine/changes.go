@@ -38,13 +38,14 @@ func WithChangeRetention(n int) Option {
 // Only published revisions are returned: once Changes has returned a
 // commit, every read call sees it. The slices of a Change may be shared
 // with other readers of the feed: treat them as read-only. after may be any
-// revision: after the last published one the result is empty. When a commit of org after after
-// is no longer retained (see WithChangeRetention) the result is
-// ErrCompacted, never a gap: take Revision, read the state afresh, and
-// continue after that revision (a commit already in the state read may come
-// again; applying a change twice leaves the same state). A page that the
-// window overtakes while it is read (its oldest commits leave as it is
-// read) ends early, with no gap: the read after it is ErrCompacted.
+// revision: after the last published one the result is empty. When a
+// commit of org after after is no longer retained (see
+// WithChangeRetention) the result is ErrCompacted, never a gap: take
+// Revision, read the state afresh, and continue after that revision (a
+// commit already in the state read may come again; applying a change twice
+// leaves the same state). A page that the window overtakes while it is
+// read (its oldest commits leave as it is read) ends early, with no gap:
+// the read after it is ErrCompacted.
 func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit int) ([]model.Change, error) {
 	switch {
 	case limit < 0:

@@ -29,6 +29,13 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 			yield(model.Change{}, err)
 			return
 		}
+		// The watcher waits on the wake-up channel alone, and ctx's end
+		// rings it too: a lone receive on a closed channel takes no lock
+		// as it wakes, where a select locks every channel it waits on,
+		// twice, and a hundred watchers share both channels. Waking every
+		// waiter when one ctx ends costs what one commit does.
+		stopRinging := context.AfterFunc(ctx, e.published.wakeAll)
+		defer stopRinging()
 		cursor := windowCursor{org: org, after: after}
 		stopped := false
 		emit := func(p *orgPart) bool {
@@ -60,12 +67,7 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 			if n == model.MaxPageSize {
 				continue // more may be published already: check ctx, read on
 			}
-			select {
-			case <-ctx.Done():
-				yield(model.Change{}, ctx.Err())
-				return
-			case <-woken:
-			}
+			<-woken // then ctx and Close are checked above
 		}
 	}
 }

@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"errors"
+	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -233,4 +235,105 @@ func TestWaitRevision(t *testing.T) {
 	short, stop := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer stop()
 	assert.ErrorIs(t, e.WaitRevision(short, 4), context.DeadlineExceeded)
+}
+
+// Watchers and Changes readers racing a writer that evicts from a small
+// window each see an unbroken run of the organisation's commits: from
+// their start, in order, until they stop or get ErrCompacted, never a gap.
+// Slow watchers fall behind and are compacted; fast ones may keep up.
+func TestWatchRacesEviction(t *testing.T) {
+	// A window of about what a watcher reads per wake-up: readers follow
+	// commits that are being evicted as they read them.
+	e, _ := newTestEngine(t, engine.WithChangeRetention(256))
+	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
+	defer cancel()
+	const writes = 1200
+	var (
+		mu   sync.Mutex
+		revs []uint64 // testOrg's revisions, in order: the writer is alone
+	)
+	const watchers = 6
+	results := make([]watched, watchers)
+	var readers sync.WaitGroup
+	for i := range watchers {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			ctx, stop := context.WithCancel(ctx)
+			defer stop()
+			w := &results[i]
+			for ch, err := range e.Watch(ctx, testOrg, 0) {
+				if err != nil {
+					w.err = err
+					break
+				}
+				w.changes = append(w.changes, ch)
+				if i%2 == 1 && len(w.changes)%10 == 0 {
+					time.Sleep(time.Duration(i) * 100 * time.Microsecond) // a slow consumer
+				}
+				if len(w.changes) == writes*2/3 {
+					stop()
+				}
+			}
+		}()
+	}
+	type page struct {
+		after uint64
+		revs  []uint64
+	}
+	var pages []page
+	readers.Add(1)
+	done := make(chan struct{})
+	go func() {
+		defer readers.Done()
+		for after := uint64(0); ; {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			got, err := e.Changes(ctx, testOrg, after, 3)
+			if errors.Is(err, model.ErrCompacted) {
+				after = e.Revision()
+				continue
+			}
+			if !assert.NoError(t, err) {
+				return
+			}
+			pages = append(pages, page{after, revisionsOf(got)})
+			if len(got) > 0 {
+				after = got[len(got)-1].Revision
+			}
+		}
+	}()
+	for i := range writes {
+		org := testOrg
+		if i%3 == 2 {
+			org = otherOrg
+		}
+		_, err := e.CreateGrant(ctx, org, grantInput("d"+strconv.Itoa(i), "u1"))
+		require.NoError(t, err)
+		if org == testOrg {
+			mu.Lock()
+			revs = append(revs, e.Revision())
+			mu.Unlock()
+		}
+	}
+	close(done)
+	readers.Wait()
+
+	require.Len(t, revs, writes*2/3)
+	for i, w := range results {
+		got := revisionsOf(w.changes)
+		assert.Equal(t, revs[:len(got)], got, "watcher %d sees every commit from the first, in order", i)
+		if len(got) < len(revs) {
+			assert.ErrorIs(t, w.err, model.ErrCompacted, "watcher %d stopped early", i)
+		} else {
+			assert.ErrorIs(t, w.err, context.Canceled, "watcher %d", i)
+		}
+	}
+	for _, p := range pages {
+		first := sort.Search(len(revs), func(i int) bool { return revs[i] > p.after })
+		assert.Equal(t, revs[first:first+len(p.revs)], p.revs, "the page after %d", p.after)
+	}
 }
