@@ -52,6 +52,9 @@ type view struct {
 	// it covers every id in snap and every id of a grant deleted before it,
 	// so Snapshot can give a copy the high-water that keeps ids unique.
 	ids idMark
+	// seq is, on a replica, the sequence of the log record of this
+	// revision (0 before any): where a snapshot of snap continues the log.
+	seq uint64
 }
 
 // Open returns an engine configured by opts. With no options it keeps
@@ -225,6 +228,6 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time)
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
 	e.changes.add(cs, at)
-	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
+	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark(), seq: e.repl.seq})
 	e.published.notify()
 }
