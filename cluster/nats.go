@@ -9,6 +9,13 @@
 // writes go on while one NATS server is down); NATS creates it, when it is
 // missing, with file storage and one replica, so that one nats-server
 // works.
+//
+// Beside the stream, a JetStream object store (Config.ObjectStore, made at
+// its first use) keeps what does not fit in a record: the database's
+// snapshots, so that the log is also an engine.SnapshotStore (a replica that
+// starts empty loads the newest, and the stream can be trimmed below it,
+// Config.KeepRecords), and commits larger than the server's maximum payload,
+// each named by one small record of the stream.
 package cluster
 
 import (

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -115,18 +116,8 @@ func (l *natsLog) snapshots(ctx context.Context, obs jetstream.ObjectStore) ([]e
 		}
 		out = append(out, engine.SnapshotInfo{Seq: seq, Revision: rev})
 	}
-	slices.SortFunc(out, func(a, b engine.SnapshotInfo) int { return int64Cmp(a.Seq, b.Seq) })
+	slices.SortFunc(out, func(a, b engine.SnapshotInfo) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, nil
-}
-
-func int64Cmp(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // prune runs after the snapshot of info is stored: it deletes the older
