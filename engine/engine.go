@@ -100,6 +100,7 @@ func Open(opts ...Option) (*Engine, error) {
 	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark()})
 	if cfg.log != nil {
 		if err := e.openReplica(); err != nil {
+			_ = e.closeDurable() // releases a replica's directory
 			return nil, err
 		}
 	}

@@ -94,6 +94,12 @@ func TestReplicaWithPathRefusesAGapInTheLog(t *testing.T) {
 	_, err := engine.Open(engine.WithLog(l), engine.WithPath(dir))
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "trimmed")
+
+	// The failed Open released the directory.
+	alone, err := engine.Open(engine.WithPath(dir))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), alone.Revision())
+	require.NoError(t, alone.Close())
 }
 
 func TestReplicaWithPathRefusesACopyOfAnotherLog(t *testing.T) {
