@@ -176,3 +176,30 @@ func TestLargeCommitGoesThroughTheObjectStore(t *testing.T) {
 	converge(t, a, b, late)
 	assert.Equal(t, allGrants(t, a), allGrants(t, late))
 }
+
+// TestCheckpointsPublishAndTrim runs a load on a replica with a directory
+// that checkpoints every 40 commits: each checkpoint stores a snapshot and
+// trims the stream, while writes go on, and a replica that joins then
+// starts from the newest snapshot.
+func TestCheckpointsPublishAndTrim(t *testing.T) {
+	node := startNode(t)
+	cfg := cluster.Config{Stream: "checkpoints", KeepRecords: 10}
+	writer := openConfigured(t, connect(t, node.url()), cfg, engine.WithPath(t.TempDir()), engine.WithCheckpointEvery(40, 0))
+	js := connect(t, node.url())
+	require.Eventually(t, func() bool {
+		loadFor(t, writer, 0, 200*time.Millisecond)
+		if _, err := js.ObjectStore(t.Context(), "checkpoints-objects"); err != nil {
+			return false // no snapshot stored yet
+		}
+		return len(objectNames(t, js, "checkpoints-objects", "snapshot-")) > 0
+	}, wait, time.Millisecond)
+	stream, err := js.Stream(t.Context(), "checkpoints")
+	require.NoError(t, err)
+	st, err := stream.Info(t.Context())
+	require.NoError(t, err)
+	assert.Greater(t, st.State.FirstSeq, uint64(1), "the stream is trimmed")
+
+	joined := openConfigured(t, connect(t, node.url()), cfg)
+	converge(t, writer, joined)
+	assert.Equal(t, allGrants(t, writer), allGrants(t, joined))
+}
