@@ -9,6 +9,13 @@
 // writes go on while one NATS server is down); NATS creates it, when it is
 // missing, with file storage and one replica, so that one nats-server
 // works.
+//
+// Beside the stream, a JetStream object store (Config.ObjectStore, made at
+// its first use) keeps what does not fit in a record: the database's
+// snapshots, so that the log is also an engine.SnapshotStore (a replica that
+// starts empty loads the newest, and the stream can be trimmed below it,
+// Config.KeepRecords), and commits larger than the server's maximum payload,
+// each named by one small record of the stream.
 package cluster
 
 import (
@@ -16,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,7 +59,24 @@ type Config struct {
 	// ReadBatch is how many records one Read returns at most. Default:
 	// DefaultReadBatch.
 	ReadBatch int
+	// ObjectStore is the JetStream object store bucket that keeps the
+	// snapshots of the database and the records larger than the server's
+	// maximum payload; it is created at its first use, with the stream's
+	// storage and replication factor. Default: Stream + "-objects".
+	ObjectStore string
+	// KeepRecords, when not 0, trims the stream each time a snapshot is
+	// stored: the records more than KeepRecords before the snapshot's
+	// sequence are purged (its own record and the KeepRecords-1 before it
+	// stay). A replica whose local copy is older then starts from the
+	// snapshot. Default: 0, the stream is never trimmed.
+	KeepRecords uint64
+	// KeepSnapshots is how many snapshots are kept: storing one deletes
+	// the older ones beyond it. Default: DefaultKeepSnapshots.
+	KeepSnapshots int
 }
+
+// DefaultKeepSnapshots is Config.KeepSnapshots' default.
+const DefaultKeepSnapshots = 2
 
 // NATS returns the log kept in the JetStream stream named stream: it binds
 // to the stream when it exists, and creates it (file storage, one replica,
@@ -77,6 +102,12 @@ func New(js jetstream.JetStream, cfg Config) (engine.Log, error) {
 	}
 	if cfg.Replicas <= 0 {
 		cfg.Replicas = 1
+	}
+	if cfg.ObjectStore == "" {
+		cfg.ObjectStore = cfg.Stream + "-objects"
+	}
+	if cfg.KeepSnapshots <= 0 {
+		cfg.KeepSnapshots = DefaultKeepSnapshots
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
@@ -107,11 +138,15 @@ func New(js jetstream.JetStream, cfg Config) (engine.Log, error) {
 	return &natsLog{js: js, stream: s, cfg: cfg}, nil
 }
 
-// natsLog is an engine.Log on one JetStream stream.
+// natsLog is an engine.Log on one JetStream stream, and an
+// engine.SnapshotStore on its object store (snapshots.go).
 type natsLog struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	cfg    Config
+
+	objMu sync.Mutex
+	obj   jetstream.ObjectStore // once found or made (objects.go)
 }
 
 // bounded gives ctx the configured timeout unless it has a deadline.
@@ -127,6 +162,9 @@ func (l *natsLog) bounded(ctx context.Context) (context.Context, context.CancelF
 func (l *natsLog) Append(ctx context.Context, expectLast uint64, record []byte) (uint64, error) {
 	ctx, cancel := l.bounded(ctx)
 	defer cancel()
+	if len(record) > l.maxRecord() {
+		return l.appendLarge(ctx, expectLast, record)
+	}
 	ack, err := l.js.Publish(ctx, l.cfg.Subject, record, jetstream.WithExpectLastSequence(expectLast))
 	if err != nil {
 		if wrongLastSequence(err) {
@@ -165,7 +203,11 @@ func (l *natsLog) Read(ctx context.Context, after uint64) ([]engine.LogRecord, e
 		if err != nil {
 			return nil, fmt.Errorf("cluster: stream %s: record %d: %w", l.cfg.Stream, seq, err)
 		}
-		out = append(out, engine.LogRecord{Seq: seq, Record: msg.Data})
+		rec, err := l.record(ctx, seq, msg.Header, msg.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, engine.LogRecord{Seq: seq, Record: rec})
 	}
 	return out, nil
 }
@@ -220,7 +262,15 @@ func (l *natsLog) Follow(ctx context.Context, after uint64) iter.Seq2[engine.Log
 				yield(engine.LogRecord{}, fmt.Errorf("cluster: follow stream %s: %w", l.cfg.Stream, err))
 				return
 			}
-			if !yield(engine.LogRecord{Seq: meta.Sequence.Stream, Record: msg.Data()}, nil) {
+			// Fetching a large record is not a quiet spell.
+			quiet.Stop()
+			rec, err := l.record(ctx, meta.Sequence.Stream, msg.Headers(), msg.Data())
+			if err != nil {
+				yield(engine.LogRecord{}, err)
+				return
+			}
+			quiet.Reset(l.cfg.Timeout)
+			if !yield(engine.LogRecord{Seq: meta.Sequence.Stream, Record: rec}, nil) {
 				return
 			}
 		}

@@ -132,3 +132,39 @@ func countGrants(t *testing.T, e *engine.Engine, prefix string) int {
 	}
 	return n
 }
+
+// TestDeniesAndLinksReplicate writes links, an unlink and a deny on one
+// replica: another replica, with a directory, answers alike, and so does
+// its copy reopened alone.
+func TestDeniesAndLinksReplicate(t *testing.T) {
+	node := startNode(t)
+	const stream = "denies"
+	a := openReplica(t, connect(t, node.url()), stream)
+	dir := t.TempDir()
+	b := openReplica(t, connect(t, node.url()), stream, engine.WithPath(dir))
+	ctx := t.Context()
+	folder := model.EntityRef{Type: "folder", ID: "f1"}
+	doc, gone := model.EntityRef{Type: "doc", ID: "d1"}, model.EntityRef{Type: "doc", ID: "d2"}
+	require.NoError(t, a.LinkEntities(ctx, org, model.EntityLink{Child: doc, Parent: folder}, model.EntityLink{Child: gone, Parent: folder}))
+	require.NoError(t, a.UnlinkEntities(ctx, org, model.EntityLink{Child: gone, Parent: folder}))
+	_, err := a.CreateGrant(ctx, org, model.GrantInput{Entity: folder, Grantee: model.User("alice"), Level: model.LevelAdmin})
+	require.NoError(t, err)
+	_, err = a.CreateGrant(ctx, org, model.GrantInput{Entity: doc, Grantee: model.User("alice"), Level: model.LevelWrite, Effect: model.EffectDeny})
+	require.NoError(t, err)
+	converge(t, a, b)
+	require.NoError(t, b.Close())
+	alone, err := engine.Open(engine.WithPath(dir), engine.WithSweepInterval(0))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = alone.Close() })
+
+	for name, e := range map[string]*engine.Engine{"writer": a, "the copy alone": alone} {
+		dec, err := e.Resolve(ctx, org, "alice", doc)
+		require.NoError(t, err)
+		assert.Equal(t, model.LevelRead, dec.Level, "%s: admin on the folder, capped below the deny at write", name)
+		require.Len(t, dec.Denied, 1, name)
+		ok, err := e.Check(ctx, org, "alice", gone, model.LevelRead)
+		require.NoError(t, err)
+		assert.False(t, ok, "%s: the unlinked document is out of the folder", name)
+	}
+	assert.Equal(t, a.Revision(), alone.Revision())
+}

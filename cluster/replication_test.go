@@ -138,6 +138,13 @@ type answers struct {
 
 func answersOf(t *testing.T, e *engine.Engine, writers int) answers {
 	t.Helper()
+	return answersAfter(t, e, writers, 0)
+}
+
+// answersAfter is answersOf with the changes after revision after only: a
+// replica that started from a snapshot has no feed before it.
+func answersAfter(t *testing.T, e *engine.Engine, writers int, after uint64) answers {
+	t.Helper()
 	ctx := context.Background()
 	a := answers{Revision: e.Revision(), Grants: allGrants(t, e)}
 	var err error
@@ -156,7 +163,7 @@ func answersOf(t *testing.T, e *engine.Engine, writers int) answers {
 			}
 		}
 	}
-	a.Changes, err = e.Changes(ctx, org, 0, 1_000_000)
+	a.Changes, err = e.Changes(ctx, org, after, 1_000_000)
 	require.NoError(t, err)
 	a.Jobs, err = e.Jobs(ctx, org)
 	require.NoError(t, err)

@@ -55,6 +55,9 @@ type view struct {
 	// it covers every id in snap and every id of a grant deleted before it,
 	// so Snapshot can give a copy the high-water that keeps ids unique.
 	ids idMark
+	// seq is, on a replica, the sequence of the log record of this
+	// revision (0 before any): where a snapshot of snap continues the log.
+	seq uint64
 }
 
 // Open returns an engine configured by opts. With no options it keeps
@@ -106,6 +109,7 @@ func Open(opts ...Option) (*Engine, error) {
 	}
 	if cfg.log != nil {
 		if err := e.openReplica(); err != nil {
+			_ = e.closeDurable() // releases a replica's directory
 			return nil, err
 		}
 	}
@@ -240,7 +244,7 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time)
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
 	e.changes.add(cs, at)
-	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark()})
+	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark(), seq: e.repl.seq})
 	e.published.notify()
 	e.noteJobs(cs)
 }

@@ -65,23 +65,28 @@ var ErrNotReplicated = errors.New("grantdb: the shared log did not acknowledge t
 // revision, encoded as its commit's record and appended on condition that
 // the log holds nothing this replica has not applied; when another replica
 // wrote first, the write catches up and runs again (until it lands, its ctx
-// ends or maxLogAttempts tries have failed), so the loser of a race on one
-// key gets ErrDuplicate. The call returns once the log holds the record and
-// the engine has applied it: Revision then covers it, and WaitRevision on
+// ends or 1000 tries have failed), so the loser of a race on one key gets
+// ErrDuplicate. The call returns once the log holds the record and the
+// engine has applied it: Revision then covers it, and WaitRevision on
 // another replica gives read-your-writes there. Reads never leave the
-// process. Revisions count the records applied, so l must hold this
-// database's records only. The expiry sweeper and the jobs commit through
-// the log too; with WithLease they run on the replica holding the lease
-// alone, and a job survives the replica running it. Without a lease the
-// sweeper runs on every replica (two sweeping at once conflict, and the
-// second finds nothing left to sweep) and a job runs on the replica that
-// submitted it. Until the journal
-// format carries entity links and a grant's effect, link changes and deny
-// grants are refused (ErrConflict) rather than replicated half. With
-// WithPath, the directory is the replica's local copy: it journals what it
-// applies (SyncEverySecond unless WithSync says otherwise: the log holds
-// every acknowledged write), and Open loads it and reads the log after it.
-// Default: no log, a standalone engine.
+// process. Every write replicates, deny grants and entity links included:
+// the record is the commit in the journal's format. Revisions are the same
+// on every replica, so l must hold this database's records only. The expiry
+// sweeper and the jobs commit through the log too; with WithLease they run
+// on the replica holding the lease alone, and a job survives the replica
+// running it. Without a lease the sweeper runs on every replica (two
+// sweeping at once conflict, and the second finds nothing left to sweep), a
+// job runs on the replica that submitted it, no other replica takes it
+// over, and a replica with a directory does not resume jobs at Open.
+//
+// With WithPath, the directory is the replica's local copy: it journals
+// what it applies (SyncEverySecond unless WithSync says otherwise: the log
+// holds every acknowledged write), and Open loads it and reads the log after
+// it. When l also implements SnapshotStore, a replica that starts with
+// nothing (no directory, or an empty one), or whose copy l no longer
+// continues (trimmed), starts from the newest snapshot stored there, then
+// reads the log after it; see PublishSnapshot. Default: no log, a standalone
+// engine.
 func WithLog(l Log) Option {
 	return func(c *config) { c.log = l }
 }

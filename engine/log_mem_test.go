@@ -1,9 +1,11 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"sync"
 
@@ -114,3 +116,49 @@ func (l *memLog) len() int {
 }
 
 var errLogDown = errors.New("memlog: unreachable")
+
+// memSnapshotLog is a memLog that also keeps snapshots (the newest only).
+type memSnapshotLog struct {
+	*memLog
+	smu  sync.Mutex
+	info engine.SnapshotInfo
+	snap []byte
+	puts int
+}
+
+func newMemSnapshotLog() *memSnapshotLog { return &memSnapshotLog{memLog: newMemLog()} }
+
+func (l *memSnapshotLog) PutSnapshot(ctx context.Context, info engine.SnapshotInfo, r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if info.Seq > l.info.Seq {
+		l.info, l.snap = info, b
+	}
+	l.puts++
+	return nil
+}
+
+func (l *memSnapshotLog) LatestSnapshot(ctx context.Context) (engine.SnapshotInfo, bool, error) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	return l.info, l.snap != nil, nil
+}
+
+func (l *memSnapshotLog) OpenSnapshot(ctx context.Context, info engine.SnapshotInfo) (io.ReadCloser, error) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	if info != l.info {
+		return nil, errors.New("memlog: no such snapshot")
+	}
+	return io.NopCloser(bytes.NewReader(l.snap)), nil
+}
+
+func (l *memSnapshotLog) latest() (engine.SnapshotInfo, int) {
+	l.smu.Lock()
+	defer l.smu.Unlock()
+	return l.info, l.puts
+}

@@ -126,15 +126,26 @@ func (e *Engine) maybeCheckpoint(snap *store.Snapshot) {
 	}
 	e.disk.ckptRunning.Store(true)
 	e.disk.ckptWG.Add(1)
+	// A replica publishes the snapshot of its checkpoint for replicas that
+	// start empty; v is what publishing needs of the revision being
+	// published (its sequence in the log is applied already).
+	v := &view{snap: snap, ids: e.ids.mark(), seq: e.repl.seq}
 	go func() {
 		defer e.disk.ckptWG.Done()
-		err := e.disk.dir.Checkpoint(e.disk.ckptCtx, snap)
+		ctx := e.disk.ckptCtx
+		err := e.disk.dir.Checkpoint(ctx, snap)
 		// A failed checkpoint costs replay time, not data: the journal it
 		// would have replaced is still there. Checkpoint resets the counts
 		// when it starts, so the next try waits for another threshold.
-		if err != nil && e.disk.ckptCtx.Err() == nil {
+		if err != nil && ctx.Err() == nil {
 			e.disk.log.Error("grantdb: checkpoint failed; the journal is kept and the checkpoint retried later",
 				"revision", snap.Revision(), "error", err)
+		}
+		if ss, ok := e.cfg.log.(SnapshotStore); ok && err == nil {
+			if _, err := publishView(ctx, ss, v); err != nil && ctx.Err() == nil {
+				e.disk.log.Warn("grantdb: publishing the checkpoint's snapshot failed; the next checkpoint publishes one",
+					"revision", snap.Revision(), "error", err)
+			}
 		}
 		e.disk.ckptRunning.Store(false)
 	}()

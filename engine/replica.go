@@ -25,8 +25,10 @@ const followRetry = 200 * time.Millisecond
 
 // recordCommit starts a log record holding one commit inline: the tag, then
 // the commit in the journal's encoding (disk.EncodeCommit), which carries the
-// writer's clock for the change feed's At. Other tags are left for records
-// that name a commit stored elsewhere.
+// writer's clock for the change feed's At. Other tags are left for later
+// kinds of record. A record too large for the log's messages is still this
+// one: the Log stores it elsewhere and gives it back whole (cluster keeps it
+// in its object store).
 const recordCommit byte = 1
 
 // replica is a replicated engine's link to its log. Its zero value (no

@@ -20,13 +20,33 @@ var errLogTrimmed = errors.New("the log no longer holds the records after this r
 
 // startReplica sets where the replica is in the log and reads the log to
 // its end. It runs in Open, under writeMu.
+//
+// A replica that starts with nothing, or whose copy the log was trimmed
+// past, starts from the newest snapshot of the log's SnapshotStore, when
+// it has one newer than the copy (replica_snapshot.go).
 func (e *Engine) startReplica(ctx context.Context) error {
 	rev := e.store.Snapshot().Revision()
 	seq, err := e.position(ctx, rev)
+	if ss, ok := e.repl.log.(SnapshotStore); ok && (err == nil && rev == 0 || errors.Is(err, errLogTrimmed)) {
+		info, found, serr := ss.LatestSnapshot(ctx)
+		if serr != nil {
+			return fmt.Errorf("the newest snapshot: %w", serr)
+		}
+		if found && info.Revision > rev {
+			if err := e.joinFromSnapshot(ctx, ss, info); err != nil {
+				return err
+			}
+			seq, err = info.Seq, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
 	e.repl.seq = seq
+	// The view published before the log was read gets its place in it.
+	v := *e.current.Load()
+	v.seq = seq
+	e.current.Store(&v)
 	_, err = e.catchUp(ctx)
 	return err
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -93,6 +94,12 @@ func TestReplicaWithPathRefusesAGapInTheLog(t *testing.T) {
 	_, err := engine.Open(engine.WithLog(l), engine.WithPath(dir))
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "trimmed")
+
+	// The failed Open released the directory.
+	alone, err := engine.Open(engine.WithPath(dir))
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), alone.Revision())
+	require.NoError(t, alone.Close())
 }
 
 func TestReplicaWithPathRefusesACopyOfAnotherLog(t *testing.T) {
@@ -119,4 +126,23 @@ func TestReplicaWithPathRunsAJob(t *testing.T) {
 	done, err := r.WaitJob(wctx, "org_1", sum.ID)
 	require.NoError(t, err)
 	assert.Equal(t, bulk.JobSucceeded, done.Status)
+}
+
+// A running replica that the log was trimmed past stops rather than apply
+// a record that does not follow its state, and says so.
+func TestReplicaTrimmedPastWhileRunningStops(t *testing.T) {
+	l := newMemLog()
+	writer := openOn(t, l)
+	r := openOn(t, l)
+	createGrants(t, writer, "a", 2)
+	waitFor(t, r, 2)
+	l.hold(true)
+	createGrants(t, writer, "b", 3)
+	l.trim(4) // record 3, which r lacks, is gone
+	l.hold(false)
+	require.Eventually(t, func() bool {
+		_, err := r.CreateGrant(context.Background(), "org_1", grantIn("c", "alice"))
+		return err != nil && strings.Contains(err.Error(), "trimmed")
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, uint64(2), r.Revision(), "it applied nothing after the gap")
 }
