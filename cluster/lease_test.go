@@ -109,62 +109,72 @@ func (l slowLog) Append(ctx context.Context, expectLast uint64, record []byte) (
 	return l.Log.Append(ctx, expectLast, record)
 }
 
-// TestJobSurvivesItsReplica submits a job on replica b while replica a
-// holds the lease: a runs it. a is cut off NATS mid-job (its connection
-// closed: it can neither renew its lease nor commit); its lease lapses, b
-// takes it and finishes the job from its first unfinished step. The log
-// holds each step exactly once.
+// TestJobSurvivesItsReplica submits a job on replica a, which holds the
+// lease and runs it. a goes mid-job, either closed (it gives the lease up)
+// or cut off NATS (its connection closed: it can neither renew its lease
+// nor commit, and the lease lapses); b takes the lease and finishes the job
+// from its first unfinished step. The log holds each step exactly once.
 func TestJobSurvivesItsReplica(t *testing.T) {
-	node := startNode(t)
-	ncA, jsA := connectConn(t, node.url())
-	quiet := engine.WithLogger(slog.New(slog.DiscardHandler)) // a's retries once it is cut off
-	a := openLeased(t, jsA, "jobs", func(l engine.Log) engine.Log { return slowLog{l, 20 * time.Millisecond} }, quiet)
-	require.Eventually(t, a.Leading, wait, 10*time.Millisecond)
-	jsB := connect(t, node.url())
-	b := openLeased(t, jsB, "jobs", nil)
-	assert.False(t, b.Leading())
+	for _, tc := range []struct {
+		name string
+		end  func(a *engine.Engine, nc *nats.Conn)
+	}{
+		{"closed", func(a *engine.Engine, _ *nats.Conn) { require.NoError(t, a.Close()) }},
+		{"cut off", func(_ *engine.Engine, nc *nats.Conn) { nc.Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := startNode(t)
+			ncA, jsA := connectConn(t, node.url())
+			quiet := engine.WithLogger(slog.New(slog.DiscardHandler)) // a's retries once it is cut off
+			a := openLeased(t, jsA, "jobs", func(l engine.Log) engine.Log { return slowLog{l, 20 * time.Millisecond} }, quiet)
+			require.Eventually(t, a.Leading, wait, 10*time.Millisecond)
+			jsB := connect(t, node.url())
+			b := openLeased(t, jsB, "jobs", nil)
+			assert.False(t, b.Leading())
 
-	const steps = 60
-	var grants []model.GrantInput
-	for i := range steps {
-		grants = append(grants, model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: fmt.Sprintf("d%02d", i)}, Grantee: model.User("bob"), Level: model.LevelRead})
-	}
-	ctx := context.Background()
-	sub, err := b.SubmitJob(ctx, org, bulk.JobSpec{Name: "onboard", RequestedBy: "admin", Operation: bulk.OpCreate, Grants: grants})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		sum, err := b.Job(ctx, org, sub.ID)
-		return err == nil && sum.StepsProcessed >= 3
-	}, wait, 5*time.Millisecond, "a never ran the job")
-	ncA.Close() // a is gone, as far as NATS can tell
-
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	sum, err := b.WaitJob(wctx, org, sub.ID)
-	require.NoError(t, err)
-	assert.Equal(t, bulk.JobSucceeded, sum.Status)
-	assert.Equal(t, steps, sum.StepsSucceeded)
-	assert.True(t, b.Leading())
-
-	// Each step is in the log once, and so is each of its grants.
-	stepRecords := map[int]int{}
-	grantWrites := map[string]int{}
-	for _, cs := range streamCommits(t, jsB, "jobs") {
-		for _, jc := range cs.Jobs {
-			if jc.Step != nil && jc.Step.Status.Ended() {
-				stepRecords[jc.Step.Index]++
+			const steps = 60
+			var grants []model.GrantInput
+			for i := range steps {
+				grants = append(grants, model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: fmt.Sprintf("d%02d", i)}, Grantee: model.User("bob"), Level: model.LevelRead})
 			}
-		}
-		for _, gc := range cs.Grants {
-			grantWrites[gc.Grant.Entity.ID]++
-		}
-	}
-	require.Len(t, stepRecords, steps)
-	for i, n := range stepRecords {
-		assert.Equal(t, 1, n, "step %d", i)
-	}
-	for id, n := range grantWrites {
-		assert.Equal(t, 1, n, "grant on %s", id)
+			ctx := context.Background()
+			sub, err := a.SubmitJob(ctx, org, bulk.JobSpec{Name: "onboard", RequestedBy: "admin", Operation: bulk.OpCreate, Grants: grants})
+			require.NoError(t, err)
+			require.Eventually(t, func() bool {
+				sum, err := b.Job(ctx, org, sub.ID)
+				return err == nil && sum.StepsProcessed >= 3
+			}, wait, 5*time.Millisecond, "a never ran the job")
+			tc.end(a, ncA)
+
+			wctx, cancel := context.WithTimeout(ctx, wait)
+			defer cancel()
+			sum, err := b.WaitJob(wctx, org, sub.ID)
+			require.NoError(t, err)
+			assert.Equal(t, bulk.JobSucceeded, sum.Status)
+			assert.Equal(t, steps, sum.StepsSucceeded)
+			assert.True(t, b.Leading())
+
+			// Each step is in the log once, and so is each of its grants.
+			stepRecords := map[int]int{}
+			grantWrites := map[string]int{}
+			for _, cs := range streamCommits(t, jsB, "jobs") {
+				for _, jc := range cs.Jobs {
+					if jc.Step != nil && jc.Step.Status.Ended() {
+						stepRecords[jc.Step.Index]++
+					}
+				}
+				for _, gc := range cs.Grants {
+					grantWrites[gc.Grant.Entity.ID]++
+				}
+			}
+			require.Len(t, stepRecords, steps)
+			for i, n := range stepRecords {
+				assert.Equal(t, 1, n, "step %d", i)
+			}
+			for id, n := range grantWrites {
+				assert.Equal(t, 1, n, "grant on %s", id)
+			}
+		})
 	}
 }
 
