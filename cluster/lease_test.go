@@ -257,3 +257,52 @@ func TestOnlyTheHolderSweeps(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaseIsHeldByOneAtATime: a holder that renews keeps the lease past
+// its TTL while another asks for it; once it releases the lease, the other
+// gets it, and never while the first still held it.
+func TestLeaseIsHeldByOneAtATime(t *testing.T) {
+	node := startNode(t)
+	js := connect(t, node.url())
+	newLease := func() engine.Lease {
+		l, err := cluster.NewLease(js, cluster.LeaseConfig{Key: "one", TTL: 2 * time.Second})
+		require.NoError(t, err)
+		return l
+	}
+	first, second := newLease(), newLease()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held1, release1, err := first.Acquire(ctx)
+	require.NoError(t, err)
+
+	type hold struct {
+		held    context.Context
+		release func()
+		firstOn bool // whether the first hold was live when the second began
+	}
+	got := make(chan hold, 1)
+	go func() {
+		h, r, err := second.Acquire(ctx)
+		if err == nil {
+			got <- hold{h, r, held1.Err() == nil}
+		}
+	}()
+	select {
+	case h := <-got:
+		h.release()
+		t.Fatalf("the second holder took the lease while the first renewed it (first still live: %v)", h.firstOn)
+	case <-time.After(5 * time.Second): // two TTLs and more
+	}
+	require.NoError(t, held1.Err(), "renewals keep the lease")
+
+	release1()
+	assert.Error(t, held1.Err(), "a released hold ends")
+	select {
+	case h := <-got:
+		assert.False(t, h.firstOn, "never two holders at once")
+		assert.NoError(t, h.held.Err())
+		h.release()
+	case <-time.After(wait):
+		t.Fatal("the second holder never took the released lease")
+	}
+}
