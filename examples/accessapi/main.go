@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grantdb/grantdb/cluster"
 	"github.com/grantdb/grantdb/engine"
 )
 
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	types := fs.String("entity-types", defaultEntityTypes, "comma-separated allowed entity types")
 	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated: run as one replica of many, sharing the JetStream stream -stream")
 	stream := fs.String("stream", "grantdb", "JetStream stream holding the replicas' commits (with -nats); created when missing")
+	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultLeaseTTL, "with -nats: how long the jobs and sweeps wait for a replica that died before another takes them over (the TTL of the lease bucket, when this replica creates it)")
 	lim := defaultLimits()
 	fs.Int64Var(&lim.maxBody, "max-body", lim.maxBody, "largest request body in bytes (413 beyond)")
 	fs.Int64Var(&lim.bodyBudget, "max-body-in-flight", lim.bodyBudget, "bytes of request bodies read or held at once across the process (503 with Retry-After beyond)")
@@ -99,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	opts = append(opts, engine.WithLogger(logger))
 	if *natsURL != "" {
-		replica, closeNATS, err := replicaOptions(*natsURL, *stream, logger)
+		replica, closeNATS, err := replicaOptions(*natsURL, *stream, *leaseTTL, logger)
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,8 @@ import (
 // jobs and the expiry sweeps. The connection keeps reconnecting while NATS
 // is away: writes fail meanwhile (503, the shared log did not acknowledge
 // them) and reads go on. closeNATS closes the connection, after the engine.
-func replicaOptions(urls, stream string, logger *slog.Logger) (opts []engine.Option, closeNATS func(), err error) {
+// leaseTTL is the TTL of the lease bucket when this replica creates it.
+func replicaOptions(urls, stream string, leaseTTL time.Duration, logger *slog.Logger) (opts []engine.Option, closeNATS func(), err error) {
 	if stream == "" {
 		return nil, nil, errors.New("-stream must not be empty with -nats")
 	}
@@ -42,7 +43,7 @@ func replicaOptions(urls, stream string, logger *slog.Logger) (opts []engine.Opt
 		nc.Close()
 		return nil, nil, err
 	}
-	lease, err := cluster.NewLease(js, cluster.LeaseConfig{Key: stream})
+	lease, err := cluster.NewLease(js, cluster.LeaseConfig{Key: stream, TTL: leaseTTL})
 	if err != nil {
 		nc.Close()
 		return nil, nil, err

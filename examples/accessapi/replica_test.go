@@ -20,8 +20,9 @@ import (
 // loopback HTTP: a grant created on one is read on the other with
 // ?at_least_revision set to the write's Grantdb-Revision; a membership
 // added on the second reaches the first the same way; an AVEVA job
-// submitted on either ends, and both list it alike. With NATS gone, writes
-// answer 503 and reads go on.
+// submitted on either ends, and both list it alike; a long job goes on
+// after the replica running it is killed. With NATS gone, writes answer
+// 503 and reads go on.
 func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	opts := &natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}
 	ns, err := natsserver.NewServer(opts)
@@ -37,8 +38,9 @@ func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	require.NoError(t, err, "go build: %s", out)
 	keys := filepath.Join(dir, "keys.json")
 	require.NoError(t, os.WriteFile(keys, []byte(`{"key-xyz": "org_xyz789", "key-avv": "tenant1/ns1"}`), 0o600))
-	a := startService(t, bin, "-keys", keys, "-nats", natsURL, "-stream", "accessapi")
-	b := startService(t, bin, "-keys", keys, "-nats", natsURL, "-stream", "accessapi")
+	replica := []string{"-keys", keys, "-nats", natsURL, "-stream", "accessapi", "-lease-ttl", "2s"}
+	a := startService(t, bin, replica...)
+	b := startService(t, bin, replica...)
 
 	r := a.call(t, http.MethodPost, grantsPath, keyXYZ, map[string]string{"entity_type": "knowledge_slice", "entity_id": "ks1",
 		"grantee_type": "department", "grantee_id": "eng", "access_level": "write"})
@@ -74,6 +76,31 @@ func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond, "a sees the job's end")
 	assert.JSONEq(t, string(b.call(t, http.MethodGet, jobPath, keyTenant, nil).Raw), string(a.call(t, http.MethodGet, jobPath, keyTenant, nil).Raw))
 
+	// The replica running a long job is killed mid-job (a started first,
+	// so it holds the lease; whichever does, the other finishes the job).
+	var resources []string
+	for i := range 1000 {
+		resources = append(resources, "long"+strconv.Itoa(i))
+	}
+	r = b.call(t, http.MethodPost, jobsPath, keyTenant, map[string]any{"Operation": 1, "Scope": 1, "ResourceIds": resources,
+		"AccessControlList": map[string]any{"RoleTrusteeAccessControlEntries": []any{
+			map[string]any{"Trustee": map[string]any{"Type": 1, "ObjectId": "bob"}, "AccessType": 0, "AccessRights": 1}}}})
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+	longPath := jobsPath + "/" + r.Object(t)["Id"].(string)
+	require.Eventually(t, func() bool {
+		r := b.call(t, http.MethodGet, longPath, keyTenant, nil)
+		return r.Status == http.StatusOK && r.Object(t)["StepsProcessed"].(float64) > 0
+	}, 30*time.Second, 5*time.Millisecond, "the job never started")
+	require.NoError(t, a.cmd.Process.Kill())
+	<-a.exited
+	r = b.call(t, http.MethodGet, longPath, keyTenant, nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+	t.Logf("killed the first replica at step %v of 1000", r.Object(t)["StepsProcessed"])
+	sum := b.runJobPoll(t, longPath)
+	assert.EqualValues(t, 3, sum["Status"], "Succeeded, on b")
+	assert.EqualValues(t, 1000, sum["StepsSucceeded"])
+	a = startService(t, bin, replica...) // a replica again, reading the log afresh
+
 	ns.Shutdown()
 	ns.WaitForShutdown()
 	r = a.call(t, http.MethodPost, grantsPath, keyXYZ, map[string]string{"entity_type": "knowledge_slice", "entity_id": "ks2",
@@ -84,4 +111,19 @@ func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	assert.Equal(t, http.StatusOK, r.Status, "reads go on with NATS down")
 	a.stop(t)
 	b.stop(t)
+}
+
+// runJobPoll polls the AVEVA job at path until it ends (bounded).
+func (p *service) runJobPoll(t *testing.T, path string) map[string]any {
+	t.Helper()
+	for range 1200 { // at most a minute
+		r := p.call(t, http.MethodGet, path, keyTenant, nil)
+		require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+		if sum := r.Object(t); sum["Status"].(float64) >= 3 {
+			return sum
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("job %s did not end", path)
+	return nil
 }
