@@ -30,13 +30,16 @@ type natsNode struct {
 }
 
 // startNode starts a lone server on a free port, with JetStream storing in
-// a directory of the test's.
-func startNode(t testing.TB) *natsNode {
+// a directory of the test's; tune, if any, changes its options first.
+func startNode(t testing.TB, tune ...func(*server.Options)) *natsNode {
 	t.Helper()
 	n := &natsNode{t: t, opts: server.Options{
 		Host: "127.0.0.1", Port: -1,
 		JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
 	}}
+	for _, f := range tune {
+		f(&n.opts)
+	}
 	n.start()
 	t.Cleanup(n.stop)
 	return n
@@ -65,9 +68,10 @@ func (n *natsNode) stop() {
 func (n *natsNode) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.opts.Port) }
 
 // startCluster starts a 3-node JetStream cluster, each node routing to
-// every other. The nodes start at once: a clustered node is ready only once
-// it has found its peers.
-func startCluster(t testing.TB) []*natsNode {
+// every other; tune, if any, changes each node's options first. The nodes
+// start at once: a clustered node is ready only once it has found its
+// peers.
+func startCluster(t testing.TB, tune ...func(*server.Options)) []*natsNode {
 	t.Helper()
 	var routes []*url.URL
 	ports := make([]int, 3)
@@ -83,6 +87,9 @@ func startCluster(t testing.TB) []*natsNode {
 			Cluster: server.ClusterOpts{Name: "grantdb", Host: "127.0.0.1", Port: ports[i]},
 			Routes:  routes,
 		}}
+		for _, f := range tune {
+			f(&nodes[i].opts)
+		}
 		t.Cleanup(nodes[i].stop)
 	}
 	for _, n := range nodes {

@@ -109,62 +109,72 @@ func (l slowLog) Append(ctx context.Context, expectLast uint64, record []byte) (
 	return l.Log.Append(ctx, expectLast, record)
 }
 
-// TestJobSurvivesItsReplica submits a job on replica b while replica a
-// holds the lease: a runs it. a is cut off NATS mid-job (its connection
-// closed: it can neither renew its lease nor commit); its lease lapses, b
-// takes it and finishes the job from its first unfinished step. The log
-// holds each step exactly once.
+// TestJobSurvivesItsReplica submits a job on replica a, which holds the
+// lease and runs it. a goes mid-job, either closed (it gives the lease up)
+// or cut off NATS (its connection closed: it can neither renew its lease
+// nor commit, and the lease lapses); b takes the lease and finishes the job
+// from its first unfinished step. The log holds each step exactly once.
 func TestJobSurvivesItsReplica(t *testing.T) {
-	node := startNode(t)
-	ncA, jsA := connectConn(t, node.url())
-	quiet := engine.WithLogger(slog.New(slog.DiscardHandler)) // a's retries once it is cut off
-	a := openLeased(t, jsA, "jobs", func(l engine.Log) engine.Log { return slowLog{l, 20 * time.Millisecond} }, quiet)
-	require.Eventually(t, a.Leading, wait, 10*time.Millisecond)
-	jsB := connect(t, node.url())
-	b := openLeased(t, jsB, "jobs", nil)
-	assert.False(t, b.Leading())
+	for _, tc := range []struct {
+		name string
+		end  func(a *engine.Engine, nc *nats.Conn)
+	}{
+		{"closed", func(a *engine.Engine, _ *nats.Conn) { require.NoError(t, a.Close()) }},
+		{"cut off", func(_ *engine.Engine, nc *nats.Conn) { nc.Close() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			node := startNode(t)
+			ncA, jsA := connectConn(t, node.url())
+			quiet := engine.WithLogger(slog.New(slog.DiscardHandler)) // a's retries once it is cut off
+			a := openLeased(t, jsA, "jobs", func(l engine.Log) engine.Log { return slowLog{l, 20 * time.Millisecond} }, quiet)
+			require.Eventually(t, a.Leading, wait, 10*time.Millisecond)
+			jsB := connect(t, node.url())
+			b := openLeased(t, jsB, "jobs", nil)
+			assert.False(t, b.Leading())
 
-	const steps = 60
-	var grants []model.GrantInput
-	for i := range steps {
-		grants = append(grants, model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: fmt.Sprintf("d%02d", i)}, Grantee: model.User("bob"), Level: model.LevelRead})
-	}
-	ctx := context.Background()
-	sub, err := b.SubmitJob(ctx, org, bulk.JobSpec{Name: "onboard", RequestedBy: "admin", Operation: bulk.OpCreate, Grants: grants})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		sum, err := b.Job(ctx, org, sub.ID)
-		return err == nil && sum.StepsProcessed >= 3
-	}, wait, 5*time.Millisecond, "a never ran the job")
-	ncA.Close() // a is gone, as far as NATS can tell
-
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	sum, err := b.WaitJob(wctx, org, sub.ID)
-	require.NoError(t, err)
-	assert.Equal(t, bulk.JobSucceeded, sum.Status)
-	assert.Equal(t, steps, sum.StepsSucceeded)
-	assert.True(t, b.Leading())
-
-	// Each step is in the log once, and so is each of its grants.
-	stepRecords := map[int]int{}
-	grantWrites := map[string]int{}
-	for _, cs := range streamCommits(t, jsB, "jobs") {
-		for _, jc := range cs.Jobs {
-			if jc.Step != nil && jc.Step.Status.Ended() {
-				stepRecords[jc.Step.Index]++
+			const steps = 60
+			var grants []model.GrantInput
+			for i := range steps {
+				grants = append(grants, model.GrantInput{Entity: model.EntityRef{Type: "doc", ID: fmt.Sprintf("d%02d", i)}, Grantee: model.User("bob"), Level: model.LevelRead})
 			}
-		}
-		for _, gc := range cs.Grants {
-			grantWrites[gc.Grant.Entity.ID]++
-		}
-	}
-	require.Len(t, stepRecords, steps)
-	for i, n := range stepRecords {
-		assert.Equal(t, 1, n, "step %d", i)
-	}
-	for id, n := range grantWrites {
-		assert.Equal(t, 1, n, "grant on %s", id)
+			ctx := context.Background()
+			sub, err := a.SubmitJob(ctx, org, bulk.JobSpec{Name: "onboard", RequestedBy: "admin", Operation: bulk.OpCreate, Grants: grants})
+			require.NoError(t, err)
+			require.Eventually(t, func() bool {
+				sum, err := b.Job(ctx, org, sub.ID)
+				return err == nil && sum.StepsProcessed >= 3
+			}, wait, 5*time.Millisecond, "a never ran the job")
+			tc.end(a, ncA)
+
+			wctx, cancel := context.WithTimeout(ctx, wait)
+			defer cancel()
+			sum, err := b.WaitJob(wctx, org, sub.ID)
+			require.NoError(t, err)
+			assert.Equal(t, bulk.JobSucceeded, sum.Status)
+			assert.Equal(t, steps, sum.StepsSucceeded)
+			assert.True(t, b.Leading())
+
+			// Each step is in the log once, and so is each of its grants.
+			stepRecords := map[int]int{}
+			grantWrites := map[string]int{}
+			for _, cs := range streamCommits(t, jsB, "jobs") {
+				for _, jc := range cs.Jobs {
+					if jc.Step != nil && jc.Step.Status.Ended() {
+						stepRecords[jc.Step.Index]++
+					}
+				}
+				for _, gc := range cs.Grants {
+					grantWrites[gc.Grant.Entity.ID]++
+				}
+			}
+			require.Len(t, stepRecords, steps)
+			for i, n := range stepRecords {
+				assert.Equal(t, 1, n, "step %d", i)
+			}
+			for id, n := range grantWrites {
+				assert.Equal(t, 1, n, "grant on %s", id)
+			}
+		})
 	}
 }
 
@@ -245,5 +255,54 @@ func TestOnlyTheHolderSweeps(t *testing.T) {
 		} else {
 			assert.Zero(t, sweeps[i].Load(), "replica %d, not holding the lease, never swept", i)
 		}
+	}
+}
+
+// TestLeaseIsHeldByOneAtATime: a holder that renews keeps the lease past
+// its TTL while another asks for it; once it releases the lease, the other
+// gets it, and never while the first still held it.
+func TestLeaseIsHeldByOneAtATime(t *testing.T) {
+	node := startNode(t)
+	js := connect(t, node.url())
+	newLease := func() engine.Lease {
+		l, err := cluster.NewLease(js, cluster.LeaseConfig{Key: "one", TTL: 2 * time.Second})
+		require.NoError(t, err)
+		return l
+	}
+	first, second := newLease(), newLease()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held1, release1, err := first.Acquire(ctx)
+	require.NoError(t, err)
+
+	type hold struct {
+		held    context.Context
+		release func()
+		firstOn bool // whether the first hold was live when the second began
+	}
+	got := make(chan hold, 1)
+	go func() {
+		h, r, err := second.Acquire(ctx)
+		if err == nil {
+			got <- hold{h, r, held1.Err() == nil}
+		}
+	}()
+	select {
+	case h := <-got:
+		h.release()
+		t.Fatalf("the second holder took the lease while the first renewed it (first still live: %v)", h.firstOn)
+	case <-time.After(5 * time.Second): // two TTLs and more
+	}
+	require.NoError(t, held1.Err(), "renewals keep the lease")
+
+	release1()
+	assert.Error(t, held1.Err(), "a released hold ends")
+	select {
+	case h := <-got:
+		assert.False(t, h.firstOn, "never two holders at once")
+		assert.NoError(t, h.held.Err())
+		h.release()
+	case <-time.After(wait):
+		t.Fatal("the second holder never took the released lease")
 	}
 }

@@ -34,8 +34,8 @@ import (
 
 // Defaults of Config.
 const (
-	// DefaultTimeout bounds each request to JetStream whose context has no
-	// deadline of its own.
+	// DefaultTimeout bounds each request to JetStream (a context with an
+	// earlier deadline ends it sooner).
 	DefaultTimeout = 5 * time.Second
 	// DefaultReadBatch is how many records one Read returns at most.
 	DefaultReadBatch = 256
@@ -53,7 +53,9 @@ type Config struct {
 	Replicas int
 	// Storage of a stream New creates. Default: jetstream.FileStorage.
 	Storage jetstream.StorageType
-	// Timeout bounds each request whose context has no deadline.
+	// Timeout bounds each request, so that a write fails with
+	// engine.ErrNotReplicated that soon when NATS is unreachable, whatever
+	// its context's deadline; an earlier deadline ends it sooner.
 	// Default: DefaultTimeout.
 	Timeout time.Duration
 	// ReadBatch is how many records one Read returns at most. Default:
@@ -149,11 +151,10 @@ type natsLog struct {
 	obj   jetstream.ObjectStore // once found or made (objects.go)
 }
 
-// bounded gives ctx the configured timeout unless it has a deadline.
+// bounded gives ctx the configured timeout, unless its own deadline is
+// sooner: a service's request deadline is often far longer than a write
+// should wait for an unreachable NATS.
 func (l *natsLog) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
 	return context.WithTimeout(ctx, l.cfg.Timeout)
 }
 

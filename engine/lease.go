@@ -163,6 +163,9 @@ func (e *Engine) stopLeader() {
 func (e *Engine) leadLoop(ctx context.Context) {
 	defer close(e.lead.done)
 	for ctx.Err() == nil {
+		if e.replicaFailed() {
+			return // a replica that applies nothing more must not hold the work up
+		}
 		held, release, err := e.cfg.lease.Acquire(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -194,6 +197,8 @@ func (e *Engine) runHeld(ctx context.Context) {
 		wg.Go(func() { e.sweepLoop(ctx, interval, make(chan struct{})) })
 	}
 	e.noteStoredJobs()
+	check := time.NewTicker(leaseRetry)
+	defer check.Stop()
 	for {
 		for id, org := range e.jobsToRun() {
 			wg.Go(func() { e.runLeasedJob(ctx, org, id) })
@@ -202,8 +207,20 @@ func (e *Engine) runHeld(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.lead.wake:
+		case <-check.C:
+			if e.replicaFailed() {
+				return // give the lease up to a replica that still applies the log
+			}
 		}
 	}
+}
+
+// replicaFailed reports whether this replica stopped applying the log (a
+// record that did not apply): it then writes nothing more.
+func (e *Engine) replicaFailed() bool {
+	e.writeMu.Lock()
+	defer e.writeMu.Unlock()
+	return e.repl.failed != nil
 }
 
 // noteStoredJobs adds every stored job that has not ended to the set, for

@@ -223,3 +223,19 @@ func TestLeadingWithoutALease(t *testing.T) {
 	defer e.Close()
 	assert.False(t, e.Leading())
 }
+
+// TestFailedReplicaGivesTheLeaseUp: a replica that stops applying its log
+// (a record that does not apply) gives the lease up, so that the work goes
+// on elsewhere (here a replica of another log sharing the lease, so that
+// only the first one fails).
+func TestFailedReplicaGivesTheLeaseUp(t *testing.T) {
+	lease := newMemLease()
+	bad := newMemLog()
+	a := openLeased(t, bad, lease.as("a"))
+	waitLeading(t, a)
+	b := openLeased(t, newMemLog(), lease.as("b"))
+	_, err := bad.Append(context.Background(), 0, []byte("not a commit"))
+	require.NoError(t, err)
+	waitLeading(t, b)
+	assert.False(t, a.Leading())
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/grantdb/grantdb/engine"
 	"github.com/grantdb/grantdb/model"
 )
 
@@ -115,6 +116,13 @@ func toAPIError(err error, rename func(string) string) *apiError {
 			rename = keepField
 		}
 		return &apiError{Status: statusOfCode(me.Code), Code: me.Code, Field: rename(me.Field), Detail: renameMessage(me, rename)}
+	}
+	if errors.Is(err, engine.ErrNotReplicated) {
+		// A replica (-nats) whose shared log is unreachable: reads go on,
+		// writes wait for NATS. The write may still land, as any request
+		// whose answer was lost.
+		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, RetryAfter: retryAfterSeconds,
+			Detail: "the shared log did not acknowledge the write (NATS unreachable); it may still have been applied"}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, RetryAfter: retryAfterSeconds,

@@ -2,11 +2,14 @@
 // Aitronos access-control API, the Elacity and Canopy bulk creates and the
 // AVEVA bulk access jobs — over one grantdb engine:
 //
-//	go run ./examples/accessapi -addr 127.0.0.1:8080 -keys ~/.config/accessapi/keys.json -data ./accessapi.db
+//	go -C examples/accessapi run . -addr 127.0.0.1:8080 -keys ~/.config/accessapi/keys.json -data ./accessapi.db
 //
+// (It is its own module, so that NATS stays out of the library's go.mod.)
 // -keys is a JSON object mapping each API key to its organisation id; -data
-// makes the engine durable in that directory (in memory without it); the
-// other flags set the limits (README.md, "Limits"). It prints
+// makes the engine durable in that directory (in memory without it); -nats
+// and -stream make it one replica of many sharing a NATS JetStream stream
+// (README.md, "Several replicas"); the other flags set the limits
+// (README.md, "Limits"). It prints
 // "accessapi: listening on http://ADDR" once it accepts connections, logs
 // through log/slog to stderr, and on SIGINT or SIGTERM ends the change
 // feed's event streams, lets in-flight requests finish (closing what is
@@ -30,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grantdb/grantdb/cluster"
 	"github.com/grantdb/grantdb/engine"
 )
 
@@ -53,6 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	keysPath := fs.String("keys", "", "JSON file mapping each API key to its organisation id (required)")
 	dataDir := fs.String("data", "", "directory holding the durable data; in memory when empty")
 	types := fs.String("entity-types", defaultEntityTypes, "comma-separated allowed entity types")
+	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated: run as one replica of many, sharing the JetStream stream -stream")
+	stream := fs.String("stream", "grantdb", "JetStream stream holding the replicas' commits (with -nats); created when missing")
+	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultLeaseTTL, "with -nats: how long the jobs and sweeps wait for a replica that died before another takes them over (the TTL of the lease bucket, when this replica creates it)")
 	lim := defaultLimits()
 	fs.Int64Var(&lim.maxBody, "max-body", lim.maxBody, "largest request body in bytes (413 beyond)")
 	fs.Int64Var(&lim.bodyBudget, "max-body-in-flight", lim.bodyBudget, "bytes of request bodies read or held at once across the process (503 with Retry-After beyond)")
@@ -93,6 +100,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts = append(opts, engine.WithLogger(logger))
+	if *natsURL != "" {
+		replica, closeNATS, err := replicaOptions(*natsURL, *stream, *leaseTTL, logger)
+		if err != nil {
+			return err
+		}
+		defer closeNATS() // after the engine closes
+		opts = append(opts, replica...)
+	}
 	eng, err := engine.Open(opts...)
 	if err != nil {
 		return fmt.Errorf("open engine: %w", err)
@@ -108,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv.RegisterOnShutdown(s.streams.stop) // event streams end, so Shutdown need not wait them out
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String(), "durable", *dataDir != "")
+	logger.Info("listening", "addr", ln.Addr().String(), "durable", *dataDir != "", "nats", *natsURL, "stream", *stream)
 	fmt.Fprintf(stdout, "accessapi: listening on http://%s\n", ln.Addr())
 
 	select {
