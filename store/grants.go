@@ -137,14 +137,21 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		})
 		return nil
 	}
-	it, err := r.txn.LowerBound(tableGrants, indexID, start)
+	it, err := r.txn.LowerBound(tableGrants, indexID, entityKeyOf(start))
 	if err != nil {
 		return fmt.Errorf("store: scan grants: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*grantRow)
-		if !visit(row.key, row) {
-			return nil
+		e := raw.(*entityRow)
+		gs := e.grants
+		if start > e.key {
+			i, _ := e.search(start)
+			gs = gs[i:]
+		}
+		for _, row := range gs {
+			if !visit(row.key, row) {
+				return nil
+			}
 		}
 	}
 	return nil
@@ -154,7 +161,14 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	return w.insertRow(row, w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee, row.g.Effect))
+	e, err := w.ownEntity(entityKeyOf(row.key), 1)
+	if err != nil {
+		return err
+	}
+	old := e.put(row)
+	w.gx.put(row, old)
+	w.recordPut(row, old)
+	return nil
 }
 
 // DeleteGrant removes the grant stored under g's key, reporting whether one
@@ -164,9 +178,11 @@ func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
 	if row == nil {
 		return false, nil
 	}
-	if err := w.txn.Delete(tableGrants, row); err != nil {
-		return false, fmt.Errorf("store: delete grant: %w", err)
+	e, err := w.ownEntity(entityKeyOf(row.key), 0)
+	if err != nil {
+		return false, err
 	}
+	e.remove(row.key)
 	w.gx.remove(row)
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Deleted: true, Grant: &row.g})
 	return true, nil

@@ -45,8 +45,12 @@ func (r *Restore) Grant(g model.Grant) error {
 		return fmt.Errorf("store: restore: a grant without an id")
 	}
 	row := newGrantRow(g)
-	if err := r.w.txn.Insert(tableGrants, row); err != nil {
+	e, err := r.w.ownEntity(entityKeyOf(row.key), 0)
+	if err != nil {
 		return fmt.Errorf("store: restore grant: %w", err)
+	}
+	if e.put(row) != nil {
+		return fmt.Errorf("store: restore: a second grant of %s on %s in %s", g.Grantee, g.Entity, g.Org)
 	}
 	if err := r.w.gx.restore(row); err != nil {
 		return err

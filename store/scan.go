@@ -21,8 +21,10 @@ func (r *ReadTxn) EachGrant(fn func(g *model.Grant) bool) error {
 		return fmt.Errorf("store: scan all grants: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if !fn(&raw.(*grantRow).g) {
-			return nil
+		for _, row := range raw.(*entityRow).grants {
+			if !fn(&row.g) {
+				return nil
+			}
 		}
 	}
 	return nil

@@ -12,9 +12,9 @@ const (
 	tableGrants      = "grants"
 	tableMemberships = "memberships"
 
-	// indexID is memdb's primary index. For grants it is the unique key
-	// (org, entity, grantee), which also serves "by entity" and "by
-	// organisation" as prefixes; grants by id and by grantee are found
+	// indexID is memdb's primary index. Grants are stored a row per entity
+	// (entities.go), under (org, entity), which also serves "by
+	// organisation" as a prefix; grants by id and by grantee are found
 	// through btrees beside memdb (grant_indexes.go says why). For
 	// memberships it is (org, member, group), which serves "by member" as a
 	// prefix; memberships by group are a btree beside memdb too
@@ -37,8 +37,8 @@ func grantsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableGrants,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*grantRow]{
-				key: func(r *grantRow) string { return r.key },
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*entityRow]{
+				key: func(r *entityRow) string { return r.key },
 			}},
 		},
 	}

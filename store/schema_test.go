@@ -30,7 +30,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 		Entity:  model.EntityRef{Type: "knowledge_slice", ID: "kslice_abc123"},
 		Grantee: model.User("usr_def456"), Level: model.LevelRead,
 	}
-	grant := newGrantRow(g)
+	grant := &entityRow{key: entityKeyOf(newGrantRow(g).key), grants: []*grantRow{newGrantRow(g)}}
 	m := model.Membership{Member: model.User("ann"), Group: model.Department("eng")}
 	member := &membershipRow{key: membershipKey("org_xyz789", m), org: "org_xyz789", m: m}
 	l := model.EntityLink{Child: model.EntityRef{Type: "document", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
@@ -41,7 +41,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 
 	cases := map[string]map[string]indexerCase{
 		tableGrants: {
-			indexID: {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123\x00user\x00usr_def456"},
+			indexID: {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123"},
 		},
 		tableMemberships: {
 			indexID: {member, "org_xyz789\x00user\x00ann\x00department\x00eng"},
