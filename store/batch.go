@@ -154,6 +154,7 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 		return nil
 	}
 	var prev string
+	var prevRow *grantRow
 	first := true
 	for k, g := range grants {
 		if !first && k.s <= prev {
@@ -166,6 +167,10 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 			_ = flush()
 			return fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
 		}
+		if prevRow != nil {
+			shareStrings(row, prevRow)
+		}
+		prevRow = row
 		if len(group) > 0 && entityKeyOf(group[0].key) != entityKeyOf(row.key) {
 			if err := flush(); err != nil {
 				return err
@@ -184,6 +189,7 @@ func (w *WriteTxn) recordPut(row, old *grantRow) {
 	}
 	w.changes.Grants = append(w.changes.Grants, ch)
 }
+
 // rowFromKey makes the row of g stored under key, pointing g's strings into
 // the key so that one allocation holds them, after checking that key is
 // g's key. It allocates nothing but the row.

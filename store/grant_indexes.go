@@ -70,7 +70,7 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 // that consecutive inserts touch the same leaves: each grantee's rows are in
 // entity order already, so only the grantees need sorting.
 func (x grantIndexes) putByGrantee(rows []*grantRow) {
-	sortByGroup(rows, granteeOf, grantOrg, granteeWords, cmpByGrantee)
+	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
 	for _, row := range rows {
 		x.byGrantee.ReplaceOrInsert(row)
 	}
@@ -100,19 +100,12 @@ func (x grantIndexes) remove(row *grantRow) {
 	}
 }
 
-// granteeRef is a grant's organisation and grantee: the groups of the
-// grantee order.
-type granteeRef struct {
-	org     string
-	grantee model.Subject
-}
-
-func granteeOf(r *grantRow) granteeRef { return granteeRef{r.g.Org, r.g.Grantee} }
-
 func grantOrg(r *grantRow) string { return r.g.Org }
 
 // granteeWords lead the grantee order within an organisation.
 func granteeWords(r *grantRow) (uint64, uint64) { return subjectWords(r.g.Grantee) }
+
+func cmpGrantees(a, b *grantRow) int { return cmpSubject(a.g.Grantee, b.g.Grantee) }
 
 func lessByID(a, b *grantRow) bool { return a.g.ID < b.g.ID }
 

@@ -25,12 +25,38 @@ func newGrantRow(g model.Grant) *grantRow {
 }
 
 // rowOnKey makes the row of g stored under key, whose fields are f, pointing
-// g's strings into the key so that one allocation holds them.
+// g's strings into the key so that one allocation holds them. The grantee
+// type is the package constant of its name, so that the btrees' comparisons
+// of two types are mostly of one pointer with itself, which is not read.
 func rowOnKey(key string, f *[5]string, g model.Grant) *grantRow {
 	g.Org = f[0]
 	g.Entity = model.EntityRef{Type: f[1], ID: f[2]}
-	g.Grantee = model.Subject{Type: model.SubjectType(f[3]), ID: f[4]}
+	g.Grantee = model.Subject{Type: subjectType(f[3]), ID: f[4]}
 	return &grantRow{key: key, g: g}
+}
+
+// subjectType is t as the package constant of its name, when it has one.
+func subjectType(t string) model.SubjectType {
+	switch model.SubjectType(t) {
+	case model.SubjectUser:
+		return model.SubjectUser
+	case model.SubjectDepartment:
+		return model.SubjectDepartment
+	case model.SubjectRole:
+		return model.SubjectRole
+	}
+	return model.SubjectType(t)
+}
+
+// shareStrings points row's organisation and entity type at prev's when
+// they are equal (the usual case within a batch), for the same reason.
+func shareStrings(row, prev *grantRow) {
+	if row.g.Org == prev.g.Org {
+		row.g.Org = prev.g.Org
+	}
+	if row.g.Entity.Type == prev.g.Entity.Type {
+		row.g.Entity.Type = prev.g.Entity.Type
+	}
 }
 
 // GrantByID returns the grant with that id in org, if it is stored. Ended

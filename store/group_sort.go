@@ -3,54 +3,41 @@ package store
 import (
 	"cmp"
 	"slices"
-	"strings"
 
 	"github.com/grantdb/grantdb/model"
 )
 
-// sortByGroup reorders rows stably by their group (groupOf), the groups
-// ordered by cmpGroups of their first rows. Rows already in order within
-// each group end up in the full order of (group, that order) without a
-// comparison sort of the rows: a hash per row and a sort of the distinct
-// groups, which are far fewer than the rows (a batch's grants come in entity
-// order and the grantee btree wants grantee order; each grantee's grants
-// are in entity order already).
+// sortByGroup reorders rows, which come ordered by organisation, by (the
+// organisation, the group of the row, the row's place in rows): a stable
+// sort by group within each organisation. Rows in order within each group
+// (a batch's grants come in entity order, and the grantee btree wants
+// grantee order: each grantee's grants are in entity order already) end up
+// in the full order of (group, that order).
 //
-// The order of groups starts with the organisation (orgOf); lead gives the
-// next 16 bytes of a row's place in it as two big-endian words (zeros past
-// the end, as word does), which decide most comparisons of groups of one
-// organisation without cmpGroups.
-func sortByGroup[R any, K comparable](rows []R, groupOf func(R) K, orgOf func(R) string, lead func(R) (uint64, uint64), cmpGroups func(a, b R) int) {
+// lead gives the first 16 bytes of a row's group in that order as two
+// big-endian words (zeros past the end, as word does), and cmpGroups
+// compares the groups of two rows of one organisation in full: most
+// comparisons are decided by integers, without reading a string.
+func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, uint64), cmpGroups func(a, b R) int) {
 	if len(rows) < 2 {
 		return
 	}
-	ids := make(map[K]int32)
-	var firsts []R
-	var counts []int32
-	group := make([]int32, len(rows))
-	for i, r := range rows {
-		k := groupOf(r)
-		g, ok := ids[k]
-		if !ok {
-			g = int32(len(firsts))
-			ids[k] = g
-			firsts = append(firsts, r)
-			counts = append(counts, 0)
-		}
-		group[i] = g
-		counts[g]++
-	}
 	type sortable struct {
 		hi, lo uint64
-		g      int32
+		org    int32 // the organisation's rank among those of rows
+		pos    int32
 	}
-	order := make([]sortable, len(firsts))
-	for i, r := range firsts {
+	s := make([]sortable, len(rows))
+	org, rank := orgOf(rows[0]), int32(0)
+	for i, r := range rows {
+		if o := orgOf(r); o != org {
+			org, rank = o, rank+1
+		}
 		hi, lo := lead(r)
-		order[i] = sortable{hi, lo, int32(i)}
+		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i)}
 	}
-	slices.SortFunc(order, func(a, b sortable) int {
-		if c := strings.Compare(orgOf(firsts[a.g]), orgOf(firsts[b.g])); c != 0 {
+	slices.SortFunc(s, func(a, b sortable) int {
+		if c := cmp.Compare(a.org, b.org); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.hi, b.hi); c != 0 {
@@ -59,18 +46,14 @@ func sortByGroup[R any, K comparable](rows []R, groupOf func(R) K, orgOf func(R)
 		if c := cmp.Compare(a.lo, b.lo); c != 0 {
 			return c
 		}
-		return cmpGroups(firsts[a.g], firsts[b.g])
+		if c := cmpGroups(rows[a.pos], rows[b.pos]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
 	})
-	next := make([]int32, len(firsts))
-	pos := int32(0)
-	for _, o := range order {
-		next[o.g] = pos
-		pos += counts[o.g]
-	}
 	out := make([]R, len(rows))
-	for i, r := range rows {
-		out[next[group[i]]] = r
-		next[group[i]]++
+	for i := range s {
+		out[i] = rows[s[i].pos]
 	}
 	copy(rows, out)
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestSortByGroup checks that sortByGroup orders by group and keeps each
-// group's rows in their order, as a stable sort by group would.
+// TestSortByGroup checks that sortByGroup orders by organisation, then
+// group, keeping each group's rows in their order, as a stable sort would.
 func TestSortByGroup(t *testing.T) {
 	type row struct {
 		org        string
@@ -22,22 +22,18 @@ func TestSortByGroup(t *testing.T) {
 		for i := range rows {
 			rows[i] = row{org: string(rune('a' + r.IntN(3))), group: r.IntN(40), seq: i}
 		}
+		slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.org, b.org) })
 		want := slices.Clone(rows)
-		byGroup := func(a, b row) int {
+		slices.SortStableFunc(want, func(a, b row) int {
 			if c := cmp.Compare(a.org, b.org); c != 0 {
 				return c
 			}
 			return cmp.Compare(a.group, b.group)
-		}
-		slices.SortStableFunc(want, byGroup)
-		type key struct {
-			org   string
-			group int
-		}
-		// The lead words order groups by group/8 only, as a prefix would: ties go
-		// to the full comparison.
-		sortByGroup(rows, func(x row) key { return key{x.org, x.group} }, func(x row) string { return x.org },
-			func(x row) (uint64, uint64) { return uint64(x.group / 8), 0 }, byGroup)
+		})
+		// The lead words order groups by group/8 only, as a prefix would:
+		// ties go to the full comparison.
+		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64) { return uint64(x.group / 8), 0 },
+			func(a, b row) int { return cmp.Compare(a.group, b.group) })
 		assert.Equal(t, want, rows, "%d rows", n)
 	}
 }

@@ -115,7 +115,8 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 	}
 }
 
-// The grant row's strings all live inside its key: one allocation per row.
+// The grant row's strings all live inside its key (one allocation per row),
+// but for its grantee type, which is the package's constant.
 func TestGrantRowSharesItsKey(t *testing.T) {
 	row := newGrantRow(model.Grant{
 		ID: "agrant_1", Org: "o", Entity: model.EntityRef{Type: "t", ID: "e"}, Grantee: model.Role("r"),
@@ -126,8 +127,9 @@ func TestGrantRowSharesItsKey(t *testing.T) {
 	assert.Equal(t, model.Role("r"), row.g.Grantee)
 	lo := uintptr(unsafe.Pointer(unsafe.StringData(row.key)))
 	hi := lo + uintptr(len(row.key))
-	for _, s := range []string{row.g.Org, row.g.Entity.Type, row.g.Entity.ID, string(row.g.Grantee.Type), row.g.Grantee.ID} {
+	for _, s := range []string{row.g.Org, row.g.Entity.Type, row.g.Entity.ID, row.g.Grantee.ID} {
 		p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
 		assert.True(t, p >= lo && p < hi, "%q is not inside the key", s)
 	}
+	assert.Equal(t, unsafe.StringData(string(model.SubjectRole)), unsafe.StringData(string(row.g.Grantee.Type)))
 }
