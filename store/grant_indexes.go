@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/btree"
@@ -76,20 +77,29 @@ func (x grantIndexes) putByGrantee(rows []*grantRow) {
 	}
 }
 
-// restore indexes row of a Restore, refusing a second grant with its id or
-// key: a restore holds each grant once.
-func (x grantIndexes) restore(row *grantRow) error {
-	if _, dup := x.byID.ReplaceOrInsert(row); dup {
-		return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
+// restoreGrants indexes the rows of a Restore, refusing a second grant with
+// an id: a restore holds each grant once (its entity row refused a second
+// grant under a key already). Each btree gets the rows in its own order, so
+// that the inserts walk it once instead of landing at random leaves. It
+// reorders rows.
+func (x grantIndexes) restoreGrants(rows []*grantRow) error {
+	if !slices.IsSortedFunc(rows, cmpRowKeys) {
+		slices.SortFunc(rows, cmpRowKeys)
 	}
-	if _, dup := x.byGrantee.ReplaceOrInsert(row); dup {
-		return fmt.Errorf("store: restore: a second grant of %s on %s in %s", row.g.Grantee, row.g.Entity, row.g.Org)
-	}
-	if !row.g.EffectiveTo.IsZero() {
-		x.byEnd.ReplaceOrInsert(row)
+	x.putByGrantee(rows)
+	sortByString(rows, func(r *grantRow) string { return r.g.ID })
+	for _, row := range rows {
+		if _, dup := x.byID.ReplaceOrInsert(row); dup {
+			return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
+		}
+		if !row.g.EffectiveTo.IsZero() {
+			x.byEnd.ReplaceOrInsert(row)
+		}
 	}
 	return nil
 }
+
+func cmpRowKeys(a, b *grantRow) int { return strings.Compare(a.key, b.key) }
 
 // remove drops row from every index.
 func (x grantIndexes) remove(row *grantRow) {

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -56,6 +57,30 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, ui
 		out[i] = rows[s[i].pos]
 	}
 	copy(rows, out)
+}
+
+// sortByString sorts rows by the string str gives each (ties keep their
+// order), comparing the 16 bytes after the prefix all share as two integers
+// before the strings, as SortKeys does.
+func sortByString[R any](rows []R, str func(R) string) {
+	if len(rows) < 2 {
+		return
+	}
+	first := str(rows[0])
+	shared := len(first)
+	for _, r := range rows[1:] {
+		s := str(r)
+		n := min(shared, len(s))
+		i := 0
+		for i < n && s[i] == first[i] {
+			i++
+		}
+		shared = i
+	}
+	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64) {
+		s := str(r)
+		return word(s, shared), word(s, shared+8)
+	}, func(a, b R) int { return strings.Compare(str(a), str(b)) })
 }
 
 // subjectWords are the first 16 bytes of s's type, sep and id, as word
