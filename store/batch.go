@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/grantdb/grantdb/model"
@@ -128,12 +129,21 @@ func (s *GrantSeeker) next() {
 // grants may have been stored already. Stopping the sequence early is not an
 // error: the grants yielded so far are stored.
 func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
+	return w.PutGrantsN(0, grants)
+}
+
+// PutGrantsN is PutGrants told that grants yields about n grants, so that
+// the change set and the rows' scratch space are made that big at once
+// instead of grown by doubling.
+func (w *WriteTxn) PutGrantsN(n int, grants iter.Seq2[GrantKey, *model.Grant]) error {
+	w.changes.Grants = slices.Grow(w.changes.Grants, n)
 	// Each entity's grants go into its row at once, merged with the stored
 	// ones: one memdb insert per entity. The grantee btree is filled at the
 	// end, in grantee order: the keys ascend in entity order, which would
 	// land each row at a random leaf of that tree (a few cache misses per
 	// comparison), while sorted inserts walk it once.
-	var all, group []*grantRow
+	all := make([]*grantRow, 0, n)
+	var group, replaced []*grantRow
 	defer func() { w.gx.putByGrantee(all) }()
 	flush := func() error {
 		if len(group) == 0 {
@@ -143,8 +153,7 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 		if err != nil {
 			return err
 		}
-		var replaced []*grantRow
-		e.grants, replaced = mergeGrants(e.grants, group)
+		e.grants, replaced = mergeGrants(e.grants, group, replaced)
 		for i, row := range group {
 			w.gx.putExceptGrantee(row, replaced[i])
 			w.recordPut(row, replaced[i])

@@ -144,10 +144,12 @@ func (w *WriteTxn) dropEmptyEntities() {
 // mergeGrants returns the grants of stored and rows (both in ascending key
 // order, rows' keys distinct) in one new slice in key order, a row of rows
 // taking the place of the stored grant of its key; replaced[i] is the grant
-// rows[i] took the place of (nil: none).
-func mergeGrants(stored, rows []*grantRow) (merged, replaced []*grantRow) {
+// rows[i] took the place of (nil: none), in buf's memory when it is big
+// enough.
+func mergeGrants(stored, rows, buf []*grantRow) (merged, replaced []*grantRow) {
 	merged = make([]*grantRow, 0, len(stored)+len(rows))
-	replaced = make([]*grantRow, len(rows))
+	replaced = slices.Grow(buf[:0], len(rows))[:len(rows)]
+	clear(replaced)
 	i := 0
 	for j, row := range rows {
 		for i < len(stored) && stored[i].key < row.key {

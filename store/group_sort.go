@@ -16,10 +16,12 @@ import (
 // in the full order of (group, that order).
 //
 // lead gives the first 16 bytes of a row's group in that order as two
-// big-endian words (zeros past the end, as word does), and cmpGroups
-// compares the groups of two rows of one organisation in full: most
-// comparisons are decided by integers, without reading a string.
-func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, uint64), cmpGroups func(a, b R) int) {
+// big-endian words (zeros past the end, as word does) and whether they are
+// all of it, and cmpGroups compares the groups of two rows of one
+// organisation in full: most comparisons are decided by integers, and two
+// groups that fit in their words and have the same words are the same
+// group, without reading a string.
+func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uint64, whole bool), cmpGroups func(a, b R) int) {
 	if len(rows) < 2 {
 		return
 	}
@@ -27,6 +29,7 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, ui
 		hi, lo uint64
 		org    int32 // the organisation's rank among those of rows
 		pos    int32
+		whole  bool // hi and lo are the whole group
 	}
 	s := make([]sortable, len(rows))
 	org, rank := orgOf(rows[0]), int32(0)
@@ -34,8 +37,8 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, ui
 		if o := orgOf(r); o != org {
 			org, rank = o, rank+1
 		}
-		hi, lo := lead(r)
-		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i)}
+		hi, lo, whole := lead(r)
+		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i), whole: whole}
 	}
 	slices.SortFunc(s, func(a, b sortable) int {
 		if c := cmp.Compare(a.org, b.org); c != 0 {
@@ -47,8 +50,10 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (uint64, ui
 		if c := cmp.Compare(a.lo, b.lo); c != 0 {
 			return c
 		}
-		if c := cmpGroups(rows[a.pos], rows[b.pos]); c != 0 {
-			return c
+		if !a.whole || !b.whole {
+			if c := cmpGroups(rows[a.pos], rows[b.pos]); c != 0 {
+				return c
+			}
 		}
 		return cmp.Compare(a.pos, b.pos)
 	})
@@ -77,16 +82,17 @@ func sortByString[R any](rows []R, str func(R) string) {
 		}
 		shared = i
 	}
-	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64) {
+	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64, bool) {
 		s := str(r)
-		return word(s, shared), word(s, shared+8)
+		return word(s, shared), word(s, shared+8), len(s) <= shared+16
 	}, func(a, b R) int { return strings.Compare(str(a), str(b)) })
 }
 
 // subjectWords are the first 16 bytes of s's type, sep and id, as word
-// gives them: the lead of an order that starts with a subject.
-func subjectWords(s model.Subject) (uint64, uint64) {
-	return words2(string(s.Type), s.ID, 0), words2(string(s.Type), s.ID, 8)
+// gives them, and whether that is all of them: the lead of an order that
+// starts with a subject.
+func subjectWords(s model.Subject) (uint64, uint64, bool) {
+	return words2(string(s.Type), s.ID, 0), words2(string(s.Type), s.ID, 8), len(s.Type)+1+len(s.ID) <= 16
 }
 
 // words2 is word of a+sep+b from i, without building that string.

@@ -2,9 +2,12 @@ package store
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/grantdb/grantdb/model"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -32,10 +35,25 @@ func TestSortByGroup(t *testing.T) {
 		})
 		// The lead words order groups by group/8 only, as a prefix would:
 		// ties go to the full comparison.
-		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64) { return uint64(x.group / 8), 0 },
+		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64, bool) { return uint64(x.group / 8), 0, false },
 			func(a, b row) int { return cmp.Compare(a.group, b.group) })
 		assert.Equal(t, want, rows, "%d rows", n)
 	}
+}
+
+// TestSortByGroupWholeWords checks groups that fit in their lead words:
+// equal words are the same group, which keeps its rows in order.
+func TestSortByGroupWholeWords(t *testing.T) {
+	subjects := []model.Subject{model.User("a"), model.User("b"), model.Role("a"), model.User("abcdefghijk"), model.User("abcdefghijkl")}
+	r := rand.New(rand.NewPCG(5, 6))
+	rows := make([]*membershipRow, 300)
+	for i := range rows {
+		rows[i] = &membershipRow{key: fmt.Sprint(i), org: "o", m: model.Membership{Group: subjects[r.IntN(len(subjects))]}}
+	}
+	want := slices.Clone(rows)
+	slices.SortStableFunc(want, cmpGroups)
+	sortByGroup(rows, membershipOrg, groupWords, cmpGroups)
+	assert.Equal(t, want, rows)
 }
 
 // TestWords2 checks that words2 reads a+sep+b.

@@ -86,6 +86,7 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 // transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
 	rows := make([]*membershipRow, 0, len(ms))
+	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(ms))
 	for _, m := range ms {
 		key := membershipKey(org, m)
 		if w.hasMembershipKey(key) {
