@@ -15,13 +15,14 @@ import (
 // grantee order: each grantee's grants are in entity order already) end up
 // in the full order of (group, that order).
 //
-// lead gives the first 16 bytes of a row's group in that order as two
-// big-endian words (zeros past the end, as word does) and whether they are
-// all of it, and cmpGroups compares the groups of two rows of one
-// organisation in full: most comparisons are decided by integers, and two
-// groups that fit in their words and have the same words are the same
-// group, without reading a string.
-func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uint64, whole bool), cmpGroups func(a, b R) int) {
+// lead gives a row's group as two big-endian words that compare as the
+// groups do (a prefix of its place in the order, zeros past the end, as
+// word gives them), whether they are all of it, and whether it has such
+// words at all; cmpGroups compares the groups of two rows of one
+// organisation in full. Most comparisons are decided by integers, and two
+// groups whose words are whole and equal are the same group, without
+// reading a string.
+func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uint64, whole, ok bool), cmpGroups func(a, b R) int) {
 	if len(rows) < 2 {
 		return
 	}
@@ -30,6 +31,7 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uin
 		org    int32 // the organisation's rank among those of rows
 		pos    int32
 		whole  bool // hi and lo are the whole group
+		ok     bool // hi and lo lead the group's place
 	}
 	s := make([]sortable, len(rows))
 	org, rank := orgOf(rows[0]), int32(0)
@@ -37,20 +39,22 @@ func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uin
 		if o := orgOf(r); o != org {
 			org, rank = o, rank+1
 		}
-		hi, lo, whole := lead(r)
-		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i), whole: whole}
+		hi, lo, whole, ok := lead(r)
+		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i), whole: whole, ok: ok}
 	}
 	slices.SortFunc(s, func(a, b sortable) int {
 		if c := cmp.Compare(a.org, b.org); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.hi, b.hi); c != 0 {
-			return c
+		if a.ok && b.ok {
+			if c := cmp.Compare(a.hi, b.hi); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.lo, b.lo); c != 0 {
+				return c
+			}
 		}
-		if c := cmp.Compare(a.lo, b.lo); c != 0 {
-			return c
-		}
-		if !a.whole || !b.whole {
+		if !a.ok || !b.ok || !a.whole || !b.whole {
 			if c := cmpGroups(rows[a.pos], rows[b.pos]); c != 0 {
 				return c
 			}
@@ -82,32 +86,29 @@ func sortByString[R any](rows []R, str func(R) string) {
 		}
 		shared = i
 	}
-	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64, bool) {
+	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64, bool, bool) {
 		s := str(r)
-		return word(s, shared), word(s, shared+8), len(s) <= shared+16
+		return word(s, shared), word(s, shared+8), len(s) <= shared+16, true
 	}, func(a, b R) int { return strings.Compare(str(a), str(b)) })
 }
 
-// subjectWords are the first 16 bytes of s's type, sep and id, as word
-// gives them, and whether that is all of them: the lead of an order that
-// starts with a subject.
-func subjectWords(s model.Subject) (uint64, uint64, bool) {
-	return words2(string(s.Type), s.ID, 0), words2(string(s.Type), s.ID, 8), len(s.Type)+1+len(s.ID) <= 16
-}
-
-// words2 is word of a+sep+b from i, without building that string.
-func words2(a, b string, i int) uint64 {
-	var w uint64
-	for j := i; j < i+8; j++ {
-		w <<= 8
-		switch {
-		case j < len(a):
-			w |= uint64(a[j])
-		case j == len(a):
-			// sep is 0
-		case j-len(a)-1 < len(b):
-			w |= uint64(b[j-len(a)-1])
-		}
+// subjectWords lead an order that starts with a subject (type, then id):
+// a byte for the type, in the order of the types' names, then the id's
+// first 15 bytes. A type other than the model's three has no such byte, and
+// no words (ok false).
+func subjectWords(s model.Subject) (hi, lo uint64, whole, ok bool) {
+	var code byte
+	switch s.Type {
+	case model.SubjectDepartment:
+		code = 1
+	case model.SubjectRole:
+		code = 2
+	case model.SubjectUser:
+		code = 3
+	default:
+		return 0, 0, false, false
 	}
-	return w
+	hi = uint64(code)<<56 | word(s.ID, 0)>>8
+	lo = word(s.ID, 7)
+	return hi, lo, len(s.ID) <= 15, true
 }

@@ -35,7 +35,7 @@ func TestSortByGroup(t *testing.T) {
 		})
 		// The lead words order groups by group/8 only, as a prefix would:
 		// ties go to the full comparison.
-		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64, bool) { return uint64(x.group / 8), 0, false },
+		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64, bool, bool) { return uint64(x.group / 8), 0, false, x.group%5 != 0 },
 			func(a, b row) int { return cmp.Compare(a.group, b.group) })
 		assert.Equal(t, want, rows, "%d rows", n)
 	}
@@ -44,7 +44,8 @@ func TestSortByGroup(t *testing.T) {
 // TestSortByGroupWholeWords checks groups that fit in their lead words:
 // equal words are the same group, which keeps its rows in order.
 func TestSortByGroupWholeWords(t *testing.T) {
-	subjects := []model.Subject{model.User("a"), model.User("b"), model.Role("a"), model.User("abcdefghijk"), model.User("abcdefghijkl")}
+	subjects := []model.Subject{model.User("a"), model.User("b"), model.Role("a"), model.Department("z"), model.User("abcdefghijklmno"), model.User("abcdefghijklmnop"),
+		model.User("abcdefghijklmnopq"), model.User("abcdefghijklmno\x7f"), {Type: "bot", ID: "a"}, {Type: "team", ID: "a"}}
 	r := rand.New(rand.NewPCG(5, 6))
 	rows := make([]*membershipRow, 300)
 	for i := range rows {
@@ -54,14 +55,4 @@ func TestSortByGroupWholeWords(t *testing.T) {
 	slices.SortStableFunc(want, cmpGroups)
 	sortByGroup(rows, membershipOrg, groupWords, cmpGroups)
 	assert.Equal(t, want, rows)
-}
-
-// TestWords2 checks that words2 reads a+sep+b.
-func TestWords2(t *testing.T) {
-	for _, c := range []struct{ a, b string }{{"", ""}, {"user", "u1"}, {"department", "dep_001"}, {"a", "bcdefghijklmnopqrstu"}, {"abcdefgh", "x"}} {
-		s := c.a + sep + c.b
-		for _, i := range []int{0, 8} {
-			assert.Equal(t, word(s, i), words2(c.a, c.b, i), "%q %d", s, i)
-		}
-	}
 }

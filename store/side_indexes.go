@@ -54,7 +54,7 @@ func cmpMembershipKeys(a, b *membershipRow) int { return strings.Compare(a.key, 
 func membershipOrg(r *membershipRow) string { return r.org }
 
 // groupWords lead the group order within an organisation.
-func groupWords(r *membershipRow) (uint64, uint64, bool) { return subjectWords(r.m.Group) }
+func groupWords(r *membershipRow) (uint64, uint64, bool, bool) { return subjectWords(r.m.Group) }
 
 func cmpGroups(a, b *membershipRow) int { return cmpSubject(a.m.Group, b.m.Group) }
 
