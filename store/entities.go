@@ -26,7 +26,8 @@ type entityRow struct {
 }
 
 // entityKeyOf returns the entity part of a grant key, or of a position or
-// prefix: its first three fields without the sep after them, or key itself
+// prefix (and the member part of a membership key, which has the same
+// shape): its first three fields without the sep after them, or key itself
 // when it has fewer.
 func entityKeyOf(key string) string {
 	n := 0

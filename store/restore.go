@@ -68,11 +68,12 @@ func (r *Restore) Grant(g model.Grant) error {
 // Membership stores m in org.
 func (r *Restore) Membership(org string, m model.Membership) error {
 	row := &membershipRow{key: membershipKey(org, m), org: org, m: m}
-	if err := r.fresh(tableMemberships, row.key); err != nil {
-		return err
-	}
-	if err := r.w.txn.Insert(tableMemberships, row); err != nil {
+	owner, err := r.w.ownMember(entityKeyOf(row.key))
+	if err != nil {
 		return fmt.Errorf("store: restore membership: %w", err)
+	}
+	if !owner.put(row) {
+		return fmt.Errorf("store: restore %s: a second row under key %q", tableMemberships, row.key)
 	}
 	r.members = append(r.members, row)
 	return nil

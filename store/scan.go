@@ -38,9 +38,10 @@ func (r *ReadTxn) EachMembership(fn func(org string, m model.Membership) bool) e
 		return fmt.Errorf("store: scan all memberships: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*membershipRow)
-		if !fn(row.org, row.m) {
-			return nil
+		for _, row := range raw.(*memberRow).rows {
+			if !fn(row.org, row.m) {
+				return nil
+			}
 		}
 	}
 	return nil

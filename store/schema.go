@@ -16,9 +16,9 @@ const (
 	// (entities.go), under (org, entity), which also serves "by
 	// organisation" as a prefix; grants by id and by grantee are found
 	// through btrees beside memdb (grant_indexes.go says why). For
-	// memberships it is (org, member, group), which serves "by member" as a
-	// prefix; memberships by group are a btree beside memdb too
-	// (side_indexes.go).
+	// memberships it is (org, member), a row per member carrying its
+	// memberships (members.go); memberships by group are a btree beside
+	// memdb too (side_indexes.go).
 	indexID = "id"
 )
 
@@ -48,8 +48,8 @@ func membershipsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableMemberships,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*membershipRow]{
-				key: func(r *membershipRow) string { return r.key },
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*memberRow]{
+				key: func(r *memberRow) string { return r.key },
 			}},
 		},
 	}

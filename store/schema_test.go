@@ -32,7 +32,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 	}
 	grant := &entityRow{key: entityKeyOf(newGrantRow(g).key), grants: []*grantRow{newGrantRow(g)}}
 	m := model.Membership{Member: model.User("ann"), Group: model.Department("eng")}
-	member := &membershipRow{key: membershipKey("org_xyz789", m), org: "org_xyz789", m: m}
+	member := &memberRow{key: "org_xyz789\x00user\x00ann", rows: []*membershipRow{{key: membershipKey("org_xyz789", m), org: "org_xyz789", m: m}}}
 	l := model.EntityLink{Child: model.EntityRef{Type: "document", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
 	link := &linkRow{key: linkKey("org_xyz789", l), org: "org_xyz789", l: l}
 	job := &jobRow{key: jobKey("org_xyz789", "job_1"), j: Job{Org: "org_xyz789", ID: "job_1"}}
@@ -44,7 +44,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 			indexID: {grant, "org_xyz789\x00knowledge_slice\x00kslice_abc123"},
 		},
 		tableMemberships: {
-			indexID: {member, "org_xyz789\x00user\x00ann\x00department\x00eng"},
+			indexID: {member, "org_xyz789\x00user\x00ann"},
 		},
 		tableLinks: {
 			indexID:         {link, "org_xyz789\x00document\x00d1\x00folder\x00f1"},

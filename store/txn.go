@@ -85,6 +85,8 @@ type WriteTxn struct {
 	// entities are the entity rows this transaction made (entities.go), by
 	// key: its own, which it may change.
 	entities map[string]*entityRow
+	// ownMembers are the member rows this transaction made (members.go).
+	ownMembers map[string]*memberRow
 }
 
 // Write opens a write transaction on the last committed state. The caller
@@ -119,6 +121,7 @@ func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
 	s := w.store
 	w.done = true
 	w.dropEmptyEntities()
+	w.dropEmptyMembers()
 	w.txn.Commit()
 	s.gx = w.gx
 	s.rev = rev
