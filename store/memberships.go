@@ -94,6 +94,9 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
 	rows := make([]*membershipRow, 0, len(ms))
 	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(ms))
+	if w.members == nil {
+		w.members = make(map[string]bool, len(ms))
+	}
 	for _, m := range ms {
 		key := membershipKey(org, m)
 		if w.hasMembershipKey(key) {
