@@ -151,7 +151,7 @@ func (b *Batch) fillGrants(ctx context.Context, now time.Time, ref []int32, newG
 func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p *progress) error {
 	done := len(b.inputs) - len(writes)
 	var stopped error
-	err := tx.PutGrants(func(yield func(store.GrantKey, *model.Grant) bool) {
+	err := tx.PutGrantsN(len(writes), func(yield func(store.GrantKey, *model.Grant) bool) {
 		for n, i := range writes {
 			if n%ctxEvery == 0 {
 				if stopped = ctx.Err(); stopped != nil {

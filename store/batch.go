@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 
 	"github.com/grantdb/grantdb/model"
@@ -53,8 +54,8 @@ const seekSteps = 8
 type GrantSeeker struct {
 	txn  *memdb.Txn
 	it   memdb.ResultIterator
-	cur  *grantRow // first row at or after the last key asked; nil: none
-	last string
+	cur  *entityRow // first entity at or after the last one asked; nil: none
+	last string     // the entity key last asked
 	used bool
 }
 
@@ -71,41 +72,47 @@ func (s *GrantSeeker) Get(k GrantKey) (model.Grant, bool, error) {
 }
 
 func (s *GrantSeeker) row(key string) (*grantRow, error) {
-	if !s.used || key < s.last {
-		s.used = true
-		s.last = key
-		return s.seek(key)
-	}
-	s.last = key
-	for steps := 0; s.cur != nil && s.cur.key < key; steps++ {
-		if steps == seekSteps {
-			return s.seek(key)
+	ent := entityKeyOf(key)
+	switch {
+	case !s.used || ent < s.last:
+		if err := s.seek(ent); err != nil {
+			return nil, err
 		}
-		s.next()
+	case ent != s.last:
+		for steps := 0; s.cur != nil && s.cur.key < ent; steps++ {
+			if steps == seekSteps {
+				if err := s.seek(ent); err != nil {
+					return nil, err
+				}
+				break
+			}
+			s.next()
+		}
 	}
-	if s.cur != nil && s.cur.key == key {
-		return s.cur, nil
+	s.used, s.last = true, ent
+	if s.cur == nil || s.cur.key != ent {
+		return nil, nil
+	}
+	if i, found := s.cur.search(key); found {
+		return s.cur.grants[i], nil
 	}
 	return nil, nil
 }
 
-func (s *GrantSeeker) seek(key string) (*grantRow, error) {
-	it, err := s.txn.LowerBound(tableGrants, indexID, key)
+func (s *GrantSeeker) seek(ent string) error {
+	it, err := s.txn.LowerBound(tableGrants, indexID, ent)
 	if err != nil {
 		s.used = false
-		return nil, fmt.Errorf("store: seek grants: %w", err)
+		return fmt.Errorf("store: seek grants: %w", err)
 	}
 	s.it = it
 	s.next()
-	if s.cur != nil && s.cur.key == key {
-		return s.cur, nil
-	}
-	return nil, nil
+	return nil
 }
 
 func (s *GrantSeeker) next() {
 	if raw := s.it.Next(); raw != nil {
-		s.cur = raw.(*grantRow)
+		s.cur = raw.(*entityRow)
 	} else {
 		s.cur = nil
 	}
@@ -122,79 +129,65 @@ func (s *GrantSeeker) next() {
 // grants may have been stored already. Stopping the sequence early is not an
 // error: the grants yielded so far are stored.
 func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
-	// Replaced rows are found by walking the state this transaction started
-	// from alongside the ascending keys, which costs less than a lookup per
-	// key. That state is only right for keys the transaction has not written
-	// yet: so when it already wrote grants, look each key up in the
-	// transaction.
-	var base *GrantSeeker
-	if len(w.changes.Grants) == 0 {
-		base = w.store.last.Read().SeekGrants()
-	}
-	// With base, nothing below reads the grantee btree, so its inserts wait
-	// for the end and go in grantee order: the keys ascend in entity order,
-	// which lands each row at a random leaf of that tree (a few cache misses
-	// per comparison), while sorted inserts walk it once.
-	var byGrantee []*grantRow
-	if base != nil {
-		defer func() { w.gx.putByGrantee(byGrantee) }()
+	return w.PutGrantsN(0, grants)
+}
+
+// PutGrantsN is PutGrants told that grants yields about n grants, so that
+// the change set and the rows' scratch space are made that big at once
+// instead of grown by doubling.
+func (w *WriteTxn) PutGrantsN(n int, grants iter.Seq2[GrantKey, *model.Grant]) error {
+	w.changes.Grants = slices.Grow(w.changes.Grants, n)
+	// Each entity's grants go into its row at once, merged with the stored
+	// ones: one memdb insert per entity. The grantee btree is filled at the
+	// end, in grantee order: the keys ascend in entity order, which would
+	// land each row at a random leaf of that tree (a few cache misses per
+	// comparison), while sorted inserts walk it once.
+	all := make([]*grantRow, 0, n)
+	var group, replaced []*grantRow
+	defer func() { w.gx.putByGrantee(all) }()
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		e, err := w.ownEntity(entityKeyOf(group[0].key), 0)
+		if err != nil {
+			return err
+		}
+		e.grants, replaced = mergeGrants(e.grants, group, replaced)
+		for i, row := range group {
+			w.gx.putExceptGrantee(row, replaced[i])
+			w.recordPut(row, replaced[i])
+		}
+		all = append(all, group...)
+		group = group[:0]
+		return nil
 	}
 	var prev string
+	var prevRow *grantRow
 	first := true
-	var err error
 	for k, g := range grants {
 		if !first && k.s <= prev {
-			err = fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prev)
-			break
+			_ = flush()
+			return fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prev)
 		}
 		first, prev = false, k.s
 		row, ok := rowFromKey(k.s, g)
 		if !ok {
-			err = fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
-			break
+			_ = flush()
+			return fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
 		}
-		var old *grantRow
-		if base != nil {
-			if old, err = base.row(k.s); err != nil {
-				break
+		if prevRow != nil {
+			shareStrings(row, prevRow)
+		}
+		prevRow = row
+		if len(group) > 0 && entityKeyOf(group[0].key) != entityKeyOf(row.key) {
+			if err := flush(); err != nil {
+				return err
 			}
-		} else {
-			old = w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee, row.g.Effect)
 		}
-		if base != nil {
-			if err = w.insertRowDeferGrantee(row, old); err != nil {
-				break
-			}
-			byGrantee = append(byGrantee, row)
-			continue
-		}
-		if err = w.insertRow(row, old); err != nil {
-			break
-		}
+		group = append(group, row)
 	}
-	return err
-}
-
-// insertRowDeferGrantee is insertRow but leaves the row out of the grantee
-// btree, for the caller to add with putByGrantee.
-func (w *WriteTxn) insertRowDeferGrantee(row, old *grantRow) error {
-	if err := w.txn.Insert(tableGrants, row); err != nil {
-		return fmt.Errorf("store: put grant: %w", err)
-	}
-	w.gx.putExceptGrantee(row, old)
-	w.recordPut(row, old)
-	return nil
-}
-
-// insertRow stores row in place of old (nil: nothing was stored under its
-// key) and records the change.
-func (w *WriteTxn) insertRow(row, old *grantRow) error {
-	if err := w.txn.Insert(tableGrants, row); err != nil {
-		return fmt.Errorf("store: put grant: %w", err)
-	}
-	w.gx.put(row, old)
-	w.recordPut(row, old)
-	return nil
+	return flush()
 }
 
 // recordPut records the change of storing row in place of old.

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/btree"
@@ -70,26 +71,35 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 // that consecutive inserts touch the same leaves: each grantee's rows are in
 // entity order already, so only the grantees need sorting.
 func (x grantIndexes) putByGrantee(rows []*grantRow) {
-	sortByGroup(rows, granteeOf, grantOrg, granteeWords, cmpByGrantee)
+	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
 	for _, row := range rows {
 		x.byGrantee.ReplaceOrInsert(row)
 	}
 }
 
-// restore indexes row of a Restore, refusing a second grant with its id or
-// key: a restore holds each grant once.
-func (x grantIndexes) restore(row *grantRow) error {
-	if _, dup := x.byID.ReplaceOrInsert(row); dup {
-		return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
+// restoreGrants indexes the rows of a Restore, refusing a second grant with
+// an id: a restore holds each grant once (its entity row refused a second
+// grant under a key already). Each btree gets the rows in its own order, so
+// that the inserts walk it once instead of landing at random leaves. It
+// reorders rows.
+func (x grantIndexes) restoreGrants(rows []*grantRow) error {
+	if !slices.IsSortedFunc(rows, cmpRowKeys) {
+		slices.SortFunc(rows, cmpRowKeys)
 	}
-	if _, dup := x.byGrantee.ReplaceOrInsert(row); dup {
-		return fmt.Errorf("store: restore: a second grant of %s on %s in %s", row.g.Grantee, row.g.Entity, row.g.Org)
-	}
-	if !row.g.EffectiveTo.IsZero() {
-		x.byEnd.ReplaceOrInsert(row)
+	x.putByGrantee(rows)
+	sortByString(rows, func(r *grantRow) string { return r.g.ID })
+	for _, row := range rows {
+		if _, dup := x.byID.ReplaceOrInsert(row); dup {
+			return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
+		}
+		if !row.g.EffectiveTo.IsZero() {
+			x.byEnd.ReplaceOrInsert(row)
+		}
 	}
 	return nil
 }
+
+func cmpRowKeys(a, b *grantRow) int { return strings.Compare(a.key, b.key) }
 
 // remove drops row from every index.
 func (x grantIndexes) remove(row *grantRow) {
@@ -100,19 +110,12 @@ func (x grantIndexes) remove(row *grantRow) {
 	}
 }
 
-// granteeRef is a grant's organisation and grantee: the groups of the
-// grantee order.
-type granteeRef struct {
-	org     string
-	grantee model.Subject
-}
-
-func granteeOf(r *grantRow) granteeRef { return granteeRef{r.g.Org, r.g.Grantee} }
-
 func grantOrg(r *grantRow) string { return r.g.Org }
 
 // granteeWords lead the grantee order within an organisation.
-func granteeWords(r *grantRow) (uint64, uint64) { return subjectWords(r.g.Grantee) }
+func granteeWords(r *grantRow) (uint64, uint64, bool, bool) { return subjectWords(r.g.Grantee) }
+
+func cmpGrantees(a, b *grantRow) int { return cmpSubject(a.g.Grantee, b.g.Grantee) }
 
 func lessByID(a, b *grantRow) bool { return a.g.ID < b.g.ID }
 

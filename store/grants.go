@@ -25,12 +25,38 @@ func newGrantRow(g model.Grant) *grantRow {
 }
 
 // rowOnKey makes the row of g stored under key, whose fields are f, pointing
-// g's strings into the key so that one allocation holds them.
+// g's strings into the key so that one allocation holds them. The grantee
+// type is the package constant of its name, so that the btrees' comparisons
+// of two types are mostly of one pointer with itself, which is not read.
 func rowOnKey(key string, f *[5]string, g model.Grant) *grantRow {
 	g.Org = f[0]
 	g.Entity = model.EntityRef{Type: f[1], ID: f[2]}
-	g.Grantee = model.Subject{Type: model.SubjectType(f[3]), ID: f[4]}
+	g.Grantee = model.Subject{Type: subjectType(f[3]), ID: f[4]}
 	return &grantRow{key: key, g: g}
+}
+
+// subjectType is t as the package constant of its name, when it has one.
+func subjectType(t string) model.SubjectType {
+	switch model.SubjectType(t) {
+	case model.SubjectUser:
+		return model.SubjectUser
+	case model.SubjectDepartment:
+		return model.SubjectDepartment
+	case model.SubjectRole:
+		return model.SubjectRole
+	}
+	return model.SubjectType(t)
+}
+
+// shareStrings points row's organisation and entity type at prev's when
+// they are equal (the usual case within a batch), for the same reason.
+func shareStrings(row, prev *grantRow) {
+	if row.g.Org == prev.g.Org {
+		row.g.Org = prev.g.Org
+	}
+	if row.g.Entity.Type == prev.g.Entity.Type {
+		row.g.Entity.Type = prev.g.Entity.Type
+	}
 }
 
 // GrantByID returns the grant with that id in org, if it is stored. Ended
@@ -137,14 +163,21 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		})
 		return nil
 	}
-	it, err := r.txn.LowerBound(tableGrants, indexID, start)
+	it, err := r.txn.LowerBound(tableGrants, indexID, entityKeyOf(start))
 	if err != nil {
 		return fmt.Errorf("store: scan grants: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*grantRow)
-		if !visit(row.key, row) {
-			return nil
+		e := raw.(*entityRow)
+		gs := e.grants
+		if start > e.key {
+			i, _ := e.search(start)
+			gs = gs[i:]
+		}
+		for _, row := range gs {
+			if !visit(row.key, row) {
+				return nil
+			}
 		}
 	}
 	return nil
@@ -154,7 +187,14 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 // any grant stored there; g.ID must be set. The caller has validated g.
 func (w *WriteTxn) PutGrant(g model.Grant) error {
 	row := newGrantRow(g)
-	return w.insertRow(row, w.grantRowAt(row.g.Org, row.g.Entity, row.g.Grantee, row.g.Effect))
+	e, err := w.ownEntity(entityKeyOf(row.key), 1)
+	if err != nil {
+		return err
+	}
+	old := e.put(row)
+	w.gx.put(row, old)
+	w.recordPut(row, old)
+	return nil
 }
 
 // DeleteGrant removes the grant stored under g's key, reporting whether one
@@ -164,9 +204,11 @@ func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
 	if row == nil {
 		return false, nil
 	}
-	if err := w.txn.Delete(tableGrants, row); err != nil {
-		return false, fmt.Errorf("store: delete grant: %w", err)
+	e, err := w.ownEntity(entityKeyOf(row.key), 0)
+	if err != nil {
+		return false, err
 	}
+	e.remove(row.key)
 	w.gx.remove(row)
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Deleted: true, Grant: &row.g})
 	return true, nil

@@ -8,92 +8,107 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
-// sortByGroup reorders rows stably by their group (groupOf), the groups
-// ordered by cmpGroups of their first rows. Rows already in order within
-// each group end up in the full order of (group, that order) without a
-// comparison sort of the rows: a hash per row and a sort of the distinct
-// groups, which are far fewer than the rows (a batch's grants come in entity
-// order and the grantee btree wants grantee order; each grantee's grants
-// are in entity order already).
+// sortByGroup reorders rows, which come ordered by organisation, by (the
+// organisation, the group of the row, the row's place in rows): a stable
+// sort by group within each organisation. Rows in order within each group
+// (a batch's grants come in entity order, and the grantee btree wants
+// grantee order: each grantee's grants are in entity order already) end up
+// in the full order of (group, that order).
 //
-// The order of groups starts with the organisation (orgOf); lead gives the
-// next 16 bytes of a row's place in it as two big-endian words (zeros past
-// the end, as word does), which decide most comparisons of groups of one
-// organisation without cmpGroups.
-func sortByGroup[R any, K comparable](rows []R, groupOf func(R) K, orgOf func(R) string, lead func(R) (uint64, uint64), cmpGroups func(a, b R) int) {
+// lead gives a row's group as two big-endian words that compare as the
+// groups do (a prefix of its place in the order, zeros past the end, as
+// word gives them), whether they are all of it, and whether it has such
+// words at all; cmpGroups compares the groups of two rows of one
+// organisation in full. Most comparisons are decided by integers, and two
+// groups whose words are whole and equal are the same group, without
+// reading a string.
+func sortByGroup[R any](rows []R, orgOf func(R) string, lead func(R) (hi, lo uint64, whole, ok bool), cmpGroups func(a, b R) int) {
 	if len(rows) < 2 {
 		return
 	}
-	ids := make(map[K]int32)
-	var firsts []R
-	var counts []int32
-	group := make([]int32, len(rows))
-	for i, r := range rows {
-		k := groupOf(r)
-		g, ok := ids[k]
-		if !ok {
-			g = int32(len(firsts))
-			ids[k] = g
-			firsts = append(firsts, r)
-			counts = append(counts, 0)
-		}
-		group[i] = g
-		counts[g]++
-	}
 	type sortable struct {
 		hi, lo uint64
-		g      int32
+		org    int32 // the organisation's rank among those of rows
+		pos    int32
+		whole  bool // hi and lo are the whole group
+		ok     bool // hi and lo lead the group's place
 	}
-	order := make([]sortable, len(firsts))
-	for i, r := range firsts {
-		hi, lo := lead(r)
-		order[i] = sortable{hi, lo, int32(i)}
-	}
-	slices.SortFunc(order, func(a, b sortable) int {
-		if c := strings.Compare(orgOf(firsts[a.g]), orgOf(firsts[b.g])); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.hi, b.hi); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.lo, b.lo); c != 0 {
-			return c
-		}
-		return cmpGroups(firsts[a.g], firsts[b.g])
-	})
-	next := make([]int32, len(firsts))
-	pos := int32(0)
-	for _, o := range order {
-		next[o.g] = pos
-		pos += counts[o.g]
-	}
-	out := make([]R, len(rows))
+	s := make([]sortable, len(rows))
+	org, rank := orgOf(rows[0]), int32(0)
 	for i, r := range rows {
-		out[next[group[i]]] = r
-		next[group[i]]++
+		if o := orgOf(r); o != org {
+			org, rank = o, rank+1
+		}
+		hi, lo, whole, ok := lead(r)
+		s[i] = sortable{hi: hi, lo: lo, org: rank, pos: int32(i), whole: whole, ok: ok}
+	}
+	slices.SortFunc(s, func(a, b sortable) int {
+		if c := cmp.Compare(a.org, b.org); c != 0 {
+			return c
+		}
+		if a.ok && b.ok {
+			if c := cmp.Compare(a.hi, b.hi); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.lo, b.lo); c != 0 {
+				return c
+			}
+		}
+		if !a.ok || !b.ok || !a.whole || !b.whole {
+			if c := cmpGroups(rows[a.pos], rows[b.pos]); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	out := make([]R, len(rows))
+	for i := range s {
+		out[i] = rows[s[i].pos]
 	}
 	copy(rows, out)
 }
 
-// subjectWords are the first 16 bytes of s's type, sep and id, as word
-// gives them: the lead of an order that starts with a subject.
-func subjectWords(s model.Subject) (uint64, uint64) {
-	return words2(string(s.Type), s.ID, 0), words2(string(s.Type), s.ID, 8)
+// sortByString sorts rows by the string str gives each (ties keep their
+// order), comparing the 16 bytes after the prefix all share as two integers
+// before the strings, as SortKeys does.
+func sortByString[R any](rows []R, str func(R) string) {
+	if len(rows) < 2 {
+		return
+	}
+	first := str(rows[0])
+	shared := len(first)
+	for _, r := range rows[1:] {
+		s := str(r)
+		n := min(shared, len(s))
+		i := 0
+		for i < n && s[i] == first[i] {
+			i++
+		}
+		shared = i
+	}
+	sortByGroup(rows, func(R) string { return "" }, func(r R) (uint64, uint64, bool, bool) {
+		s := str(r)
+		return word(s, shared), word(s, shared+8), len(s) <= shared+16, true
+	}, func(a, b R) int { return strings.Compare(str(a), str(b)) })
 }
 
-// words2 is word of a+sep+b from i, without building that string.
-func words2(a, b string, i int) uint64 {
-	var w uint64
-	for j := i; j < i+8; j++ {
-		w <<= 8
-		switch {
-		case j < len(a):
-			w |= uint64(a[j])
-		case j == len(a):
-			// sep is 0
-		case j-len(a)-1 < len(b):
-			w |= uint64(b[j-len(a)-1])
-		}
+// subjectWords lead an order that starts with a subject (type, then id):
+// a byte for the type, in the order of the types' names, then the id's
+// first 15 bytes. A type other than the model's three has no such byte, and
+// no words (ok false).
+func subjectWords(s model.Subject) (hi, lo uint64, whole, ok bool) {
+	var code byte
+	switch s.Type {
+	case model.SubjectDepartment:
+		code = 1
+	case model.SubjectRole:
+		code = 2
+	case model.SubjectUser:
+		code = 3
+	default:
+		return 0, 0, false, false
 	}
-	return w
+	hi = uint64(code)<<56 | word(s.ID, 0)>>8
+	lo = word(s.ID, 7)
+	return hi, lo, len(s.ID) <= 15, true
 }

@@ -2,15 +2,18 @@ package store
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
+	"github.com/grantdb/grantdb/model"
+
 	"github.com/stretchr/testify/assert"
 )
 
-// TestSortByGroup checks that sortByGroup orders by group and keeps each
-// group's rows in their order, as a stable sort by group would.
+// TestSortByGroup checks that sortByGroup orders by organisation, then
+// group, keeping each group's rows in their order, as a stable sort would.
 func TestSortByGroup(t *testing.T) {
 	type row struct {
 		org        string
@@ -22,32 +25,34 @@ func TestSortByGroup(t *testing.T) {
 		for i := range rows {
 			rows[i] = row{org: string(rune('a' + r.IntN(3))), group: r.IntN(40), seq: i}
 		}
+		slices.SortStableFunc(rows, func(a, b row) int { return cmp.Compare(a.org, b.org) })
 		want := slices.Clone(rows)
-		byGroup := func(a, b row) int {
+		slices.SortStableFunc(want, func(a, b row) int {
 			if c := cmp.Compare(a.org, b.org); c != 0 {
 				return c
 			}
 			return cmp.Compare(a.group, b.group)
-		}
-		slices.SortStableFunc(want, byGroup)
-		type key struct {
-			org   string
-			group int
-		}
-		// The lead words order groups by group/8 only, as a prefix would: ties go
-		// to the full comparison.
-		sortByGroup(rows, func(x row) key { return key{x.org, x.group} }, func(x row) string { return x.org },
-			func(x row) (uint64, uint64) { return uint64(x.group / 8), 0 }, byGroup)
+		})
+		// The lead words order groups by group/8 only, as a prefix would:
+		// ties go to the full comparison.
+		sortByGroup(rows, func(x row) string { return x.org }, func(x row) (uint64, uint64, bool, bool) { return uint64(x.group / 8), 0, false, x.group%5 != 0 },
+			func(a, b row) int { return cmp.Compare(a.group, b.group) })
 		assert.Equal(t, want, rows, "%d rows", n)
 	}
 }
 
-// TestWords2 checks that words2 reads a+sep+b.
-func TestWords2(t *testing.T) {
-	for _, c := range []struct{ a, b string }{{"", ""}, {"user", "u1"}, {"department", "dep_001"}, {"a", "bcdefghijklmnopqrstu"}, {"abcdefgh", "x"}} {
-		s := c.a + sep + c.b
-		for _, i := range []int{0, 8} {
-			assert.Equal(t, word(s, i), words2(c.a, c.b, i), "%q %d", s, i)
-		}
+// TestSortByGroupWholeWords checks groups that fit in their lead words:
+// equal words are the same group, which keeps its rows in order.
+func TestSortByGroupWholeWords(t *testing.T) {
+	subjects := []model.Subject{model.User("a"), model.User("b"), model.Role("a"), model.Department("z"), model.User("abcdefghijklmno"), model.User("abcdefghijklmnop"),
+		model.User("abcdefghijklmnopq"), model.User("abcdefghijklmno\x7f"), {Type: "bot", ID: "a"}, {Type: "team", ID: "a"}}
+	r := rand.New(rand.NewPCG(5, 6))
+	rows := make([]*membershipRow, 300)
+	for i := range rows {
+		rows[i] = &membershipRow{key: fmt.Sprint(i), org: "o", m: model.Membership{Group: subjects[r.IntN(len(subjects))]}}
 	}
+	want := slices.Clone(rows)
+	slices.SortStableFunc(want, cmpGroups)
+	sortByGroup(rows, membershipOrg, groupWords, cmpGroups)
+	assert.Equal(t, want, rows)
 }

@@ -17,8 +17,9 @@ type membershipRow struct {
 
 // HasMembership reports whether the membership is stored in org.
 func (r *ReadTxn) HasMembership(org string, m model.Membership) bool {
-	raw, err := r.txn.First(tableMemberships, indexID, membershipKey(org, m))
-	return err == nil && raw != nil
+	key := membershipKey(org, m)
+	row, err := r.memberIn(entityKeyOf(key))
+	return err == nil && row != nil && row.find(key) != nil
 }
 
 // GroupsOf calls fn with each group that member is a direct member of, in
@@ -45,15 +46,19 @@ func (r *ReadTxn) Memberships(org string, fn func(m model.Membership) bool) erro
 	return r.scanMemberships(prefix(org), fn)
 }
 
+// scanMemberships calls fn with each membership whose key starts with pre,
+// a prefix of whole fields ending in sep (an organisation's, or a
+// member's), in key order, until fn returns false.
 func (r *ReadTxn) scanMemberships(pre string, fn func(m model.Membership) bool) error {
-	it, err := r.txn.LowerBound(tableMemberships, indexID, pre)
+	it, err := r.txn.LowerBound(tableMemberships, indexID, entityKeyOf(pre))
 	if err != nil {
 		return fmt.Errorf("store: scan memberships: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*membershipRow)
-		if !strings.HasPrefix(row.key, pre) || !fn(row.m) {
-			return nil
+		for _, row := range raw.(*memberRow).rows {
+			if !strings.HasPrefix(row.key, pre) || !fn(row.m) {
+				return nil
+			}
 		}
 	}
 	return nil
@@ -68,9 +73,11 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 		return false, nil
 	}
 	row := &membershipRow{key: key, org: org, m: m}
-	if err := w.txn.Insert(tableMemberships, row); err != nil {
-		return false, fmt.Errorf("store: add membership: %w", err)
+	owner, err := w.ownMember(entityKeyOf(key))
+	if err != nil {
+		return false, err
 	}
+	owner.put(row)
 	w.gx.membersByGroup.ReplaceOrInsert(row)
 	w.noteMembership(key, true)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
@@ -86,6 +93,10 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 // transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
 	rows := make([]*membershipRow, 0, len(ms))
+	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(ms))
+	if w.members == nil {
+		w.members = make(map[string]bool, len(ms))
+	}
 	for _, m := range ms {
 		key := membershipKey(org, m)
 		if w.hasMembershipKey(key) {
@@ -96,10 +107,18 @@ func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error
 		w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 	}
 	slices.SortFunc(rows, cmpMembershipKeys)
-	for _, row := range rows {
-		if err := w.txn.Insert(tableMemberships, row); err != nil {
-			return 0, fmt.Errorf("store: add membership: %w", err)
+	for start := 0; start < len(rows); {
+		key := entityKeyOf(rows[start].key)
+		end := start + 1
+		for end < len(rows) && entityKeyOf(rows[end].key) == key {
+			end++
 		}
+		owner, err := w.ownMember(key)
+		if err != nil {
+			return 0, err
+		}
+		owner.rows = mergeMemberships(owner.rows, rows[start:end])
+		start = end
 	}
 	w.gx.putMembers(rows)
 	return len(rows), nil
@@ -127,8 +146,8 @@ func (w *WriteTxn) hasMembershipKey(key string) bool {
 	if present, ok := w.members[key]; ok {
 		return present
 	}
-	raw, err := w.Committed().txn.First(tableMemberships, indexID, key)
-	return err == nil && raw != nil
+	row, err := w.Committed().memberIn(entityKeyOf(key))
+	return err == nil && row != nil && row.find(key) != nil
 }
 
 // noteMembership records that this transaction stored (present) or removed
@@ -146,14 +165,29 @@ func (w *WriteTxn) RemoveMembership(org string, m model.Membership) (bool, error
 	if !w.hasMembershipKey(key) {
 		return false, nil
 	}
-	// memdb deletes the stored row found by the primary key, so a row of
-	// the same key stands in for it.
-	row := &membershipRow{key: key, org: org, m: m}
-	if err := w.txn.Delete(tableMemberships, row); err != nil {
-		return false, fmt.Errorf("store: remove membership: %w", err)
+	owner, err := w.ownMember(entityKeyOf(key))
+	if err != nil {
+		return false, err
 	}
-	w.gx.membersByGroup.Delete(row)
+	if row := owner.remove(key); row != nil {
+		w.gx.membersByGroup.Delete(row)
+	}
 	w.noteMembership(key, false)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Deleted: true, Org: org, Membership: m})
 	return true, nil
+}
+
+// mergeMemberships returns the memberships of stored and rows (both in
+// ascending key order, no key in both) in one new slice in key order.
+func mergeMemberships(stored, rows []*membershipRow) []*membershipRow {
+	merged := make([]*membershipRow, 0, len(stored)+len(rows))
+	i := 0
+	for _, row := range rows {
+		for i < len(stored) && stored[i].key < row.key {
+			merged = append(merged, stored[i])
+			i++
+		}
+		merged = append(merged, row)
+	}
+	return append(merged, stored[i:]...)
 }

@@ -13,7 +13,9 @@ import (
 // knowing how the store keeps it. Rows may come in any order; in the order
 // those scans yield them, loading is fastest. Two rows under the same key
 // (or two grants with the same id) are an error: a restore holds each row
-// once. The caller has validated every row.
+// once. A repeated key is refused by the call that adds the row, a repeated
+// grant id by Commit, which builds the id btree in id order. The caller has
+// validated every row.
 //
 //	r, err := s.Restore()
 //	defer r.Abort()
@@ -27,6 +29,10 @@ type Restore struct {
 	// members are the memberships restored, for the group btree at Commit:
 	// they come in member order, and sorted by group they walk it once.
 	members []*membershipRow
+	// grants are the grants restored, for the id and grantee btrees at
+	// Commit, for the same reason: a snapshot's grants come in key order,
+	// which lands each at a random leaf of either tree.
+	grants []*grantRow
 }
 
 // Restore starts filling s, which must be new: at revision 0, with nothing
@@ -45,23 +51,29 @@ func (r *Restore) Grant(g model.Grant) error {
 		return fmt.Errorf("store: restore: a grant without an id")
 	}
 	row := newGrantRow(g)
-	if err := r.w.txn.Insert(tableGrants, row); err != nil {
+	e, err := r.w.ownEntity(entityKeyOf(row.key), 0)
+	if err != nil {
 		return fmt.Errorf("store: restore grant: %w", err)
 	}
-	if err := r.w.gx.restore(row); err != nil {
-		return err
+	if e.put(row) != nil {
+		return fmt.Errorf("store: restore: a second grant of %s on %s in %s", g.Grantee, g.Entity, g.Org)
 	}
+	if n := len(r.grants); n > 0 {
+		shareStrings(row, r.grants[n-1])
+	}
+	r.grants = append(r.grants, row)
 	return nil
 }
 
 // Membership stores m in org.
 func (r *Restore) Membership(org string, m model.Membership) error {
 	row := &membershipRow{key: membershipKey(org, m), org: org, m: m}
-	if err := r.fresh(tableMemberships, row.key); err != nil {
-		return err
-	}
-	if err := r.w.txn.Insert(tableMemberships, row); err != nil {
+	owner, err := r.w.ownMember(entityKeyOf(row.key))
+	if err != nil {
 		return fmt.Errorf("store: restore membership: %w", err)
+	}
+	if !owner.put(row) {
+		return fmt.Errorf("store: restore %s: a second row under key %q", tableMemberships, row.key)
 	}
 	r.members = append(r.members, row)
 	return nil
@@ -125,12 +137,17 @@ func (r *Restore) fresh(table, key string) error {
 }
 
 // Commit makes what was restored the store's state as revision rev and
-// returns its snapshot. It fails after Commit or Abort.
+// returns its snapshot. It fails after Commit or Abort, and when two grants
+// have the same id; the restore must then be aborted.
 func (r *Restore) Commit(rev uint64) (*Snapshot, error) {
 	if r.w.done {
 		return nil, fmt.Errorf("store: commit of a finished restore")
 	}
 	r.w.changes = ChangeSet{} // nobody consumes a restore's changes
+	if err := r.w.gx.restoreGrants(r.grants); err != nil {
+		return nil, err
+	}
+	r.grants = nil
 	r.w.gx.putMembers(r.members)
 	r.members = nil
 	_, snap := r.w.commitAt(rev)

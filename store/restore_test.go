@@ -181,7 +181,12 @@ func TestRestoreRefusesRepeatedRows(t *testing.T) {
 			r, err := newTestStore(t).Restore()
 			require.NoError(t, err)
 			defer r.Abort()
-			assert.Error(t, fill(r))
+			err = fill(r)
+			if err == nil {
+				// A repeated grant id is found when the id btree is built.
+				_, err = r.Commit(1)
+			}
+			assert.Error(t, err)
 		})
 	}
 }

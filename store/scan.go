@@ -21,8 +21,10 @@ func (r *ReadTxn) EachGrant(fn func(g *model.Grant) bool) error {
 		return fmt.Errorf("store: scan all grants: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if !fn(&raw.(*grantRow).g) {
-			return nil
+		for _, row := range raw.(*entityRow).grants {
+			if !fn(&row.g) {
+				return nil
+			}
 		}
 	}
 	return nil
@@ -36,9 +38,10 @@ func (r *ReadTxn) EachMembership(fn func(org string, m model.Membership) bool) e
 		return fmt.Errorf("store: scan all memberships: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*membershipRow)
-		if !fn(row.org, row.m) {
-			return nil
+		for _, row := range raw.(*memberRow).rows {
+			if !fn(row.org, row.m) {
+				return nil
+			}
 		}
 	}
 	return nil

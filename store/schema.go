@@ -12,13 +12,13 @@ const (
 	tableGrants      = "grants"
 	tableMemberships = "memberships"
 
-	// indexID is memdb's primary index. For grants it is the unique key
-	// (org, entity, grantee), which also serves "by entity" and "by
-	// organisation" as prefixes; grants by id and by grantee are found
+	// indexID is memdb's primary index. Grants are stored a row per entity
+	// (entities.go), under (org, entity), which also serves "by
+	// organisation" as a prefix; grants by id and by grantee are found
 	// through btrees beside memdb (grant_indexes.go says why). For
-	// memberships it is (org, member, group), which serves "by member" as a
-	// prefix; memberships by group are a btree beside memdb too
-	// (side_indexes.go).
+	// memberships it is (org, member), a row per member carrying its
+	// memberships (members.go); memberships by group are a btree beside
+	// memdb too (side_indexes.go).
 	indexID = "id"
 )
 
@@ -37,8 +37,8 @@ func grantsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableGrants,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*grantRow]{
-				key: func(r *grantRow) string { return r.key },
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*entityRow]{
+				key: func(r *entityRow) string { return r.key },
 			}},
 		},
 	}
@@ -48,8 +48,8 @@ func membershipsTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableMemberships,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*membershipRow]{
-				key: func(r *membershipRow) string { return r.key },
+			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*memberRow]{
+				key: func(r *memberRow) string { return r.key },
 			}},
 		},
 	}

@@ -43,7 +43,7 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 	if !slices.IsSortedFunc(rows, cmpMembershipKeys) {
 		slices.SortFunc(rows, cmpMembershipKeys)
 	}
-	sortByGroup(rows, groupOf, membershipOrg, groupWords, cmpByGroup)
+	sortByGroup(rows, membershipOrg, groupWords, cmpGroups)
 	for _, row := range rows {
 		x.membersByGroup.ReplaceOrInsert(row)
 	}
@@ -51,19 +51,12 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 
 func cmpMembershipKeys(a, b *membershipRow) int { return strings.Compare(a.key, b.key) }
 
-// groupRef is a membership's organisation and group: the groups of the
-// group order.
-type groupRef struct {
-	org   string
-	group model.Subject
-}
-
-func groupOf(r *membershipRow) groupRef { return groupRef{r.org, r.m.Group} }
-
 func membershipOrg(r *membershipRow) string { return r.org }
 
 // groupWords lead the group order within an organisation.
-func groupWords(r *membershipRow) (uint64, uint64) { return subjectWords(r.m.Group) }
+func groupWords(r *membershipRow) (uint64, uint64, bool, bool) { return subjectWords(r.m.Group) }
+
+func cmpGroups(a, b *membershipRow) int { return cmpSubject(a.m.Group, b.m.Group) }
 
 func lessByGroup(a, b *membershipRow) bool { return cmpByGroup(a, b) < 0 }
 

@@ -82,6 +82,11 @@ type WriteTxn struct {
 	// RemoveMembership answer "is it there" from them (memberships.go).
 	members map[string]bool
 	base    *ReadTxn
+	// entities are the entity rows this transaction made (entities.go), by
+	// key: its own, which it may change.
+	entities map[string]*entityRow
+	// ownMembers are the member rows this transaction made (members.go).
+	ownMembers map[string]*memberRow
 }
 
 // Write opens a write transaction on the last committed state. The caller
@@ -115,6 +120,8 @@ func (w *WriteTxn) Commit() (ChangeSet, *Snapshot) {
 func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
 	s := w.store
 	w.done = true
+	w.dropEmptyEntities()
+	w.dropEmptyMembers()
 	w.txn.Commit()
 	s.gx = w.gx
 	s.rev = rev
