@@ -31,8 +31,12 @@ func TestParseFlags(t *testing.T) {
 			assert.Equal(t, tt.openfgaLoad, cfg.openfgaLoad)
 			assert.Equal(t, tt.spicedbLoad, cfg.spicedbLoad)
 			assert.Equal(t, []string{nameGrantdb, nameCasbin, nameOpenFGA, nameSpiceDB}, cfg.engines)
+			assert.Equal(t, modelRich, cfg.model)
 		})
 	}
+	cfg, err := parseFlags([]string{"-model", "flat"})
+	require.NoError(t, err)
+	assert.Equal(t, modelFlat, cfg.model)
 }
 
 func TestParseFlagsRejects(t *testing.T) {
@@ -41,6 +45,7 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"-engines", "grantdb,zanzibar"},
 		{"-peer-samples", "0"},
 		{"-spicedb-batch", "0"},
+		{"-model", "deep"},
 	} {
 		_, err := parseFlags(args)
 		assert.Error(t, err, "%v", args)

@@ -49,6 +49,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	size := fs.String("size", "medium", "organisation size: small (~10k grants), medium (~100k) or large (1M)")
 	seed := fs.Uint64("seed", 1, "generator seed")
+	accessModel := fs.String("model", modelRich, "access model: rich (the generator's default: folders 3-4 deep holding the entities, ~3% denies) or flat (allows on entities alone, as reports before rich had)")
 	out := fs.String("out", "results", "directory for <size>.md, <size>.svg and <size>.json (empty: write nothing)")
 	engines := fs.String("engines", strings.Join(append([]string{nameGrantdb}, peers...), ","), "engines to measure, comma-separated")
 	gSamples := fs.Int("samples", 200_000, "grantdb: queries per mix checked, timed and compared")
@@ -72,6 +73,9 @@ func parseFlags(args []string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
+	if *accessModel != modelRich && *accessModel != modelFlat {
+		return config{}, fmt.Errorf("-model: unknown model %q (want rich or flat)", *accessModel)
+	}
 	if *batch < 1 || *spicedbBatch < 1 || *gSamples < 1 || *pSamples < 1 {
 		return config{}, fmt.Errorf("-openfga-batch, -spicedb-batch, -samples and -peer-samples must be positive")
 	}
@@ -88,7 +92,7 @@ func parseFlags(args []string) (config, error) {
 		*spicedbLoad = defaultPeerLoad[s]
 	}
 	return config{
-		size: s, seed: *seed, out: *out, engines: names,
+		size: s, seed: *seed, model: *accessModel, out: *out, engines: names,
 		grantdbSamples: *gSamples, peerSamples: *pSamples,
 		casbinLoad: *casbinLoad, casbinQuery: *casbinQuery,
 		openfgaLoad: *openfgaLoad, openfgaQuery: *openfgaQuery,

@@ -5,17 +5,26 @@ import "time"
 // Report is everything one run measured; it is written as results/<size>.json
 // and rendered as results/<size>.md and results/<size>.svg.
 type Report struct {
-	Size        string    `json:"size"`
-	Seed        uint64    `json:"seed"`
-	Grants      int       `json:"grants"`
-	Active      int       `json:"grants_active_at_epoch"`
-	Users       int       `json:"users"`
-	Entities    int       `json:"entities"`
-	Memberships int       `json:"memberships"`
-	Started     time.Time `json:"started"`
-	DurationS   float64   `json:"duration_s"`
-	Command     string    `json:"command"`
-	Machine     Machine   `json:"machine"`
+	Size        string `json:"size"`
+	Seed        uint64 `json:"seed"`
+	Grants      int    `json:"grants"`
+	Active      int    `json:"grants_active_at_epoch"`
+	Users       int    `json:"users"`
+	Entities    int    `json:"entities"`
+	Memberships int    `json:"memberships"`
+	// Model is the generator's access model the run used: "rich" (folders
+	// holding entities, denies) or "flat" (allows on entities alone, as
+	// reports before it had). Files without it are flat.
+	Model string `json:"model"`
+	// Folders, Links and Denies count the rich model's folders, entity
+	// links and deny grants (zero on the flat model).
+	Folders   int       `json:"folders"`
+	Links     int       `json:"links"`
+	Denies    int       `json:"denies"`
+	Started   time.Time `json:"started"`
+	DurationS float64   `json:"duration_s"`
+	Command   string    `json:"command"`
+	Machine   Machine   `json:"machine"`
 	// Engines is keyed by engine name: grantdb, casbin, openfga, spicedb.
 	Engines map[string]*EngineResult `json:"engines"`
 	// Ratios are peer ÷ grantdb: above 1, grantdb is faster or smaller.
@@ -113,6 +122,30 @@ type Agreement struct {
 	Disagree int `json:"disagreed"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
+	// The compared queries an active deny applies to (Deny), those a deny
+	// decides (DenyDecides: without denies they would be allowed), those an
+	// active grant on a folder above the entity applies to (Inherited), and
+	// those such a grant decides (InheritedDecides: the entity's own grants
+	// would give the other answer); the generator's gen.Query flags.
+	Deny             Subset `json:"deny"`
+	DenyDecides      Subset `json:"deny_decides"`
+	Inherited        Subset `json:"inherited"`
+	InheritedDecides Subset `json:"inherited_decides"`
+}
+
+// Subset counts the compared queries of one kind and those answered as
+// expected.
+type Subset struct {
+	Compared int `json:"compared"`
+	Agreed   int `json:"agreed"`
+}
+
+// add counts one compared query.
+func (s *Subset) add(agreed bool) {
+	s.Compared++
+	if agreed {
+		s.Agreed++
+	}
 }
 
 // Disagreement is one query answered otherwise than expected.
@@ -126,6 +159,9 @@ type Disagreement struct {
 	Level    string `json:"level"`
 	Expected bool   `json:"expected"`
 	Got      bool   `json:"got"`
+	// Involves names the denies and inherited grants the expected answer
+	// involves (empty: direct allows only).
+	Involves string `json:"involves,omitempty"`
 	Err      string `json:"error,omitempty"`
 }
 

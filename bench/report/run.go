@@ -6,9 +6,11 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
 )
 
 // Engine names, in the order they run.
@@ -19,13 +21,22 @@ const (
 	nameSpiceDB = "spicedb"
 )
 
+// The generator's access models (-model): its default, with folders
+// holding entities and denies, and Config.Flat's allows on entities alone.
+const (
+	modelRich = "rich"
+	modelFlat = "flat"
+)
+
 // peers are the engines grantdb is compared with, in the order they run.
 var peers = []string{nameCasbin, nameOpenFGA, nameSpiceDB}
 
 // config is one run's settings (the command's flags).
 type config struct {
-	size    gen.Size
-	seed    uint64
+	size gen.Size
+	seed uint64
+	// model is the generator's access model: modelRich or modelFlat.
+	model   string
 	out     string // results directory; empty: write nothing
 	engines []string
 	// grantdbSamples and peerSamples are how many queries each engine is
@@ -67,22 +78,28 @@ func run(cfg config) (*Report, error) {
 		},
 	}
 	log.printf("generating the %s organisation (seed %d)", cfg.size, cfg.seed)
-	// The peers are not yet loaded with entity links and denies (Casbin's
-	// deny effect and g2, OpenFGA's "but not" and "from parent"), so the
-	// comparison runs on the generator's flat model, which every engine here
-	// expresses.
 	gcfg := cfg.size.Config()
 	gcfg.Seed = cfg.seed
-	o := gen.New(gcfg.Flat())
+	if cfg.model == modelFlat {
+		gcfg = gcfg.Flat()
+	}
+	o := gen.New(gcfg)
+	rich := richOrg(o)
 	n := max(cfg.grantdbSamples, cfg.peerSamples)
 	mixes := map[string][]gen.Query{mixHot: o.Queries(n), mixUniform: uniformQueries(o, cfg.seed, n)}
 	rep.Grants, rep.Users, rep.Entities, rep.Memberships = len(o.Grants), len(o.Users), len(o.Entities), len(o.Memberships)
 	rep.Active = len(activeGrants(o))
+	rep.Model, rep.Folders, rep.Links = cfg.model, len(o.Folders), len(o.Links)
+	for _, g := range o.Grants {
+		if g.Effect == model.EffectDeny {
+			rep.Denies++
+		}
+	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("latencies are timed call by call; each includes the clock's own cost, %s here", nanos(clockOverhead())))
-	depth := longestChain(o.Memberships)
-	rep.Budgets.CasbinMaxHierarchy = max(10, depth+2)
-	log.printf("%d users, %d entities, %d memberships (longest chain %d), %d grants (%d active at Epoch), %d queries per mix",
-		rep.Users, rep.Entities, rep.Memberships, depth, rep.Grants, rep.Active, n)
+	depth, linkDepth := longestChain(o.Memberships), longestLinkChain(o.Links)
+	rep.Budgets.CasbinMaxHierarchy = max(10, depth+2, linkDepth+2)
+	log.printf("%s model: %d users, %d entities, %d memberships (longest chain %d), %d folders, %d links (longest chain %d), %d grants (%d denies, %d active at Epoch), %d queries per mix",
+		rep.Model, rep.Users, rep.Entities, rep.Memberships, depth, rep.Folders, rep.Links, linkDepth, rep.Grants, rep.Denies, rep.Active, n)
 
 	for _, name := range cfg.engines {
 		var (
@@ -97,14 +114,14 @@ func run(cfg config) (*Report, error) {
 		case nameGrantdb:
 			sub, res.Model, samples, tp = &grantdbSubject{}, grantdbModel, cfg.grantdbSamples, cfg.throughput
 		case nameCasbin:
-			sub, res.Model = &casbinSubject{maxDepth: rep.Budgets.CasbinMaxHierarchy}, casbinDesc
+			sub, res.Model = &casbinSubject{maxDepth: rep.Budgets.CasbinMaxHierarchy}, pick(rich, casbinRichDesc, casbinDesc)
 			loadBudget, qBudget = cfg.casbinLoad, cfg.casbinQuery
 		case nameOpenFGA:
 			// A check slower than the query budget is as good as stopped.
-			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, openfgaDesc
+			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, pick(rich, openfgaRichDesc, openfgaDesc)
 			loadBudget, qBudget = cfg.openfgaLoad, cfg.openfgaQuery
 		case nameSpiceDB:
-			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, spicedbDesc
+			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, pick(rich, spicedbRichDesc, spicedbDesc)
 			loadBudget, qBudget = cfg.spicedbLoad, cfg.spicedbQuery
 		default:
 			return nil, fmt.Errorf("unknown engine %q (want grantdb, casbin, openfga or spicedb)", name)
@@ -125,6 +142,14 @@ func run(cfg config) (*Report, error) {
 		log.printf("wrote %s/%s.{md,svg,json}", cfg.out, rep.Size)
 	}
 	return rep, nil
+}
+
+// pick returns a when cond holds, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // plan is how long and how much one engine's checks are measured, on each
@@ -251,6 +276,15 @@ func compare(name, mix string, sub subject, qs []gen.Query, got []bool, errs []e
 			continue
 		}
 		agree.Compared++
+		ok := errs[i] == nil && got[i] == q.Allowed
+		for _, kind := range []struct {
+			in  bool
+			set *Subset
+		}{{q.Deny, &agree.Deny}, {q.DenyDecides, &agree.DenyDecides}, {q.Inherited, &agree.Inherited}, {q.InheritedDecides, &agree.InheritedDecides}} {
+			if kind.in {
+				kind.set.add(ok)
+			}
+		}
 		switch {
 		case errs[i] != nil:
 			agree.Errors++
@@ -263,13 +297,33 @@ func compare(name, mix string, sub subject, qs []gen.Query, got []bool, errs []e
 		if listed < maxDisagreements {
 			listed++
 			d := Disagreement{Engine: name, Mix: mix, Index: i, User: q.User, Entity: q.Entity.Type + ":" + q.Entity.ID,
-				Level: q.Level.String(), Expected: q.Allowed, Got: got[i]}
+				Level: q.Level.String(), Expected: q.Allowed, Got: got[i], Involves: involves(q)}
 			if errs[i] != nil {
 				d.Err = errs[i].Error()
 			}
 			rep.Disagreements = append(rep.Disagreements, d)
 		}
 	}
+}
+
+// involves names what the query's expected answer involves beyond direct
+// allows: "deny" or "deny (decides)", "inherited" or "inherited
+// (decides)", comma-separated; empty when neither.
+func involves(q gen.Query) string {
+	var parts []string
+	switch {
+	case q.DenyDecides:
+		parts = append(parts, "deny (decides)")
+	case q.Deny:
+		parts = append(parts, "deny")
+	}
+	switch {
+	case q.InheritedDecides:
+		parts = append(parts, "inherited (decides)")
+	case q.Inherited:
+		parts = append(parts, "inherited")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // finish fills the ratios, the notes that say how to read the run, and the
