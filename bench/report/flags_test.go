@@ -18,7 +18,7 @@ func TestParseFlags(t *testing.T) {
 		openfgaLoad time.Duration
 		spicedbLoad time.Duration
 	}{
-		{"default size", nil, gen.Medium, 400 * time.Second, 400 * time.Second},
+		{"default size", nil, gen.Medium, 600 * time.Second, 600 * time.Second},
 		{"small", []string{"-size", "small"}, gen.Small, 120 * time.Second, 120 * time.Second},
 		{"large", []string{"-size", "large"}, gen.Large, 150 * time.Second, 150 * time.Second},
 		{"explicit budgets", []string{"-size", "large", "-openfga-load", "10s", "-spicedb-load", "20s"}, gen.Large, 10 * time.Second, 20 * time.Second},

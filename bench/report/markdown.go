@@ -71,18 +71,21 @@ func markdown(rep *Report) string {
 	targets(p, rep)
 
 	p("## Correctness: answers compared with the generator's\n\n")
-	p("| engine | mix | compared | agreed | disagreed | errors | not compared (entity not loaded completely) |\n|---|---|--:|--:|--:|--:|--:|\n")
+	p("| engine | mix | compared | agreed | disagreed | errors | not compared (entity not loaded completely) | not asked (query budget) |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
 		e := rep.Engines[name]
 		if e == nil {
 			continue
 		}
 		agreement := func(mix string, a Agreement) {
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped), count(a.NotAsked))
 		}
 		agreement(mixHot, e.Agree)
 		if e.Uniform != nil {
 			agreement(mixUniform, e.Uniform.Agree)
+		}
+		if e.Decided != nil {
+			agreement(mixDecided+" (untimed)", *e.Decided)
 		}
 	}
 	subsetsTable(p, rep)
@@ -128,9 +131,9 @@ func markdown(rep *Report) string {
 
 	p("\n## Budgets and notes\n\n")
 	bu := rep.Budgets
-	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); spicedb load %.0f s, queries %.0f s, %d relationships per write transaction; %d sampled queries per mix per peer, %d for grantdb; each throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d. The query budget holds for each mix.\n",
+	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); spicedb load %.0f s, queries %.0f s, %d relationships per write transaction; %d sampled queries per mix per peer, %d for grantdb, and %d decided queries per peer; each throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d. The query budget holds for each mix and for the decided queries.\n",
 		bu.CasbinLoadS, bu.CasbinQueryS, bu.OpenFGALoadS, bu.OpenFGAQueryS, bu.OpenFGAWriteBatch, bu.SpiceDBLoadS, bu.SpiceDBQueryS, bu.SpiceDBWriteBatch,
-		bu.PeerSamples, bu.GrantdbSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
+		bu.PeerSamples, bu.GrantdbSamples, bu.DecidedSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
 	for _, name := range engineOrder {
 		if e := rep.Engines[name]; e != nil {
 			for _, n := range e.Notes {
@@ -175,6 +178,7 @@ func subsetsTable(p func(string, ...any), rep *Report) {
 	if modelName(rep) != modelRich {
 		return
 	}
+	p("\nThe **decided** rows are a third sample, compared but not timed: the queries of both mixes whose answer a deny or an inherited grant decides (one decided by a deny for each decided by inheritance alone, while both last), the first %s for each peer and all of them for grantdb, within the query budget.\n", count(rep.Budgets.DecidedSamples))
 	p("\nDenies and inheritance among the compared queries (agreed of compared). *Deny applies*: an active deny reaches the user on the entity or a folder above it; *decided by a deny*: without denies the answer would be allowed. *Inherited applies*: an active grant on a folder above the entity reaches the user; *decided by inheritance*: the entity's own grants alone would give the other answer (a folder's allow gives access, or a folder's deny takes it away).\n\n")
 	p("| engine | mix | compared | deny applies | decided by a deny | inherited applies | decided by inheritance |\n|---|---|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
@@ -189,6 +193,9 @@ func subsetsTable(p func(string, ...any), rep *Report) {
 		row(mixHot, e.Agree)
 		if e.Uniform != nil {
 			row(mixUniform, e.Uniform.Agree)
+		}
+		if e.Decided != nil {
+			row(mixDecided, *e.Decided)
 		}
 	}
 }

@@ -20,12 +20,12 @@ import (
 func TestSmallComparisonAgrees(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config{
-		size: gen.Small, seed: 1, out: dir,
+		size: gen.Small, seed: 1, model: modelRich, out: dir,
 		engines:        []string{nameGrantdb, nameCasbin, nameOpenFGA, nameSpiceDB},
-		grantdbSamples: 5000, peerSamples: 300,
-		casbinLoad: time.Minute, casbinQuery: time.Minute,
-		openfgaLoad: 2 * time.Minute, openfgaQuery: time.Minute,
-		spicedbLoad: 2 * time.Minute, spicedbQuery: time.Minute,
+		grantdbSamples: 5000, peerSamples: 300, decidedSamples: 60,
+		casbinLoad: time.Minute, casbinQuery: 40 * time.Second,
+		openfgaLoad: 4 * time.Minute, openfgaQuery: 40 * time.Second,
+		spicedbLoad: 2 * time.Minute, spicedbQuery: 40 * time.Second,
 		throughput: 100 * time.Millisecond, peerThroughput: 100 * time.Millisecond,
 		openfgaBatch: 1000, spicedbBatch: 1000, ops: true, command: "go test",
 	}
@@ -51,6 +51,12 @@ func TestSmallComparisonAgrees(t *testing.T) {
 			assert.Positive(t, a.Compared, "%s %s", name, mix)
 			assert.Equal(t, a.Compared, a.Agreed, "%s %s", name, mix)
 			assert.Zero(t, a.Errors, "%s %s", name, mix)
+			assert.Zero(t, a.Skipped, "%s %s: every entity is loaded completely", name, mix)
+			planned := cfg.peerSamples
+			if name == nameGrantdb {
+				planned = cfg.grantdbSamples
+			}
+			assert.Equal(t, planned, a.Compared+a.NotAsked, "%s %s: every query is compared or left to the budget", name, mix)
 			for _, sub := range []struct {
 				sum *Subset
 				s   Subset
@@ -60,6 +66,15 @@ func TestSmallComparisonAgrees(t *testing.T) {
 				sub.sum.Compared += sub.s.Compared
 				sub.sum.Agreed += sub.s.Agreed
 			}
+		}
+		// The decided queries are all of that kind, of both kinds, and
+		// every engine answers them as the generator does.
+		if d := e.Decided; assert.NotNil(t, d, name) {
+			assert.Positive(t, d.Compared, name)
+			assert.Equal(t, d.Compared, d.Agreed, name)
+			assert.LessOrEqual(t, d.Compared, d.DenyDecides.Compared+d.InheritedDecides.Compared, "%s: each is decided by one or the other", name)
+			assert.Positive(t, d.DenyDecides.Compared, name)
+			assert.Positive(t, d.InheritedDecides.Compared, name)
 		}
 		// The mixes hold queries that denies and folders' grants decide,
 		// and every engine answers them as the generator does.

@@ -75,6 +75,10 @@ type EngineResult struct {
 	// Uniform holds the uniform mix's figures: user and entity drawn
 	// uniformly at random.
 	Uniform *MixResult `json:"uniform,omitempty"`
+	// Decided compares, untimed, the answers to the queries of both mixes
+	// that a deny or an inherited grant decides (within the query budget;
+	// grantdb: all of them).
+	Decided *Agreement `json:"decided,omitempty"`
 	// Error is set when the engine could not be measured at all.
 	Error string   `json:"error,omitempty"`
 	Notes []string `json:"notes,omitempty"`
@@ -122,6 +126,8 @@ type Agreement struct {
 	Disagree int `json:"disagreed"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
+	// NotAsked counts the sampled queries the query budget left unasked.
+	NotAsked int `json:"not_asked"`
 	// The compared queries an active deny applies to (Deny), those a deny
 	// decides (DenyDecides: without denies they would be allowed), those an
 	// active grant on a folder above the entity applies to (Inherited), and
@@ -151,7 +157,7 @@ func (s *Subset) add(agreed bool) {
 // Disagreement is one query answered otherwise than expected.
 type Disagreement struct {
 	Engine string `json:"engine"`
-	// Mix is the query mix the query belongs to: hot or uniform.
+	// Mix is the query mix the query belongs to: hot, uniform or decided.
 	Mix      string `json:"mix"`
 	Index    int    `json:"query_index"`
 	User     string `json:"user"`
@@ -185,6 +191,7 @@ type OpResult struct {
 // Budgets are the limits the run was given.
 type Budgets struct {
 	PeerSamples        int     `json:"peer_samples"`
+	DecidedSamples     int     `json:"decided_samples"`
 	GrantdbSamples     int     `json:"grantdb_samples"`
 	CasbinLoadS        float64 `json:"casbin_load_s"`
 	CasbinQueryS       float64 `json:"casbin_query_s"`

@@ -35,16 +35,20 @@ var peers = []string{nameCasbin, nameOpenFGA, nameSpiceDB}
 type config struct {
 	size gen.Size
 	seed uint64
-	// model is the generator's access model: modelRich or modelFlat.
+	// model is the generator's access model: modelRich (also when empty)
+	// or modelFlat.
 	model   string
 	out     string // results directory; empty: write nothing
 	engines []string
 	// grantdbSamples and peerSamples are how many queries each engine is
 	// asked, timed one by one, and compared with the expected answers.
 	grantdbSamples, peerSamples int
-	casbinLoad, casbinQuery     time.Duration
-	openfgaLoad, openfgaQuery   time.Duration
-	spicedbLoad, spicedbQuery   time.Duration
+	// decidedSamples is how many queries a deny or an inherited grant
+	// decides each peer is asked besides (grantdb: all of the mixes').
+	decidedSamples            int
+	casbinLoad, casbinQuery   time.Duration
+	openfgaLoad, openfgaQuery time.Duration
+	spicedbLoad, spicedbQuery time.Duration
 	// throughput and peerThroughput are how long each throughput
 	// measurement runs, for grantdb and for the peers.
 	throughput, peerThroughput time.Duration
@@ -68,7 +72,7 @@ func run(cfg config) (*Report, error) {
 		Engines: map[string]*EngineResult{}, Ratios: map[string]float64{},
 		Disagreements: []Disagreement{},
 		Budgets: Budgets{
-			PeerSamples: cfg.peerSamples, GrantdbSamples: cfg.grantdbSamples,
+			PeerSamples: cfg.peerSamples, GrantdbSamples: cfg.grantdbSamples, DecidedSamples: cfg.decidedSamples,
 			CasbinLoadS: cfg.casbinLoad.Seconds(), CasbinQueryS: cfg.casbinQuery.Seconds(),
 			OpenFGALoadS: cfg.openfgaLoad.Seconds(), OpenFGAQueryS: cfg.openfgaQuery.Seconds(),
 			ThroughputS: cfg.throughput.Seconds(), PeerThroughputS: cfg.peerThroughput.Seconds(),
@@ -80,6 +84,9 @@ func run(cfg config) (*Report, error) {
 	log.printf("generating the %s organisation (seed %d)", cfg.size, cfg.seed)
 	gcfg := cfg.size.Config()
 	gcfg.Seed = cfg.seed
+	if cfg.model == "" {
+		cfg.model = modelRich
+	}
 	if cfg.model == modelFlat {
 		gcfg = gcfg.Flat()
 	}
@@ -87,6 +94,7 @@ func run(cfg config) (*Report, error) {
 	rich := richOrg(o)
 	n := max(cfg.grantdbSamples, cfg.peerSamples)
 	mixes := map[string][]gen.Query{mixHot: o.Queries(n), mixUniform: uniformQueries(o, cfg.seed, n)}
+	mixes[mixDecided] = decidedQueries(mixes[mixHot], mixes[mixUniform])
 	rep.Grants, rep.Users, rep.Entities, rep.Memberships = len(o.Grants), len(o.Users), len(o.Entities), len(o.Memberships)
 	rep.Active = len(activeGrants(o))
 	rep.Model, rep.Folders, rep.Links = cfg.model, len(o.Folders), len(o.Links)
@@ -128,7 +136,10 @@ func run(cfg config) (*Report, error) {
 		}
 		rep.Engines[name] = res
 		log.printf("%s: loading", name)
-		m := plan{samples: samples, qBudget: qBudget, throughput: tp}
+		m := plan{samples: samples, decided: cfg.decidedSamples, qBudget: qBudget, throughput: tp}
+		if name == nameGrantdb {
+			m.decided = len(mixes[mixDecided])
+		}
 		measureEngine(name, sub, o, mixes, loadBudget, m, cfg.ops, res, rep, log)
 		sub.close()
 		sub = nil
@@ -155,7 +166,9 @@ func pick(cond bool, a, b string) string {
 // plan is how long and how much one engine's checks are measured, on each
 // mix.
 type plan struct {
-	samples    int
+	samples int
+	// decided is how many queries of the decided mix are compared.
+	decided    int
 	qBudget    time.Duration
 	throughput time.Duration
 }
@@ -203,6 +216,10 @@ func measureEngine(name string, sub subject, o *gen.Org, mixes map[string][]gen.
 	uniform := mixes[mixUniform]
 	res.Uniform = &MixResult{}
 	measureMix(name, mixUniform, sub, uniform[:min(m.samples, len(uniform))], m, res.Uniform, res, rep, log)
+	if decided := mixes[mixDecided]; len(decided) > 0 {
+		res.Decided = &Agreement{}
+		checkDecided(name, sub, decided[:min(m.decided, len(decided))], m.qBudget, res, rep, log)
+	}
 	if res.Agree.Compared == 0 && res.Agree.Skipped > 0 {
 		res.Notes = append(res.Notes, "no answer could be compared with the expected one: the load stopped before every membership was written, so no entity is held completely")
 	}
@@ -248,6 +265,7 @@ func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixRe
 		log.printf("%s: %s", name, note)
 	}
 	compare(name, mix, sub, qs[:len(lat)], got, errs, &mr.Agree, rep)
+	mr.Agree.NotAsked = len(qs) - len(lat)
 	a := mr.Agree
 	log.printf("%s: %s mix: check p50 %s p99 %s, %.1f allocs; %d compared, %d disagree, %d skipped, %d errors",
 		name, mix, nanos(mr.CheckP50Ns), nanos(mr.CheckP99Ns), mr.AllocsPerCheck, a.Compared, a.Disagree, a.Skipped, a.Errors)
@@ -260,6 +278,36 @@ func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixRe
 	mr.ThroughputParallel = throughput(mr.Goroutines, m.throughput, call)
 	log.printf("%s: %s mix: %.0f checks/s on 1 goroutine, %.0f on %d", name, mix, mr.ThroughputSingle, mr.ThroughputParallel, mr.Goroutines)
 	return lat
+}
+
+// checkDecided asks the queries a deny or an inherited grant decides,
+// within the query budget, and compares the answers into res.Decided. They
+// are not timed: the two mixes measure latency, this one only
+// correctness, on the answers a model without denies or without parents
+// would get wrong.
+func checkDecided(name string, sub subject, qs []gen.Query, budget time.Duration, res *EngineResult, rep *Report, log *progress) {
+	var deadline time.Time
+	if budget > 0 {
+		deadline = time.Now().Add(budget)
+	}
+	got := make([]bool, len(qs))
+	errs := make([]error, len(qs))
+	asked := 0
+	for i, q := range qs {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+		got[i], errs[i] = sub.check(q)
+		asked++
+	}
+	compare(name, mixDecided, sub, qs[:asked], got, errs, res.Decided, rep)
+	res.Decided.NotAsked = len(qs) - asked
+	if asked < len(qs) {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s queries: query budget (%.0f s) ran out after %d of %d checks", mixDecided, budget.Seconds(), asked, len(qs)))
+	}
+	a := res.Decided
+	log.printf("%s: %s queries: %d compared (%d decided by a deny, %d by inheritance), %d disagree, %d skipped, %d errors",
+		name, mixDecided, a.Compared, a.DenyDecides.Compared, a.InheritedDecides.Compared, a.Disagree, a.Skipped, a.Errors)
 }
 
 // maxDisagreements is how many disagreements per engine and mix the report

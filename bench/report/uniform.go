@@ -12,7 +12,42 @@ import (
 const (
 	mixHot     = "hot"
 	mixUniform = "uniform"
+	// mixDecided holds the queries of both mixes that a deny or an
+	// inherited grant decides, compared but not timed.
+	mixDecided = "decided"
 )
+
+// decidedQueries returns the queries of the two mixes whose answer a deny
+// or an inherited grant decides (gen.Query.DenyDecides, InheritedDecides),
+// the hot and the uniform mix's alternately and, as denies decide fewer,
+// one decided by a deny for each decided by inheritance alone while both
+// last: a short prefix holds some of every kind.
+func decidedQueries(hot, uniform []gen.Query) []gen.Query {
+	var byDeny, byInheritance []gen.Query
+	for i := range max(len(hot), len(uniform)) {
+		for _, mix := range [][]gen.Query{hot, uniform} {
+			if i >= len(mix) {
+				continue
+			}
+			switch q := mix[i]; {
+			case q.DenyDecides:
+				byDeny = append(byDeny, q)
+			case q.InheritedDecides:
+				byInheritance = append(byInheritance, q)
+			}
+		}
+	}
+	out := make([]gen.Query, 0, len(byDeny)+len(byInheritance))
+	for i := range max(len(byDeny), len(byInheritance)) {
+		if i < len(byDeny) {
+			out = append(out, byDeny[i])
+		}
+		if i < len(byInheritance) {
+			out = append(out, byInheritance[i])
+		}
+	}
+	return out
+}
 
 // uniformStream keeps the uniform mix's random numbers apart from any other
 // stream drawn from the same seed.

@@ -59,3 +59,25 @@ func TestUniformQueriesAreDeterministicPrefixes(t *testing.T) {
 	assert.NotEqual(t, long, uniformQueries(o, 7, 500))
 	assert.Empty(t, uniformQueries(o, 6, 0))
 }
+
+func TestDecidedQueriesAlternateDenyAndInheritance(t *testing.T) {
+	o := gen.New(gen.Config{Seed: 5, Users: 300, Entities: 400, Roles: 12})
+	hot, uniform := o.Queries(3000), uniformQueries(o, 5, 3000)
+	qs := decidedQueries(hot, uniform)
+	want := 0
+	for _, q := range append(append([]gen.Query(nil), hot...), uniform...) {
+		if q.DenyDecides || q.InheritedDecides {
+			want++
+		}
+	}
+	require.Len(t, qs, want)
+	require.Greater(t, len(qs), 20)
+	for i, q := range qs[:20] {
+		if i%2 == 0 {
+			assert.True(t, q.DenyDecides, "%d: %+v", i, q)
+		} else {
+			assert.True(t, q.InheritedDecides && !q.DenyDecides, "%d: %+v", i, q)
+		}
+	}
+	assert.Empty(t, decidedQueries(nil, nil))
+}
