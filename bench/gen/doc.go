@@ -33,7 +33,8 @@
 // grants of the entity and the folders above it, at Epoch: the highest
 // allow capped below the lowest deny, docs/design.md §2.10–2.11), Queries
 // carries the expected decision of each query and whether a deny or a
-// folder's grant is involved, and
+// folder's grant is involved or decides it, Answer gives the same for any
+// question, and
 // UserWithReach and EntityWithAudience pick the user and the entity the
 // resolve benchmarks need ("a user who reaches ~50 entities", "an entity
 // reached by ~1,000 users").

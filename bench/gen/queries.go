@@ -19,8 +19,11 @@ type Query struct {
 	// be allowed.
 	Deny, DenyDecides bool
 	// Inherited reports that an active grant on a folder above the entity
-	// applies to the user (docs/design.md §2.11).
-	Inherited bool
+	// applies to the user (docs/design.md §2.11); InheritedDecides, that
+	// the answer depends on it: the grants on the entity alone would give
+	// the other answer (a folder's allow gives what they do not, or a
+	// folder's deny takes away what they give).
+	Inherited, InheritedDecides bool
 	// Hot reports whether User was drawn from the few users who ask most
 	// (Zipf-distributed) rather than uniformly from everyone.
 	Hot bool
@@ -79,11 +82,38 @@ func (o *Org) Queries(n int) []Query {
 		}
 		q.User, q.Entity = o.Users[u], o.entityRef(e)
 		q.Level = model.Level(1 + pickWeighted(r, askedLevels))
-		v := o.decide(subjects, e)
-		q.Allowed = v.level >= q.Level
-		q.Deny, q.Inherited = v.deny, v.inherited
-		q.DenyDecides = v.deny && !q.Allowed && v.allowed >= q.Level
+		o.answer(&q, subjects, e)
 		qs = append(qs, q)
 	}
 	return qs
+}
+
+// Answer returns the query "may user act on entity (or folder) at level",
+// answered at Epoch as Queries answers its own: Allowed, Deny, DenyDecides,
+// Inherited and InheritedDecides filled in, Hot false. An unknown user or
+// entity is denied, with nothing applying.
+func (o *Org) Answer(user string, entity model.EntityRef, level model.Level) Query {
+	q := Query{User: user, Entity: entity, Level: level}
+	ix := o.index()
+	u, ok := ix.user[user]
+	if !ok {
+		return q
+	}
+	e, ok := ix.entity[entity]
+	if !ok {
+		return q
+	}
+	o.answer(&q, o.closure(u), e)
+	return q
+}
+
+// answer fills q's expected answer for the user's subjects on entity code e.
+func (o *Org) answer(q *Query, subjects []int32, e int32) {
+	v := o.decide(subjects, e)
+	q.Allowed = v.level >= q.Level
+	q.Deny, q.Inherited = v.deny, v.inherited
+	q.DenyDecides = v.deny && !q.Allowed && v.allowed >= q.Level
+	if v.inherited {
+		q.InheritedDecides = o.decideOn(subjects, e, []int32{e}).level >= q.Level != q.Allowed
+	}
 }

@@ -116,3 +116,28 @@ func TestLarge(t *testing.T) {
 	_, audience := o.EntityWithAudience(1000)
 	assert.InDelta(t, 1000, audience, 100)
 }
+
+func TestAnswerAgreesWithQueries(t *testing.T) {
+	o := gen.Generate(1, gen.Small)
+	var decidedAllowed, decidedDenied int
+	for _, q := range o.Queries(5000) {
+		want := q
+		want.Hot = false
+		require.Equal(t, want, o.Answer(q.User, q.Entity, q.Level))
+		if q.InheritedDecides {
+			require.True(t, q.Inherited, "%+v", q)
+			if q.Allowed {
+				decidedAllowed++
+			} else {
+				decidedDenied++
+			}
+		}
+	}
+	assert.Positive(t, decidedAllowed, "a folder's allow gives access the entity's own grants do not")
+	assert.Positive(t, decidedDenied, "a folder's deny takes away what the entity's own grants give")
+
+	assert.Equal(t, gen.Query{User: "nobody", Entity: o.Entities[0], Level: model.LevelRead},
+		o.Answer("nobody", o.Entities[0], model.LevelRead))
+	unknown := model.EntityRef{Type: "fleet", ID: "none"}
+	assert.False(t, o.Answer(o.Users[0], unknown, model.LevelRead).Allowed)
+}

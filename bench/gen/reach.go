@@ -172,10 +172,16 @@ type verdict struct {
 // decide is the naive oracle: every active grant on the entity and the
 // folders above it, linear over each one's grants.
 func (o *Org) decide(subjects []int32, e int32) verdict {
+	return o.decideOn(subjects, e, o.ancestors(e))
+}
+
+// decideOn is decide over the grants of the entity codes in on only (e and
+// some of the folders above it).
+func (o *Org) decideOn(subjects []int32, e int32, on []int32) verdict {
 	c := &o.c
 	var v verdict
 	lowestDeny := model.LevelAdmin + 1
-	for _, a := range o.ancestors(e) {
+	for _, a := range on {
 		for _, g := range c.grantsOf[a] {
 			rec := c.grants[g]
 			if !rec.active || !containsInt32(subjects, rec.subject) {

@@ -18,7 +18,7 @@ func TestParseFlags(t *testing.T) {
 		openfgaLoad time.Duration
 		spicedbLoad time.Duration
 	}{
-		{"default size", nil, gen.Medium, 400 * time.Second, 400 * time.Second},
+		{"default size", nil, gen.Medium, 600 * time.Second, 600 * time.Second},
 		{"small", []string{"-size", "small"}, gen.Small, 120 * time.Second, 120 * time.Second},
 		{"large", []string{"-size", "large"}, gen.Large, 150 * time.Second, 150 * time.Second},
 		{"explicit budgets", []string{"-size", "large", "-openfga-load", "10s", "-spicedb-load", "20s"}, gen.Large, 10 * time.Second, 20 * time.Second},
@@ -31,8 +31,12 @@ func TestParseFlags(t *testing.T) {
 			assert.Equal(t, tt.openfgaLoad, cfg.openfgaLoad)
 			assert.Equal(t, tt.spicedbLoad, cfg.spicedbLoad)
 			assert.Equal(t, []string{nameGrantdb, nameCasbin, nameOpenFGA, nameSpiceDB}, cfg.engines)
+			assert.Equal(t, modelRich, cfg.model)
 		})
 	}
+	cfg, err := parseFlags([]string{"-model", "flat"})
+	require.NoError(t, err)
+	assert.Equal(t, modelFlat, cfg.model)
 }
 
 func TestParseFlagsRejects(t *testing.T) {
@@ -41,6 +45,7 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"-engines", "grantdb,zanzibar"},
 		{"-peer-samples", "0"},
 		{"-spicedb-batch", "0"},
+		{"-model", "deep"},
 	} {
 		_, err := parseFlags(args)
 		assert.Error(t, err, "%v", args)

@@ -18,8 +18,15 @@ func markdown(rep *Report) string {
 	p("`cd bench/report && %s` — %s, %.0f s.\n\n", rep.Command, rep.Started.Format("2006-01-02 15:04 MST"), rep.DurationS)
 	p("Machine: %s/%s, %s, %d cores (GOMAXPROCS %d), %s; load average %s at the start, %s at the end.\n\n",
 		m.GOOS, m.GOARCH, m.CPU, m.Cores, m.GOMAXPROCS, m.GoVersion, m.LoadBefore, m.LoadAfter)
-	p("Organisation (bench/gen, seed %d): %s users, %s entities, %s memberships, %s grants (%s active at Epoch).\n\n",
-		rep.Seed, count(rep.Users), count(rep.Entities), count(rep.Memberships), count(rep.Grants), count(rep.Active))
+	p("Organisation (bench/gen, seed %d, %s model): %s users, %s entities, %s memberships, %s grants (%s active at Epoch).",
+		rep.Seed, modelName(rep), count(rep.Users), count(rep.Entities), count(rep.Memberships), count(rep.Grants), count(rep.Active))
+	if modelName(rep) == modelRich {
+		p(" The entities are filed in %s folders, trees three or four deep (%s entity links), and %s of the grants are denies; every engine holds the folders, the links and the denies.",
+			count(rep.Folders), count(rep.Links), count(rep.Denies))
+	} else {
+		p(" Flat model: allows on entities alone, no folders and no denies (`-model flat`).")
+	}
+	p("\n\n")
 
 	p("## Per engine\n\n")
 	p("Two query mixes: **hot**, the generator's (80%% of queries from a few hot users, 75%% about an entity one of the user's subjects holds a grant on), and **uniform** (user and entity drawn uniformly at random from the organisation, answered by the same oracle: mostly denials, and no hot user keeps a cache warm).\n\n")
@@ -64,27 +71,31 @@ func markdown(rep *Report) string {
 	targets(p, rep)
 
 	p("## Correctness: answers compared with the generator's\n\n")
-	p("| engine | mix | compared | agreed | disagreed | errors | not compared (entity not loaded completely) |\n|---|---|--:|--:|--:|--:|--:|\n")
+	p("| engine | mix | compared | agreed | disagreed | errors | not compared (entity not loaded completely) | not asked (query budget) |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 	for _, name := range engineOrder {
 		e := rep.Engines[name]
 		if e == nil {
 			continue
 		}
 		agreement := func(mix string, a Agreement) {
-			p("| %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped))
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared), count(a.Agreed), count(a.Disagree), count(a.Errors), count(a.Skipped), count(a.NotAsked))
 		}
 		agreement(mixHot, e.Agree)
 		if e.Uniform != nil {
 			agreement(mixUniform, e.Uniform.Agree)
 		}
+		if e.Decided != nil {
+			agreement(mixDecided+" (untimed)", *e.Decided)
+		}
 	}
+	subsetsTable(p, rep)
 	if len(rep.Disagreements) == 0 {
 		p("\nEvery engine answered every compared query as the generator expects, so the engines agree with each other on every query they all answered.\n\n")
 	} else {
 		p("\n**Disagreements** (a correctness finding, the first %d per engine):\n\n", maxDisagreements)
-		p("| engine | mix | query | user | entity | level | expected | got | error |\n|---|---|--:|---|---|---|---|---|---|\n")
+		p("| engine | mix | query | user | entity | level | involves | expected | got | error |\n|---|---|--:|---|---|---|---|---|---|---|\n")
 		for _, d := range rep.Disagreements {
-			p("| %s | %s | %d | %s | %s | %s | %t | %t | %s |\n", d.Engine, d.Mix, d.Index, d.User, d.Entity, d.Level, d.Expected, d.Got, d.Err)
+			p("| %s | %s | %d | %s | %s | %s | %s | %t | %t | %s |\n", d.Engine, d.Mix, d.Index, d.User, d.Entity, d.Level, d.Involves, d.Expected, d.Got, d.Err)
 		}
 		p("\n")
 	}
@@ -120,9 +131,9 @@ func markdown(rep *Report) string {
 
 	p("\n## Budgets and notes\n\n")
 	bu := rep.Budgets
-	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); spicedb load %.0f s, queries %.0f s, %d relationships per write transaction; %d sampled queries per mix per peer, %d for grantdb; each throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d. The query budget holds for each mix.\n",
+	p("- Budgets: casbin load %.0f s, queries %.0f s; openfga load %.0f s, queries %.0f s, %d tuples per Write (OpenFGA's default limit is 100); spicedb load %.0f s, queries %.0f s, %d relationships per write transaction; %d sampled queries per mix per peer, %d for grantdb, and %d decided queries per peer; each throughput measured for %.0f s (grantdb) and %.0f s (peers); Casbin role manager depth %d. The query budget holds for each mix and for the decided queries.\n",
 		bu.CasbinLoadS, bu.CasbinQueryS, bu.OpenFGALoadS, bu.OpenFGAQueryS, bu.OpenFGAWriteBatch, bu.SpiceDBLoadS, bu.SpiceDBQueryS, bu.SpiceDBWriteBatch,
-		bu.PeerSamples, bu.GrantdbSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
+		bu.PeerSamples, bu.GrantdbSamples, bu.DecidedSamples, bu.ThroughputS, bu.PeerThroughputS, bu.CasbinMaxHierarchy)
 	for _, name := range engineOrder {
 		if e := rep.Engines[name]; e != nil {
 			for _, n := range e.Notes {
@@ -149,6 +160,48 @@ func markdown(rep *Report) string {
 	p("- Allocations per check are the process's heap allocations over the timed calls divided by their number: a peer's background goroutines count too.\n")
 	p("\n![latency per operation, check latency by organisation size, load time and heap per engine](%s.svg)\n", rep.Size)
 	return b.String()
+}
+
+// modelName returns the run's access model; files written before the
+// rich model existed have none and are flat.
+func modelName(rep *Report) string {
+	if rep.Model == "" {
+		return modelFlat
+	}
+	return rep.Model
+}
+
+// subsetsTable shows, per engine and mix, the compared queries whose
+// expected answer involves a deny or an inherited grant, and how many of
+// them each engine answered as expected.
+func subsetsTable(p func(string, ...any), rep *Report) {
+	if modelName(rep) != modelRich {
+		return
+	}
+	p("\nThe **decided** rows are a third sample, compared but not timed: the queries of both mixes whose answer a deny or an inherited grant decides (one decided by a deny for each decided by inheritance alone, while both last), the first %s for each peer and all of them for grantdb, within the query budget.\n", count(rep.Budgets.DecidedSamples))
+	p("\nDenies and inheritance among the compared queries (agreed of compared). *Deny applies*: an active deny reaches the user on the entity or a folder above it; *decided by a deny*: without denies the answer would be allowed. *Inherited applies*: an active grant on a folder above the entity reaches the user; *decided by inheritance*: the entity's own grants alone would give the other answer (a folder's allow gives access, or a folder's deny takes it away).\n\n")
+	p("| engine | mix | compared | deny applies | decided by a deny | inherited applies | decided by inheritance |\n|---|---|--:|--:|--:|--:|--:|\n")
+	for _, name := range engineOrder {
+		e := rep.Engines[name]
+		if e == nil {
+			continue
+		}
+		row := func(mix string, a Agreement) {
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", name, mix, count(a.Compared),
+				subsetCell(a.Deny), subsetCell(a.DenyDecides), subsetCell(a.Inherited), subsetCell(a.InheritedDecides))
+		}
+		row(mixHot, e.Agree)
+		if e.Uniform != nil {
+			row(mixUniform, e.Uniform.Agree)
+		}
+		if e.Decided != nil {
+			row(mixDecided, *e.Decided)
+		}
+	}
+}
+
+func subsetCell(s Subset) string {
+	return count(s.Agreed) + " of " + count(s.Compared)
 }
 
 // mixCells are one mix's cells of the per-engine table, from the mix's name

@@ -5,17 +5,26 @@ import "time"
 // Report is everything one run measured; it is written as results/<size>.json
 // and rendered as results/<size>.md and results/<size>.svg.
 type Report struct {
-	Size        string    `json:"size"`
-	Seed        uint64    `json:"seed"`
-	Grants      int       `json:"grants"`
-	Active      int       `json:"grants_active_at_epoch"`
-	Users       int       `json:"users"`
-	Entities    int       `json:"entities"`
-	Memberships int       `json:"memberships"`
-	Started     time.Time `json:"started"`
-	DurationS   float64   `json:"duration_s"`
-	Command     string    `json:"command"`
-	Machine     Machine   `json:"machine"`
+	Size        string `json:"size"`
+	Seed        uint64 `json:"seed"`
+	Grants      int    `json:"grants"`
+	Active      int    `json:"grants_active_at_epoch"`
+	Users       int    `json:"users"`
+	Entities    int    `json:"entities"`
+	Memberships int    `json:"memberships"`
+	// Model is the generator's access model the run used: "rich" (folders
+	// holding entities, denies) or "flat" (allows on entities alone, as
+	// reports before it had). Files without it are flat.
+	Model string `json:"model"`
+	// Folders, Links and Denies count the rich model's folders, entity
+	// links and deny grants (zero on the flat model).
+	Folders   int       `json:"folders"`
+	Links     int       `json:"links"`
+	Denies    int       `json:"denies"`
+	Started   time.Time `json:"started"`
+	DurationS float64   `json:"duration_s"`
+	Command   string    `json:"command"`
+	Machine   Machine   `json:"machine"`
 	// Engines is keyed by engine name: grantdb, casbin, openfga, spicedb.
 	Engines map[string]*EngineResult `json:"engines"`
 	// Ratios are peer ÷ grantdb: above 1, grantdb is faster or smaller.
@@ -66,6 +75,10 @@ type EngineResult struct {
 	// Uniform holds the uniform mix's figures: user and entity drawn
 	// uniformly at random.
 	Uniform *MixResult `json:"uniform,omitempty"`
+	// Decided compares, untimed, the answers to the queries of both mixes
+	// that a deny or an inherited grant decides (within the query budget;
+	// grantdb: all of them).
+	Decided *Agreement `json:"decided,omitempty"`
 	// Error is set when the engine could not be measured at all.
 	Error string   `json:"error,omitempty"`
 	Notes []string `json:"notes,omitempty"`
@@ -113,12 +126,38 @@ type Agreement struct {
 	Disagree int `json:"disagreed"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
+	// NotAsked counts the sampled queries the query budget left unasked.
+	NotAsked int `json:"not_asked"`
+	// The compared queries an active deny applies to (Deny), those a deny
+	// decides (DenyDecides: without denies they would be allowed), those an
+	// active grant on a folder above the entity applies to (Inherited), and
+	// those such a grant decides (InheritedDecides: the entity's own grants
+	// would give the other answer); the generator's gen.Query flags.
+	Deny             Subset `json:"deny"`
+	DenyDecides      Subset `json:"deny_decides"`
+	Inherited        Subset `json:"inherited"`
+	InheritedDecides Subset `json:"inherited_decides"`
+}
+
+// Subset counts the compared queries of one kind and those answered as
+// expected.
+type Subset struct {
+	Compared int `json:"compared"`
+	Agreed   int `json:"agreed"`
+}
+
+// add counts one compared query.
+func (s *Subset) add(agreed bool) {
+	s.Compared++
+	if agreed {
+		s.Agreed++
+	}
 }
 
 // Disagreement is one query answered otherwise than expected.
 type Disagreement struct {
 	Engine string `json:"engine"`
-	// Mix is the query mix the query belongs to: hot or uniform.
+	// Mix is the query mix the query belongs to: hot, uniform or decided.
 	Mix      string `json:"mix"`
 	Index    int    `json:"query_index"`
 	User     string `json:"user"`
@@ -126,6 +165,9 @@ type Disagreement struct {
 	Level    string `json:"level"`
 	Expected bool   `json:"expected"`
 	Got      bool   `json:"got"`
+	// Involves names the denies and inherited grants the expected answer
+	// involves (empty: direct allows only).
+	Involves string `json:"involves,omitempty"`
 	Err      string `json:"error,omitempty"`
 }
 
@@ -149,6 +191,7 @@ type OpResult struct {
 // Budgets are the limits the run was given.
 type Budgets struct {
 	PeerSamples        int     `json:"peer_samples"`
+	DecidedSamples     int     `json:"decided_samples"`
 	GrantdbSamples     int     `json:"grantdb_samples"`
 	CasbinLoadS        float64 `json:"casbin_load_s"`
 	CasbinQueryS       float64 `json:"casbin_query_s"`

@@ -6,9 +6,11 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/grantdb/grantdb/bench/gen"
+	"github.com/grantdb/grantdb/model"
 )
 
 // Engine names, in the order they run.
@@ -19,21 +21,34 @@ const (
 	nameSpiceDB = "spicedb"
 )
 
+// The generator's access models (-model): its default, with folders
+// holding entities and denies, and Config.Flat's allows on entities alone.
+const (
+	modelRich = "rich"
+	modelFlat = "flat"
+)
+
 // peers are the engines grantdb is compared with, in the order they run.
 var peers = []string{nameCasbin, nameOpenFGA, nameSpiceDB}
 
 // config is one run's settings (the command's flags).
 type config struct {
-	size    gen.Size
-	seed    uint64
+	size gen.Size
+	seed uint64
+	// model is the generator's access model: modelRich (also when empty)
+	// or modelFlat.
+	model   string
 	out     string // results directory; empty: write nothing
 	engines []string
 	// grantdbSamples and peerSamples are how many queries each engine is
 	// asked, timed one by one, and compared with the expected answers.
 	grantdbSamples, peerSamples int
-	casbinLoad, casbinQuery     time.Duration
-	openfgaLoad, openfgaQuery   time.Duration
-	spicedbLoad, spicedbQuery   time.Duration
+	// decidedSamples is how many queries a deny or an inherited grant
+	// decides each peer is asked besides (grantdb: all of the mixes').
+	decidedSamples            int
+	casbinLoad, casbinQuery   time.Duration
+	openfgaLoad, openfgaQuery time.Duration
+	spicedbLoad, spicedbQuery time.Duration
 	// throughput and peerThroughput are how long each throughput
 	// measurement runs, for grantdb and for the peers.
 	throughput, peerThroughput time.Duration
@@ -57,7 +72,7 @@ func run(cfg config) (*Report, error) {
 		Engines: map[string]*EngineResult{}, Ratios: map[string]float64{},
 		Disagreements: []Disagreement{},
 		Budgets: Budgets{
-			PeerSamples: cfg.peerSamples, GrantdbSamples: cfg.grantdbSamples,
+			PeerSamples: cfg.peerSamples, GrantdbSamples: cfg.grantdbSamples, DecidedSamples: cfg.decidedSamples,
 			CasbinLoadS: cfg.casbinLoad.Seconds(), CasbinQueryS: cfg.casbinQuery.Seconds(),
 			OpenFGALoadS: cfg.openfgaLoad.Seconds(), OpenFGAQueryS: cfg.openfgaQuery.Seconds(),
 			ThroughputS: cfg.throughput.Seconds(), PeerThroughputS: cfg.peerThroughput.Seconds(),
@@ -67,22 +82,32 @@ func run(cfg config) (*Report, error) {
 		},
 	}
 	log.printf("generating the %s organisation (seed %d)", cfg.size, cfg.seed)
-	// The peers are not yet loaded with entity links and denies (Casbin's
-	// deny effect and g2, OpenFGA's "but not" and "from parent"), so the
-	// comparison runs on the generator's flat model, which every engine here
-	// expresses.
 	gcfg := cfg.size.Config()
 	gcfg.Seed = cfg.seed
-	o := gen.New(gcfg.Flat())
+	if cfg.model == "" {
+		cfg.model = modelRich
+	}
+	if cfg.model == modelFlat {
+		gcfg = gcfg.Flat()
+	}
+	o := gen.New(gcfg)
+	rich := richOrg(o)
 	n := max(cfg.grantdbSamples, cfg.peerSamples)
 	mixes := map[string][]gen.Query{mixHot: o.Queries(n), mixUniform: uniformQueries(o, cfg.seed, n)}
+	mixes[mixDecided] = decidedQueries(mixes[mixHot], mixes[mixUniform])
 	rep.Grants, rep.Users, rep.Entities, rep.Memberships = len(o.Grants), len(o.Users), len(o.Entities), len(o.Memberships)
 	rep.Active = len(activeGrants(o))
+	rep.Model, rep.Folders, rep.Links = cfg.model, len(o.Folders), len(o.Links)
+	for _, g := range o.Grants {
+		if g.Effect == model.EffectDeny {
+			rep.Denies++
+		}
+	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("latencies are timed call by call; each includes the clock's own cost, %s here", nanos(clockOverhead())))
-	depth := longestChain(o.Memberships)
-	rep.Budgets.CasbinMaxHierarchy = max(10, depth+2)
-	log.printf("%d users, %d entities, %d memberships (longest chain %d), %d grants (%d active at Epoch), %d queries per mix",
-		rep.Users, rep.Entities, rep.Memberships, depth, rep.Grants, rep.Active, n)
+	depth, linkDepth := longestChain(o.Memberships), longestLinkChain(o.Links)
+	rep.Budgets.CasbinMaxHierarchy = max(10, depth+2, linkDepth+2)
+	log.printf("%s model: %d users, %d entities, %d memberships (longest chain %d), %d folders, %d links (longest chain %d), %d grants (%d denies, %d active at Epoch), %d queries per mix",
+		rep.Model, rep.Users, rep.Entities, rep.Memberships, depth, rep.Folders, rep.Links, linkDepth, rep.Grants, rep.Denies, rep.Active, n)
 
 	for _, name := range cfg.engines {
 		var (
@@ -97,21 +122,24 @@ func run(cfg config) (*Report, error) {
 		case nameGrantdb:
 			sub, res.Model, samples, tp = &grantdbSubject{}, grantdbModel, cfg.grantdbSamples, cfg.throughput
 		case nameCasbin:
-			sub, res.Model = &casbinSubject{maxDepth: rep.Budgets.CasbinMaxHierarchy}, casbinDesc
+			sub, res.Model = &casbinSubject{maxDepth: rep.Budgets.CasbinMaxHierarchy}, pick(rich, casbinRichDesc, casbinDesc)
 			loadBudget, qBudget = cfg.casbinLoad, cfg.casbinQuery
 		case nameOpenFGA:
 			// A check slower than the query budget is as good as stopped.
-			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, openfgaDesc
+			sub, res.Model = &openfgaSubject{batch: cfg.openfgaBatch, timeout: max(cfg.openfgaQuery, 3*time.Second)}, pick(rich, openfgaRichDesc, openfgaDesc)
 			loadBudget, qBudget = cfg.openfgaLoad, cfg.openfgaQuery
 		case nameSpiceDB:
-			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, spicedbDesc
+			sub, res.Model = &spicedbSubject{batch: cfg.spicedbBatch, timeout: max(cfg.spicedbQuery, 3*time.Second)}, pick(rich, spicedbRichDesc, spicedbDesc)
 			loadBudget, qBudget = cfg.spicedbLoad, cfg.spicedbQuery
 		default:
 			return nil, fmt.Errorf("unknown engine %q (want grantdb, casbin, openfga or spicedb)", name)
 		}
 		rep.Engines[name] = res
 		log.printf("%s: loading", name)
-		m := plan{samples: samples, qBudget: qBudget, throughput: tp}
+		m := plan{samples: samples, decided: cfg.decidedSamples, qBudget: qBudget, throughput: tp}
+		if name == nameGrantdb {
+			m.decided = len(mixes[mixDecided])
+		}
 		measureEngine(name, sub, o, mixes, loadBudget, m, cfg.ops, res, rep, log)
 		sub.close()
 		sub = nil
@@ -127,10 +155,20 @@ func run(cfg config) (*Report, error) {
 	return rep, nil
 }
 
+// pick returns a when cond holds, else b.
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
 // plan is how long and how much one engine's checks are measured, on each
 // mix.
 type plan struct {
-	samples    int
+	samples int
+	// decided is how many queries of the decided mix are compared.
+	decided    int
 	qBudget    time.Duration
 	throughput time.Duration
 }
@@ -178,6 +216,10 @@ func measureEngine(name string, sub subject, o *gen.Org, mixes map[string][]gen.
 	uniform := mixes[mixUniform]
 	res.Uniform = &MixResult{}
 	measureMix(name, mixUniform, sub, uniform[:min(m.samples, len(uniform))], m, res.Uniform, res, rep, log)
+	if decided := mixes[mixDecided]; len(decided) > 0 {
+		res.Decided = &Agreement{}
+		checkDecided(name, sub, decided[:min(m.decided, len(decided))], m.qBudget, res, rep, log)
+	}
 	if res.Agree.Compared == 0 && res.Agree.Skipped > 0 {
 		res.Notes = append(res.Notes, "no answer could be compared with the expected one: the load stopped before every membership was written, so no entity is held completely")
 	}
@@ -223,6 +265,7 @@ func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixRe
 		log.printf("%s: %s", name, note)
 	}
 	compare(name, mix, sub, qs[:len(lat)], got, errs, &mr.Agree, rep)
+	mr.Agree.NotAsked = len(qs) - len(lat)
 	a := mr.Agree
 	log.printf("%s: %s mix: check p50 %s p99 %s, %.1f allocs; %d compared, %d disagree, %d skipped, %d errors",
 		name, mix, nanos(mr.CheckP50Ns), nanos(mr.CheckP99Ns), mr.AllocsPerCheck, a.Compared, a.Disagree, a.Skipped, a.Errors)
@@ -235,6 +278,36 @@ func measureMix(name, mix string, sub subject, qs []gen.Query, m plan, mr *MixRe
 	mr.ThroughputParallel = throughput(mr.Goroutines, m.throughput, call)
 	log.printf("%s: %s mix: %.0f checks/s on 1 goroutine, %.0f on %d", name, mix, mr.ThroughputSingle, mr.ThroughputParallel, mr.Goroutines)
 	return lat
+}
+
+// checkDecided asks the queries a deny or an inherited grant decides,
+// within the query budget, and compares the answers into res.Decided. They
+// are not timed: the two mixes measure latency, this one only
+// correctness, on the answers a model without denies or without parents
+// would get wrong.
+func checkDecided(name string, sub subject, qs []gen.Query, budget time.Duration, res *EngineResult, rep *Report, log *progress) {
+	var deadline time.Time
+	if budget > 0 {
+		deadline = time.Now().Add(budget)
+	}
+	got := make([]bool, len(qs))
+	errs := make([]error, len(qs))
+	asked := 0
+	for i, q := range qs {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+		got[i], errs[i] = sub.check(q)
+		asked++
+	}
+	compare(name, mixDecided, sub, qs[:asked], got, errs, res.Decided, rep)
+	res.Decided.NotAsked = len(qs) - asked
+	if asked < len(qs) {
+		res.Notes = append(res.Notes, fmt.Sprintf("%s queries: query budget (%.0f s) ran out after %d of %d checks", mixDecided, budget.Seconds(), asked, len(qs)))
+	}
+	a := res.Decided
+	log.printf("%s: %s queries: %d compared (%d decided by a deny, %d by inheritance), %d disagree, %d skipped, %d errors",
+		name, mixDecided, a.Compared, a.DenyDecides.Compared, a.InheritedDecides.Compared, a.Disagree, a.Skipped, a.Errors)
 }
 
 // maxDisagreements is how many disagreements per engine and mix the report
@@ -251,6 +324,15 @@ func compare(name, mix string, sub subject, qs []gen.Query, got []bool, errs []e
 			continue
 		}
 		agree.Compared++
+		ok := errs[i] == nil && got[i] == q.Allowed
+		for _, kind := range []struct {
+			in  bool
+			set *Subset
+		}{{q.Deny, &agree.Deny}, {q.DenyDecides, &agree.DenyDecides}, {q.Inherited, &agree.Inherited}, {q.InheritedDecides, &agree.InheritedDecides}} {
+			if kind.in {
+				kind.set.add(ok)
+			}
+		}
 		switch {
 		case errs[i] != nil:
 			agree.Errors++
@@ -263,13 +345,33 @@ func compare(name, mix string, sub subject, qs []gen.Query, got []bool, errs []e
 		if listed < maxDisagreements {
 			listed++
 			d := Disagreement{Engine: name, Mix: mix, Index: i, User: q.User, Entity: q.Entity.Type + ":" + q.Entity.ID,
-				Level: q.Level.String(), Expected: q.Allowed, Got: got[i]}
+				Level: q.Level.String(), Expected: q.Allowed, Got: got[i], Involves: involves(q)}
 			if errs[i] != nil {
 				d.Err = errs[i].Error()
 			}
 			rep.Disagreements = append(rep.Disagreements, d)
 		}
 	}
+}
+
+// involves names what the query's expected answer involves beyond direct
+// allows: "deny" or "deny (decides)", "inherited" or "inherited
+// (decides)", comma-separated; empty when neither.
+func involves(q gen.Query) string {
+	var parts []string
+	switch {
+	case q.DenyDecides:
+		parts = append(parts, "deny (decides)")
+	case q.Deny:
+		parts = append(parts, "deny")
+	}
+	switch {
+	case q.InheritedDecides:
+		parts = append(parts, "inherited (decides)")
+	case q.Inherited:
+		parts = append(parts, "inherited")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // finish fills the ratios, the notes that say how to read the run, and the

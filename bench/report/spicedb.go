@@ -44,9 +44,51 @@ func spicedbSchema(entityTypes []string) string {
 	return b.String()
 }
 
+// spicedbRichDesc says how the rich model is held.
+const spicedbRichDesc = "pkg/embedded's in-process checker (no gRPC server) over the in-memory datastore (pkg/cmd/datastore, engine memory), unified schema with its schema cache; definitions user, department and role (relation member: user | <same type>#member); per entity type, folder included, relations parent: folder, reader, writer, administrator (allows) and denied_read, denied_write, denied_admin (denies), permissions allow_<level> (the allows at that level or above, and parent->allow_<level>), deny_<level> (the denies at that level or below, and parent->deny_<level>) and admin, write, read as allow_<level> - deny_<level>; relationships written in transactions of one batch each, memberships first, then the links, then the grants active at Epoch, entity by entity; dots in ids written as slashes (SpiceDB ids allow no dot)"
+
+// spicedbRichSchema returns the schema with denies and entities inside
+// folders (docs/design.md §2.10–2.11), as OpenFGA's rich model has them:
+// an allow gives its level and those below, a deny takes its level and
+// those above, both apply below their entity along parent arrows, and a
+// level is its allow less (exclusion) its deny. As there, each permission
+// takes its entity's relations and one arrow up, never another permission
+// of the same entity.
+func spicedbRichSchema(entityTypes []string) string {
+	var b strings.Builder
+	b.WriteString("definition user {}\n")
+	for _, group := range []string{"department", "role"} {
+		fmt.Fprintf(&b, "definition %s {\n  relation member: user | %s#member\n}\n", group, group)
+	}
+	const direct = "user | department#member | role#member"
+	for _, t := range entityTypes {
+		fmt.Fprintf(&b, "definition %s {\n  relation parent: %s\n", t, gen.FolderType)
+		for _, rel := range []string{"reader", "writer", "administrator", "denied_read", "denied_write", "denied_admin"} {
+			fmt.Fprintf(&b, "  relation %s: %s\n", rel, direct)
+		}
+		b.WriteString(`  permission allow_admin = administrator + parent->allow_admin
+  permission allow_write = writer + administrator + parent->allow_write
+  permission allow_read = reader + writer + administrator + parent->allow_read
+  permission deny_read = denied_read + parent->deny_read
+  permission deny_write = denied_read + denied_write + parent->deny_write
+  permission deny_admin = denied_read + denied_write + denied_admin + parent->deny_admin
+  permission admin = allow_admin - deny_admin
+  permission write = allow_write - deny_write
+  permission read = allow_read - deny_read
+}
+`)
+	}
+	return b.String()
+}
+
 // spicedbRelation is the relation a grant of the level writes.
 var spicedbRelation = map[model.Level]string{
 	model.LevelRead: "reader", model.LevelWrite: "writer", model.LevelAdmin: "administrator",
+}
+
+// spicedbDenyRelation is the relation a deny of the level writes.
+var spicedbDenyRelation = map[model.Level]string{
+	model.LevelRead: "denied_read", model.LevelWrite: "denied_write", model.LevelAdmin: "denied_admin",
 }
 
 // spicedbID writes an id in the characters SpiceDB allows: the generator's
@@ -82,7 +124,12 @@ func (s *spicedbSubject) load(ctx context.Context, o *gen.Org, log *progress) (l
 // there.
 func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) (loaded, error) {
 	bg := context.Background()
-	bootstrap := "schema: |-\n  " + strings.ReplaceAll(strings.TrimSpace(spicedbSchema(o.Config.EntityTypes)), "\n", "\n  ") + "\n"
+	rich := richOrg(o)
+	schema := spicedbSchema(o.Config.EntityTypes)
+	if rich {
+		schema = spicedbRichSchema(entityTypes(o))
+	}
+	bootstrap := "schema: |-\n  " + strings.ReplaceAll(strings.TrimSpace(schema), "\n", "\n  ") + "\n"
 	ds, err := dscfg.NewDatastore(bg,
 		dscfg.DefaultDatastoreConfig().ToOption(),
 		dscfg.WithEngine(dscfg.MemoryEngine),
@@ -104,8 +151,8 @@ func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) 
 	s.perms = perms
 
 	grants := activeGrants(o)
-	s.cov = newCoverage(grants)
-	total := len(o.Memberships) + len(grants)
+	s.cov = newCoverage(o, grants)
+	total := len(o.Memberships) + len(o.Links) + len(grants)
 	updates := make([]tuple.RelationshipUpdate, 0, total)
 	for _, m := range o.Memberships {
 		updates = append(updates, tuple.Create(tuple.Relationship{RelationshipReference: tuple.RelationshipReference{
@@ -113,9 +160,19 @@ func (s *spicedbSubject) loadUntil(o *gen.Org, log *progress, stop func() bool) 
 			Subject:  spicedbSubjectOf(m.Member),
 		}}))
 	}
-	for _, g := range grants {
+	for _, l := range o.Links {
 		updates = append(updates, tuple.Create(tuple.Relationship{RelationshipReference: tuple.RelationshipReference{
-			Resource: tuple.ONR(g.Entity.Type, spicedbID(g.Entity.ID), spicedbRelation[g.Level]),
+			Resource: tuple.ONR(l.Child.Type, spicedbID(l.Child.ID), "parent"),
+			Subject:  tuple.ONR(l.Parent.Type, spicedbID(l.Parent.ID), tuple.Ellipsis),
+		}}))
+	}
+	for _, g := range grants {
+		relation := spicedbRelation[g.Level]
+		if g.Effect == model.EffectDeny {
+			relation = spicedbDenyRelation[g.Level]
+		}
+		updates = append(updates, tuple.Create(tuple.Relationship{RelationshipReference: tuple.RelationshipReference{
+			Resource: tuple.ONR(g.Entity.Type, spicedbID(g.Entity.ID), relation),
 			Subject:  spicedbSubjectOf(g.Grantee),
 		}}))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,22 +83,71 @@ func activeGrants(o *gen.Org) []model.GrantInput {
 }
 
 // coverage tracks which entities a partial load holds completely: every
-// membership, and every active grant of the entity.
+// membership and entity link, and every active grant of the entity and of
+// the folders above it.
 type coverage struct {
-	want, have  map[model.EntityRef]int
-	memberships bool
+	want, have map[model.EntityRef]int
+	parents    map[model.EntityRef][]model.EntityRef
+	// prefix reports that the memberships and the links are all written.
+	prefix bool
 }
 
-func newCoverage(grants []model.GrantInput) *coverage {
-	c := &coverage{want: make(map[model.EntityRef]int), have: make(map[model.EntityRef]int)}
+func newCoverage(o *gen.Org, grants []model.GrantInput) *coverage {
+	c := &coverage{want: make(map[model.EntityRef]int), have: make(map[model.EntityRef]int),
+		parents: make(map[model.EntityRef][]model.EntityRef)}
 	for _, g := range grants {
 		c.want[g.Entity]++
+	}
+	for _, l := range o.Links {
+		c.parents[l.Child] = append(c.parents[l.Child], l.Parent)
 	}
 	return c
 }
 
 func (c *coverage) covers(e model.EntityRef) bool {
-	return c.memberships && c.have[e] == c.want[e]
+	if !c.prefix {
+		return false
+	}
+	seen := map[model.EntityRef]bool{e: true}
+	for stack := []model.EntityRef{e}; len(stack) > 0; {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if c.have[cur] != c.want[cur] {
+			return false
+		}
+		for _, p := range c.parents[cur] {
+			if !seen[p] {
+				seen[p] = true
+				stack = append(stack, p)
+			}
+		}
+	}
+	return true
+}
+
+// richOrg reports whether the organisation needs more than the flat model
+// (allows on entities alone): entity links or denies. The peers hold a flat
+// organisation in the simpler model earlier reports measured.
+func richOrg(o *gen.Org) bool {
+	if len(o.Links) > 0 {
+		return true
+	}
+	for _, g := range o.Grants {
+		if g.Effect == model.EffectDeny {
+			return true
+		}
+	}
+	return false
+}
+
+// entityTypes returns the organisation's entity types, with the folders'
+// when it has folders.
+func entityTypes(o *gen.Org) []string {
+	types := append([]string(nil), o.Config.EntityTypes...)
+	if len(o.Folders) > 0 && !slices.Contains(types, gen.FolderType) {
+		types = append(types, gen.FolderType)
+	}
+	return types
 }
 
 // longestChain returns the number of memberships on the longest chain from
@@ -107,74 +157,103 @@ func longestChain(ms []model.Membership) int {
 	for _, m := range ms {
 		up[m.Member] = append(up[m.Member], m.Group)
 	}
-	depth := make(map[model.Subject]int)
-	var walk func(s model.Subject) int
-	walk = func(s model.Subject) int {
-		if d, ok := depth[s]; ok {
+	return longestPath(up)
+}
+
+// longestLinkChain returns the number of links on the longest chain from an
+// entity up to a folder at the top.
+func longestLinkChain(links []model.EntityLink) int {
+	up := make(map[model.EntityRef][]model.EntityRef)
+	for _, l := range links {
+		up[l.Child] = append(up[l.Child], l.Parent)
+	}
+	return longestPath(up)
+}
+
+// longestPath returns the number of edges on the longest path of the
+// acyclic graph up.
+func longestPath[K comparable](up map[K][]K) int {
+	depth := make(map[K]int)
+	var walk func(k K) int
+	walk = func(k K) int {
+		if d, ok := depth[k]; ok {
 			return d
 		}
-		depth[s] = 0 // memberships are acyclic; this only guards the recursion
+		depth[k] = 0 // the graph is acyclic; this only guards the recursion
 		d := 0
-		for _, g := range up[s] {
-			d = max(d, 1+walk(g))
+		for _, p := range up[k] {
+			d = max(d, 1+walk(p))
 		}
-		depth[s] = d
+		depth[k] = d
 		return d
 	}
 	longest := 0
-	for _, m := range ms {
-		longest = max(longest, walk(m.Member))
+	for k := range up {
+		longest = max(longest, walk(k))
 	}
 	return longest
 }
 
 // writeInBatches loads a peer that takes relationships in batches: the
-// organisation's memberships first, then grants, batch at a time (never a
-// batch holding both), through write(from, to) over the peer's own list of
-// len(o.Memberships)+len(grants) items, until done or stop says so. It keeps
-// cov up to date, logs progress as engine's what, and times the two phases.
+// organisation's memberships first, then its entity links, then grants,
+// batch at a time (never a batch holding two of them), through write(from,
+// to) over the peer's own list of len(o.Memberships)+len(o.Links)+
+// len(grants) items, until done or stop says so. It keeps cov up to date,
+// logs progress as engine's what, and times the phases.
 func writeInBatches(o *gen.Org, grants []model.GrantInput, batch int, cov *coverage, log *progress,
 	stop func() bool, engine, what string, write func(from, to int) error) (loaded, error) {
-	total := len(o.Memberships) + len(grants)
+	members, links := len(o.Memberships), len(o.Links)
+	prefix := members + links
+	total := prefix + len(grants)
 	res := loaded{total: total}
 	tick := ticker(5 * time.Second)
 	start := time.Now()
-	var membersS float64
+	var membersS, linksS float64
+	cov.prefix = prefix == 0
 	for done := 0; done < total; {
 		if stop() {
 			res.stopped = true
 			break
 		}
 		n := min(batch, total-done)
-		if done < len(o.Memberships) { // keep memberships and grants in separate writes
-			n = min(n, len(o.Memberships)-done)
+		switch { // keep memberships, links and grants in separate writes
+		case done < members:
+			n = min(n, members-done)
+		case done < prefix:
+			n = min(n, prefix-done)
 		}
 		if err := write(done, done+n); err != nil {
 			return res, err
 		}
-		for i := done; i < done+n; i++ {
-			if i >= len(o.Memberships) {
-				cov.have[grants[i-len(o.Memberships)].Entity]++
-			}
+		for i := max(done, prefix); i < done+n; i++ {
+			cov.have[grants[i-prefix].Entity]++
 		}
 		done += n
 		res.items = done
-		if done == len(o.Memberships) {
-			cov.memberships = true
+		if done == members {
 			membersS = time.Since(start).Seconds()
+		}
+		if done == prefix {
+			cov.prefix = true
+			linksS = time.Since(start).Seconds() - membersS
 		}
 		if tick() {
 			log.printf("%s: %d of %d %s written (%.0f s)", engine, done, total, what, time.Since(start).Seconds())
 		}
 	}
 	took := time.Since(start).Seconds()
-	if cov.memberships {
-		res.phases = []Phase{
-			{Name: "Write memberships", Items: len(o.Memberships), S: membersS},
-			{Name: "Write grants", Items: res.items - len(o.Memberships), S: took - membersS},
-		}
-	} else {
+	switch {
+	case res.items < members:
 		res.phases = []Phase{{Name: "Write memberships (stopped)", Items: res.items, S: took}}
+	case res.items < prefix:
+		res.phases = []Phase{{Name: "Write memberships", Items: members, S: membersS},
+			{Name: "Write links (stopped)", Items: res.items - members, S: took - membersS}}
+	default:
+		res.phases = []Phase{{Name: "Write memberships", Items: members, S: membersS}}
+		if links > 0 {
+			res.phases = append(res.phases, Phase{Name: "Write links", Items: links, S: linksS})
+		}
+		res.phases = append(res.phases, Phase{Name: "Write grants", Items: res.items - prefix, S: took - membersS - linksS})
 	}
 	log.printf("%s: %d of %d %s written in %.1f s", engine, res.items, total, what, took)
 	return res, nil

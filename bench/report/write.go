@@ -63,7 +63,7 @@ func sizeCurve(dir string, rep *Report) []SizePoint {
 			continue
 		}
 		var other Report
-		if json.Unmarshal(b, &other) != nil || !other.Machine.sameMachine(rep.Machine) {
+		if json.Unmarshal(b, &other) != nil || !other.Machine.sameMachine(rep.Machine) || modelName(&other) != modelName(rep) {
 			continue
 		}
 		points = append(points, pointsOf(&other, filepath.Base(name)+" of "+other.Started.Format("2006-01-02 15:04"))...)
