@@ -186,18 +186,21 @@ func TestCheckpointsPublishAndTrim(t *testing.T) {
 	cfg := cluster.Config{Stream: "checkpoints", KeepRecords: 10}
 	writer := openConfigured(t, connect(t, node.url()), cfg, engine.WithPath(t.TempDir()), engine.WithCheckpointEvery(40, 0))
 	js := connect(t, node.url())
+	stream, err := js.Stream(t.Context(), "checkpoints")
+	require.NoError(t, err)
+	// The stream is trimmed just after the snapshot is stored: wait for
+	// both, not for the snapshot alone.
+	trimmed := func() bool {
+		st, err := stream.Info(t.Context())
+		return err == nil && st.State.FirstSeq > 1
+	}
 	require.Eventually(t, func() bool {
 		loadFor(t, writer, 0, 200*time.Millisecond)
 		if _, err := js.ObjectStore(t.Context(), "checkpoints-objects"); err != nil {
 			return false // no snapshot stored yet
 		}
-		return len(objectNames(t, js, "checkpoints-objects", "snapshot-")) > 0
-	}, wait, time.Millisecond)
-	stream, err := js.Stream(t.Context(), "checkpoints")
-	require.NoError(t, err)
-	st, err := stream.Info(t.Context())
-	require.NoError(t, err)
-	assert.Greater(t, st.State.FirstSeq, uint64(1), "the stream is trimmed")
+		return len(objectNames(t, js, "checkpoints-objects", "snapshot-")) > 0 && trimmed()
+	}, wait, time.Millisecond, "a checkpoint stores a snapshot and trims the stream")
 
 	joined := openConfigured(t, connect(t, node.url()), cfg)
 	converge(t, writer, joined)

@@ -22,4 +22,10 @@
 //     With WithPath, every commit is journalled (fsynced, by default) before
 //     the call returns and before readers see it, and Open loads it back;
 //     Snapshot copies the current revision to a directory that Open reads.
+//   - With WithLog the engine is one replica of many sharing an ordered log
+//     of commits (the module github.com/grantdb/grantdb/cluster keeps it in
+//     NATS JetStream): writes go through the log, reads stay local, and
+//     WaitRevision gives read-your-writes across replicas. WithPath beside
+//     it keeps the replica's local copy, so that Open reads only the log
+//     after it.
 package engine

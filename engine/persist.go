@@ -94,8 +94,10 @@ func defaultPersistConfig() persistConfig {
 // that is a file, or a directory holding files that are not grantdb's, is
 // refused, and so is an empty dir (ErrValidation on path): leave WithPath
 // out for an in-memory engine. Jobs cut off by Close or a crash resume on
-// Open from their first unfinished step. Default: no path, everything in
-// memory.
+// Open from their first unfinished step (for a replica, on the lease
+// holder: WithLease). Beside WithLog the directory is the replica's local
+// copy of the log, and Open reads the log after it (see WithLog). Default:
+// no path, everything in memory.
 func WithPath(dir string) Option {
 	return func(c *config) { c.persist.path, c.persist.pathSet = dir, true }
 }

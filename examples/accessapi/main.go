@@ -7,8 +7,9 @@
 // (It is its own module, so that NATS stays out of the library's go.mod.)
 // -keys is a JSON object mapping each API key to its organisation id; -data
 // makes the engine durable in that directory (in memory without it); -nats
-// and -stream make it one replica of many sharing a NATS JetStream stream
-// (README.md, "Several replicas"); the other flags set the limits
+// and -stream make it one replica of many sharing a NATS JetStream stream,
+// and -data then holds the replica's local copy of it (README.md, "Several
+// replicas"); the other flags set the limits
 // (README.md, "Limits"). It prints
 // "accessapi: listening on http://ADDR" once it accepts connections, logs
 // through log/slog to stderr, and on SIGINT or SIGTERM ends the change
@@ -55,11 +56,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
 	keysPath := fs.String("keys", "", "JSON file mapping each API key to its organisation id (required)")
-	dataDir := fs.String("data", "", "directory holding the durable data; in memory when empty")
+	dataDir := fs.String("data", "", "directory holding the durable data (with -nats: this replica's local copy of the log); in memory when empty")
 	types := fs.String("entity-types", defaultEntityTypes, "comma-separated allowed entity types")
 	natsURL := fs.String("nats", "", "NATS server URL(s), comma-separated: run as one replica of many, sharing the JetStream stream -stream")
 	stream := fs.String("stream", "grantdb", "JetStream stream holding the replicas' commits (with -nats); created when missing")
 	leaseTTL := fs.Duration("lease-ttl", cluster.DefaultLeaseTTL, "with -nats: how long the jobs and sweeps wait for a replica that died before another takes them over (the TTL of the lease bucket, when this replica creates it)")
+	snapshotEvery := fs.Duration("snapshot-every", 0, "with -nats: how often this replica publishes a snapshot to the stream's object store, for replicas that start empty (0: only after each checkpoint of -data)")
 	lim := defaultLimits()
 	fs.Int64Var(&lim.maxBody, "max-body", lim.maxBody, "largest request body in bytes (413 beyond)")
 	fs.Int64Var(&lim.bodyBudget, "max-body-in-flight", lim.bodyBudget, "bytes of request bodies read or held at once across the process (503 with Retry-After beyond)")
@@ -94,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := lim.valid(); err != nil {
 		return err
 	}
+	if *snapshotEvery < 0 || *snapshotEvery > 0 && *natsURL == "" {
+		return errors.New("-snapshot-every must not be negative, and needs -nats")
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	opts, err := engineOptions(*dataDir, *types)
 	if err != nil {
@@ -112,8 +117,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open engine: %w", err)
 	}
+	stopSnapshots := func() {}
+	if *snapshotEvery > 0 {
+		stopSnapshots = publishSnapshots(eng, *snapshotEvery, logger)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		stopSnapshots()
 		_ = eng.Close()
 		return err
 	}
@@ -141,6 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			_ = srv.Close()
 		}
 	}
+	stopSnapshots()
 	if cerr := eng.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close engine: %w", cerr)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,12 @@ import (
 // is away: writes fail meanwhile (503, the shared log did not acknowledge
 // them) and reads go on. closeNATS closes the connection, after the engine.
 // leaseTTL is the TTL of the lease bucket when this replica creates it.
+//
+// The log keeps snapshots in the object store beside the stream (it is an
+// engine.SnapshotStore): a replica with -data, whose directory is then its
+// local copy of the log, publishes one after each checkpoint, any replica
+// every -snapshot-every (publishSnapshots), and a replica that starts with
+// an empty directory, or none, loads the newest and reads the log after it.
 func replicaOptions(urls, stream string, leaseTTL time.Duration, logger *slog.Logger) (opts []engine.Option, closeNATS func(), err error) {
 	if stream == "" {
 		return nil, nil, errors.New("-stream must not be empty with -nats")
@@ -49,4 +56,40 @@ func replicaOptions(urls, stream string, leaseTTL time.Duration, logger *slog.Lo
 		return nil, nil, err
 	}
 	return []engine.Option{engine.WithLog(log), engine.WithLease(lease)}, nc.Close, nil
+}
+
+// publishSnapshots publishes a snapshot of eng's published revision to the
+// log's object store every interval (-snapshot-every), so that a replica
+// that starts with an empty directory, or none, loads it and reads only
+// the log after it; PublishSnapshot stores nothing when the newest stored
+// snapshot (another replica's) is as new. stop ends it and returns once no
+// snapshot is being published, before the engine closes.
+func publishSnapshots(eng *engine.Engine, interval time.Duration, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			info, err := eng.PublishSnapshot(ctx)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				logger.Warn("publishing a snapshot failed; the next tick tries again", "err", err)
+			default:
+				logger.Debug("newest snapshot", "revision", info.Revision, "seq", info.Seq)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

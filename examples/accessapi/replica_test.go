@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -11,8 +12,13 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/grantdb/grantdb/cluster"
+	"github.com/grantdb/grantdb/engine"
 )
 
 // TestTwoReplicasReadTheirWrites runs two replicas of the built service
@@ -21,8 +27,11 @@ import (
 // ?at_least_revision set to the write's Grantdb-Revision; a membership
 // added on the second reaches the first the same way; an AVEVA job
 // submitted on either ends, and both list it alike; a long job goes on
-// after the replica running it is killed. With NATS gone, writes answer
-// 503 and reads go on.
+// after the replica running it is killed. The killed replica keeps its
+// local copy in -data: restarted on that directory, it catches up and
+// serves the write made on the other meanwhile; the other publishes
+// snapshots (-snapshot-every), and a third replica with an empty -data
+// joins from one. With NATS gone, writes answer 503 and reads go on.
 func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	opts := &natsserver.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true}
 	ns, err := natsserver.NewServer(opts)
@@ -39,8 +48,9 @@ func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	keys := filepath.Join(dir, "keys.json")
 	require.NoError(t, os.WriteFile(keys, []byte(`{"key-xyz": "org_xyz789", "key-avv": "tenant1/ns1"}`), 0o600))
 	replica := []string{"-keys", keys, "-nats", natsURL, "-stream", "accessapi", "-lease-ttl", "2s"}
-	a := startService(t, bin, replica...)
-	b := startService(t, bin, replica...)
+	aDir := filepath.Join(dir, "a.db")
+	a := startService(t, bin, append(replica, "-data", aDir)...)
+	b := startService(t, bin, append(replica, "-snapshot-every", "100ms")...)
 
 	r := a.call(t, http.MethodPost, grantsPath, keyXYZ, map[string]string{"entity_type": "knowledge_slice", "entity_id": "ks1",
 		"grantee_type": "department", "grantee_id": "eng", "access_level": "write"})
@@ -99,7 +109,33 @@ func TestTwoReplicasReadTheirWrites(t *testing.T) {
 	sum := b.runJobPoll(t, longPath)
 	assert.EqualValues(t, 3, sum["Status"], "Succeeded, on b")
 	assert.EqualValues(t, 1000, sum["StepsSucceeded"])
-	a = startService(t, bin, replica...) // a replica again, reading the log afresh
+
+	// A write on b while a is down; a, restarted on its directory, reads
+	// the log after its copy and serves it.
+	r = b.call(t, http.MethodPost, grantsPath, keyXYZ, map[string]string{"entity_type": "knowledge_slice", "entity_id": "ks3",
+		"grantee_type": "user", "grantee_id": "u3", "access_level": "read"})
+	require.Equal(t, http.StatusCreated, r.Status, "body: %s", r.Raw)
+	missed, missedRev := r.Raw, r.Header.Get("Grantdb-Revision")
+	missedID := r.Object(t)["id"].(string)
+	copyFiles, err := os.ReadDir(aDir)
+	require.NoError(t, err)
+	assert.NotEmpty(t, copyFiles, "a's local copy")
+	a = startService(t, bin, append(replica, "-data", aDir)...)
+	r = a.call(t, http.MethodGet, grantsPath+"/"+missedID+"?at_least_revision="+missedRev, keyXYZ, nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+	assert.JSONEq(t, string(missed), string(r.Raw), "restarted on its copy, a serves the write it missed")
+	r = a.call(t, http.MethodGet, longPath, keyTenant, nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+	assert.EqualValues(t, 3, r.Object(t)["Status"], "a knows the job b finished")
+
+	// b published a snapshot of the missed write's revision or later; a
+	// replica with an empty directory joins from it, then the log.
+	requireSnapshotAtLeast(t, natsURL, "accessapi", missedRev)
+	c := startService(t, bin, append(replica, "-data", filepath.Join(dir, "c.db"))...)
+	r = c.call(t, http.MethodGet, grantsPath+"/"+missedID+"?at_least_revision="+missedRev, keyXYZ, nil)
+	require.Equal(t, http.StatusOK, r.Status, "body: %s", r.Raw)
+	assert.JSONEq(t, string(missed), string(r.Raw), "c, joined from the snapshot, serves the write")
+	c.stop(t)
 
 	ns.Shutdown()
 	ns.WaitForShutdown()
@@ -126,4 +162,39 @@ func (p *service) runJobPoll(t *testing.T, path string) map[string]any {
 	}
 	t.Fatalf("job %s did not end", path)
 	return nil
+}
+
+// requireSnapshotAtLeast waits (bounded) until the log of stream holds a
+// snapshot (in its object store) of revision rev or later.
+func requireSnapshotAtLeast(t *testing.T, natsURL, stream, rev string) {
+	t.Helper()
+	want, err := strconv.ParseUint(rev, 10, 64)
+	require.NoError(t, err)
+	nc, err := nats.Connect(natsURL)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		log, err := cluster.NATS(js, stream)
+		if err != nil {
+			return false
+		}
+		info, found, err := log.(engine.SnapshotStore).LatestSnapshot(t.Context())
+		return err == nil && found && info.Revision >= want
+	}, 30*time.Second, 50*time.Millisecond, "no snapshot of revision %d or later beside stream %s", want, stream)
+}
+
+// TestSnapshotEveryNeedsNATS: -snapshot-every publishes to the log's object
+// store, so it is refused without -nats, and so is a negative interval.
+func TestSnapshotEveryNeedsNATS(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	require.NoError(t, os.WriteFile(keys, []byte(`{"key-xyz": "org_xyz789"}`), 0o600))
+	for _, args := range [][]string{
+		{"-snapshot-every", "1m"},
+		{"-snapshot-every", "-1s", "-nats", "nats://127.0.0.1:1"},
+	} {
+		err := run(t.Context(), append([]string{"-addr", "127.0.0.1:0", "-keys", keys}, args...), io.Discard, io.Discard)
+		assert.ErrorContains(t, err, "-snapshot-every", "%v", args)
+	}
 }
