@@ -27,54 +27,85 @@ const (
 // CheckKnown is Check, and also reports which of user and entity it found
 // on its way (a lookup it did not need to make reports nothing). An allowed
 // check has found both. It does not allocate.
+//
+// It reads the entity's record first and looks the user up only once an
+// entry could give the level, so that a check no grant can answer costs
+// one probe.
 func (ix *Index) CheckKnown(org, user string, entity model.EntityRef, level model.Level, now int64) (bool, Known) {
 	if ix == nil {
 		return false, 0
 	}
-	if ix.hasDenyOrLinks() && ix.orgHasDenyOrLinks(org) {
-		u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
-		if u == nil {
-			return false, 0
-		}
-		m := matcher{nodes: &ix.nodes, user: u}
-		allowed := ix.checkMatched(org, &m, entity, level, now)
-		if allowed {
-			return true, KnownUser | KnownEntity
-		}
-		return false, KnownUser
-	}
-	es := ix.entries(org, entity)
-	if es == nil {
+	r := ix.entity(org, entity)
+	if r == nil {
 		return false, 0
 	}
-	known := KnownEntity
-	var u *node
-	for i := range es {
-		e := &es[i]
-		if e.level < level {
-			return false, known // sorted by level: nothing below reaches it
-		}
-		if e.effect != effectAllow || !e.activeAt(now) {
-			continue
-		}
-		if u == nil {
-			// Looked up only once some grant could give the level.
-			if u = ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user}); u == nil {
-				return false, known
+	m := matcher{ix: ix, org: org, userID: user}
+	allowed := ix.checkRec(r, &m, level, now)
+	if m.user != nil {
+		return allowed, KnownUser | KnownEntity
+	}
+	return allowed, KnownEntity
+}
+
+// checkRec reports whether the subject m matches has at least level on the
+// entity of r at now: some active allow of level or more on the entity or
+// an entity above it reaches the subject, and no active deny at level or
+// below does. Allows are looked for first: most checks that fail find none,
+// and then no deny need be read; an entity without denies is never read for
+// them. It does not allocate.
+func (ix *Index) checkRec(r *entityRec, m *matcher, level model.Level, now int64) bool {
+	if !allowsOn(r, m, level, now) {
+		found := false
+		for _, a := range r.up {
+			if x := ix.ents.get(a); x != nil && allowsOn(x, m, level, now) {
+				found = true
+				break
 			}
-			known |= KnownUser
 		}
-		if e.grantee == u.id {
-			return true, known
-		}
-		if e.toUser {
-			continue
-		}
-		for _, p := range u.parents {
-			if ix.nodes.get(p).hasAncestor(e.grantee) {
-				return true, known
-			}
+		if !found {
+			return false
 		}
 	}
-	return false, known
+	if r.denies > 0 && deniesOn(r, m, level, now) {
+		return false
+	}
+	for _, a := range r.up {
+		if x := ix.ents.get(a); x != nil && x.denies > 0 && deniesOn(x, m, level, now) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowsOn reports whether an active allow of level or more on r reaches the
+// subject of m.
+func allowsOn(r *entityRec, m *matcher, level model.Level, now int64) bool {
+	for i := range r.entries {
+		e := &r.entries[i]
+		if e.level < level {
+			return false // sorted by level: nothing below reaches it
+		}
+		if e.effect == effectAllow && r.active(i, now) && m.applies(e) {
+			return true
+		}
+		if m.unknown {
+			return false
+		}
+	}
+	return false
+}
+
+// deniesOn reports whether an active deny at level or below on r reaches the
+// subject of m.
+func deniesOn(r *entityRec, m *matcher, level model.Level, now int64) bool {
+	for i := len(r.entries) - 1; i >= 0; i-- {
+		e := &r.entries[i]
+		if e.level > level {
+			return false // sorted by level: nothing above takes it away
+		}
+		if e.effect == effectDeny && r.active(i, now) && m.applies(e) {
+			return true
+		}
+	}
+	return false
 }
