@@ -42,6 +42,12 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	}
 	b.grantChanges(cs.Grants)
 	b.recomputeAncestors()
+	groupSets := newValVecBuilder(ix.groupSets)
+	for s := range b.owned {
+		if n := b.nodes.get(s); n.isGroup() {
+			groupSets.set(s, ancSetOf(n.ancestors))
+		}
+	}
 	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
 		lb := &linkBuilder{ents: b.ents, ownedLink: make(map[eid]bool), count: ix.linkCount}
@@ -57,6 +63,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		ents:      b.ents.v.done(),
 		subjects:  b.subjects.done(),
 		nodes:     b.nodes.done(),
+		groupSets: groupSets.done(),
 		grants:    b.grants,
 		linkCount: linkCount,
 		denies:    b.denies,

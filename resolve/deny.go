@@ -61,7 +61,7 @@ func (m *matcher) applies(e *entry) bool {
 		return false
 	}
 	if !m.set.filled {
-		m.set.fill(&m.ix.nodes, m.user)
+		m.set.fill(&m.ix.groupSets, m.user)
 	}
 	if m.set.overflow {
 		for _, p := range m.user.parents {
@@ -90,15 +90,17 @@ const maxGroupSet = 64
 
 func filterBit(s sid) uint32 { return (s * 0x9e3779b1) >> 24 }
 
-// fill gathers the groups u reaches.
-func (g *groupSet) fill(nodes *nodeVec, u *node) {
+// fill gathers the groups u reaches from their ancestor sets, which are
+// read independently of each other, so that their cache misses overlap.
+func (g *groupSet) fill(sets *valVec[ancSet], u *node) {
 	g.filled = true
 	for _, p := range u.parents {
-		for _, a := range nodes.get(p).ancestors {
-			if g.n == maxGroupSet {
-				g.overflow = true
-				return
-			}
+		set := sets.at(p)
+		if set == nil || set.n == tooMany || g.n+int(set.n) > maxGroupSet {
+			g.overflow = true
+			return
+		}
+		for _, a := range set.s[:set.n] {
 			g.sids[g.n] = a
 			g.n++
 			b := filterBit(a)

@@ -24,7 +24,10 @@ type Index struct {
 	ents     ptrVec[entityRec]
 	subjects cowMap[subjectKey, *node]
 	nodes    nodeVec
-	grants   int
+	// groupSets holds each group's ancestor set again, by sid, where a
+	// check reads it in one load without the group's node (nodes.go).
+	groupSets valVec[ancSet]
+	grants    int
 	// linkCount and denies count the links and deny entries.
 	linkCount int
 	denies    int

@@ -36,6 +36,26 @@ type node struct {
 
 const inlineSids = 8
 
+// ancSet is a group's ancestor set as Check reads it: up to len(s) sids
+// inline, 32 bytes, two to a cache line; n is tooMany when the set does not
+// fit, and then the group's node holds it.
+type ancSet struct {
+	n uint32
+	s [7]sid
+}
+
+const tooMany = ^uint32(0)
+
+func ancSetOf(set []sid) ancSet {
+	var a ancSet
+	if len(set) > len(a.s) {
+		a.n = tooMany
+		return a
+	}
+	a.n = uint32(copy(a.s[:], set))
+	return a
+}
+
 func (n *node) isGroup() bool { return n.subject.Type.IsGroup() }
 
 // key returns the node's key and hash in the subject map.

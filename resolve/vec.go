@@ -66,3 +66,51 @@ func (b *ptrVecBuilder[T]) set(i uint32, x *T) {
 }
 
 func (b *ptrVecBuilder[T]) done() ptrVec[T] { return b.v }
+
+// valVec is ptrVec for small values held in the chunks themselves: reading
+// one costs a single load once its chunk's address is known (the chunk list
+// is small and stays cached). A revision copies the chunks it writes.
+type valVec[T any] struct {
+	chunks []*[chunkLen]T
+}
+
+// at returns the value of id i, or the zero value.
+func (v *valVec[T]) at(i uint32) *T {
+	c := i >> chunkBits
+	if int(c) >= len(v.chunks) {
+		return nil
+	}
+	return &v.chunks[c][i&(chunkLen-1)]
+}
+
+// valVecBuilder derives the next revision of a valVec.
+type valVecBuilder[T any] struct {
+	v         valVec[T]
+	ownChunks bool
+	ownChunk  map[uint32]bool
+}
+
+func newValVecBuilder[T any](v valVec[T]) *valVecBuilder[T] {
+	return &valVecBuilder[T]{v: v, ownChunk: make(map[uint32]bool)}
+}
+
+// set stores x as the value of id i.
+func (b *valVecBuilder[T]) set(i uint32, x T) {
+	if !b.ownChunks {
+		b.v.chunks = slices.Clone(b.v.chunks)
+		b.ownChunks = true
+	}
+	c := i >> chunkBits
+	for int(c) >= len(b.v.chunks) {
+		b.v.chunks = append(b.v.chunks, new([chunkLen]T))
+		b.ownChunk[uint32(len(b.v.chunks)-1)] = true
+	}
+	if !b.ownChunk[c] {
+		cp := *b.v.chunks[c]
+		b.v.chunks[c] = &cp
+		b.ownChunk[c] = true
+	}
+	b.v.chunks[c][i&(chunkLen-1)] = x
+}
+
+func (b *valVecBuilder[T]) done() valVec[T] { return b.v }
