@@ -57,6 +57,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		lb.recompute()
 		linkCount = lb.count
 	}
+	b.ents.refreshChecks()
 	return &Index{
 		rev:       cs.Revision,
 		entities:  b.ents.m.done(),
@@ -284,6 +285,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		sortRows(rows)
 		r := b.ents.own(k)
 		r.setRows(rows)
+		b.ents.changed = append(b.ents.changed, r.id)
 		b.grants += len(rows) - oldLen
 		b.denies += int(r.denies) - oldDenies
 		b.ents.settle(r)

@@ -27,88 +27,60 @@ const (
 // CheckKnown is Check, and also reports which of user and entity it found
 // on its way (a lookup it did not need to make reports nothing). An allowed
 // check has found both. It does not allocate.
-//
 func (ix *Index) CheckKnown(org, user string, entity model.EntityRef, level model.Level, now int64) (bool, Known) {
 	if ix == nil {
 		return false, 0
 	}
-	// The user is looked up before the entity's record is read, so that the
-	// two probes' cache misses overlap.
+	// The user is looked up before the entity, so that the two probes'
+	// cache misses overlap.
 	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
-	r := ix.entity(org, entity)
-	if r == nil {
-		if u != nil {
-			return false, KnownUser
-		}
-		return false, 0
+	v := ix.entity(org, entity)
+	var known Known
+	if u != nil {
+		known = KnownUser
+	}
+	if v.rec == nil {
+		return false, known
 	}
 	m := matcher{ix: ix, looked: true, unknown: u == nil, user: u}
-	allowed := ix.checkRec(r, &m, level, now)
-	if m.user != nil {
-		return allowed, KnownUser | KnownEntity
-	}
-	return allowed, KnownEntity
+	return checkVal(v, &m, level, now), known | KnownEntity
 }
 
-// checkRec reports whether the subject m matches has at least level on the
-// entity of r at now: some active allow of level or more on the entity or
+// checkVal reports whether the subject m matches has at least level on the
+// entity of v at now: some active allow of level or more on the entity or
 // an entity above it reaches the subject, and no active deny at level or
-// below does. Allows are looked for first: most checks that fail find none,
-// and then no deny need be read; an entity without denies is never read for
-// them. It does not allocate.
-func (ix *Index) checkRec(r *entityRec, m *matcher, level model.Level, now int64) bool {
-	if !allowsOn(r, m, level, now) {
-		found := false
-		for _, a := range r.up {
-			if x := ix.ents.get(a); x != nil && allowsOn(x, m, level, now) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	if r.denies > 0 && deniesOn(r, m, level, now) {
-		return false
-	}
-	for _, a := range r.up {
-		if x := ix.ents.get(a); x != nil && x.denies > 0 && deniesOn(x, m, level, now) {
-			return false
-		}
-	}
-	return true
-}
-
-// allowsOn reports whether an active allow of level or more on r reaches the
-// subject of m.
-func allowsOn(r *entityRec, m *matcher, level model.Level, now int64) bool {
-	for i := range r.entries {
-		e := &r.entries[i]
+// below does. It reads one array, v.check, which holds the entries of the
+// entity and of every entity above it (and the record only for the window
+// of an entry that reaches the subject). Allows are looked for first: most
+// checks that fail find none, and then no deny need be read. It does not
+// allocate.
+func checkVal(v entityVal, m *matcher, level model.Level, now int64) bool {
+	es := v.check
+	i := 0
+	for ; i < len(es); i++ {
+		e := &es[i]
 		if e.level < level {
 			return false // sorted by level: nothing below reaches it
 		}
-		if e.effect == effectAllow && r.active(i, now) && m.applies(e) {
-			return true
+		if e.effect == effectAllow && m.applies(e) && v.rec.checkActive(i, now) {
+			break
 		}
 		if m.unknown {
 			return false
 		}
 	}
-	return false
-}
-
-// deniesOn reports whether an active deny at level or below on r reaches the
-// subject of m.
-func deniesOn(r *entityRec, m *matcher, level model.Level, now int64) bool {
-	for i := len(r.entries) - 1; i >= 0; i-- {
-		e := &r.entries[i]
+	if i == len(es) {
+		return false
+	}
+	// Denies at level or below sit at the end.
+	for j := len(es) - 1; j >= 0; j-- {
+		e := &es[j]
 		if e.level > level {
-			return false // sorted by level: nothing above takes it away
+			break
 		}
-		if e.effect == effectDeny && r.active(i, now) && m.applies(e) {
-			return true
+		if e.effect == effectDeny && m.applies(e) && v.rec.checkActive(j, now) {
+			return false
 		}
 	}
-	return false
+	return true
 }

@@ -138,12 +138,9 @@ func (ix *Index) CheckSubject(org string, s model.Subject, entity model.EntityRe
 	if g == nil || !g.isGroup() {
 		return false
 	}
-	r := ix.entity(org, entity)
-	if r == nil {
-		return false
-	}
+	v := ix.entity(org, entity)
 	m := matcher{ix: ix, group: g}
-	return ix.checkRec(r, &m, level, now)
+	return checkVal(v, &m, level, now)
 }
 
 // Denies is the number of deny grants the index holds, in every

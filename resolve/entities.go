@@ -1,7 +1,9 @@
 package resolve
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -15,37 +17,39 @@ type eid = uint32
 
 // entityRec is what the index knows about one entity that holds grants or
 // links. It is immutable once published: a commit that changes the entity's
-// grants or links replaces its record.
-//
-// The fields Check reads come first, and up to inlineEntries entries live
-// in the record itself, so that the hash probe's slot, the record and the
-// entries it scans are few cache lines: the record's first lines hold
-// everything a check of an entity without links reads.
+// grants or links, or the grants of an entity above it, replaces its record.
 type entityRec struct {
-	// entries are the entity's grants, sorted by level, highest first (then
-	// by grant id): a check for allows stops at the first entry below the
-	// asked level, and one for denies reads from the end and stops at the
-	// first entry above it.
+	// entries are the entity's own grants, sorted by level, highest first
+	// (then by grant id); grants and windows run parallel to them: the
+	// stored rows and, when any entry has one, the time windows.
 	entries []entry
-	// up holds the eids of every entity above this one (its link ancestors),
-	// nil when it has no parent.
-	up []eid
-	// denies counts the deny entries, so that a check reads an entity's
-	// entries for denies only when it has some.
-	denies int32
-	id     eid
-	inline [inlineEntries]entry
-	// grants and windows run parallel to entries: the stored rows (which
-	// Check never reads) and, when any entry has one, the time windows.
 	grants  []*model.Grant
 	windows []window
-	key     entityKey
+	// check holds the entries of the entity and of every entity above it,
+	// sorted by level, highest first: what Check reads, in one array, so
+	// that a check of a filed document reads no folder. For an entity
+	// without a parent it is entries. checkWindows runs parallel to it when
+	// any of them has a window.
+	check        []entry
+	checkWindows []window
+	// up holds the eids of every entity above this one (its link ancestors),
+	// nil when it has no parent.
+	up     []eid
+	denies int32 // deny entries among entries
+	id     eid
+	key    entityKey
 	// link holds the entity's parents, children and ancestor keys, nil when
 	// it has no link (links.go).
 	link *entityNode
 }
 
-const inlineEntries = 12
+// entityVal is what the entity map holds: the array Check scans, in the
+// slot itself (one miss fewer than reading it through the record), and the
+// record.
+type entityVal struct {
+	check []entry
+	rec   *entityRec
+}
 
 // entry is one grant on an entity in the form the hot path reads: eight
 // bytes, with no pointer, so that an entity's entries fill one or two cache
@@ -68,11 +72,6 @@ var openWindow = window{from: math.MinInt64, to: math.MaxInt64}
 
 func (w window) activeAt(now int64) bool { return w.from <= now && now < w.to }
 
-// active reports whether entry i is active at now.
-func (r *entityRec) active(i int, now int64) bool {
-	return !r.entries[i].windowed || r.windows[i].activeAt(now)
-}
-
 // window returns the window of entry i.
 func (r *entityRec) window(i int) window {
 	if r.windows == nil {
@@ -81,13 +80,20 @@ func (r *entityRec) window(i int) window {
 	return r.windows[i]
 }
 
+// checkActive reports whether check entry i is active at now.
+func (r *entityRec) checkActive(i int, now int64) bool {
+	return !r.check[i].windowed || r.checkWindows[i].activeAt(now)
+}
+
+// active reports whether entry i is active at now.
+func (r *entityRec) active(i int, now int64) bool {
+	return !r.entries[i].windowed || r.windows[i].activeAt(now)
+}
+
 // clone copies r; the copy's slices are shared and must be replaced, never
-// written in place, except that inline entries are the copy's own.
+// written in place.
 func (r *entityRec) clone() *entityRec {
 	c := *r
-	if n := len(r.entries); n <= inlineEntries {
-		c.entries = c.inline[:n:n]
-	}
 	return &c
 }
 
@@ -115,51 +121,105 @@ func newGrantRow(g *model.Grant, grantee sid) grantRow {
 
 // setRows makes rows, sorted, r's entries.
 func (r *entityRec) setRows(rows []grantRow) {
-	n := len(rows)
-	if n <= inlineEntries {
-		r.entries = r.inline[:n:n]
-	} else {
-		r.entries = make([]entry, n)
-	}
-	r.grants = make([]*model.Grant, n)
-	r.windows = nil
+	r.entries, r.grants, r.windows = nil, nil, nil
 	r.denies = 0
+	if len(rows) == 0 {
+		return
+	}
+	r.entries = make([]entry, len(rows))
+	r.grants = make([]*model.Grant, len(rows))
 	for i := range rows {
 		r.entries[i] = rows[i].e
 		r.grants[i] = rows[i].g
 		if rows[i].e.effect == effectDeny {
 			r.denies++
 		}
-		if rows[i].e.windowed && r.windows == nil {
-			r.windows = make([]window, n)
-			for j := range r.windows {
-				r.windows[j] = openWindow
-			}
-		}
-		if r.windows != nil {
-			r.windows[i] = rows[i].w
-		}
 	}
+	r.windows = windowsOf(rows, func(i int) window { return rows[i].w })
 }
 
-// entity returns the record of entity in org, or nil.
-func (ix *Index) entity(org string, e model.EntityRef) *entityRec {
-	r, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
-	return r
+// windowsOf returns the windows of n entries, or nil when none has one.
+func windowsOf[T any](rows []T, w func(i int) window) []window {
+	var out []window
+	for i := range rows {
+		wi := w(i)
+		if wi == openWindow {
+			continue
+		}
+		if out == nil {
+			out = make([]window, len(rows))
+			for j := range out {
+				out[j] = openWindow
+			}
+		}
+		out[i] = wi
+	}
+	return out
+}
+
+// checkRow is one entry of a check array while it is built.
+type checkRow struct {
+	e entry
+	w window
+}
+
+// setCheck builds r's check array from its entries and those of the
+// records above it (ents gives a record by eid); rows is scratch space,
+// returned for the next record.
+func (r *entityRec) setCheck(get func(eid) *entityRec, rows []checkRow) []checkRow {
+	if len(r.up) == 0 {
+		r.check, r.checkWindows = r.entries, r.windows
+		return rows
+	}
+	rows = rows[:0]
+	add := func(x *entityRec) {
+		for i, e := range x.entries {
+			rows = append(rows, checkRow{e, x.window(i)})
+		}
+	}
+	add(r)
+	for _, a := range r.up {
+		if x := get(a); x != nil {
+			add(x)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b checkRow) int { return cmp.Compare(b.e.level, a.e.level) })
+	r.check = make([]entry, len(rows))
+	for i := range rows {
+		r.check[i] = rows[i].e
+	}
+	r.checkWindows = windowsOf(rows, func(i int) window { return rows[i].w })
+	return rows
+}
+
+// entity returns the map value of entity in org, zero when the index holds
+// nothing for it.
+func (ix *Index) entity(org string, e model.EntityRef) entityVal {
+	v, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
+	return v
+}
+
+// entityRec returns the record of k, or nil.
+func (ix *Index) entityRec(k entityKey) *entityRec {
+	v, _ := ix.entities.get(hashEntityKey(k), k)
+	return v.rec
 }
 
 // entityBuilder derives the next revision's entity records.
 type entityBuilder struct {
-	m *cowMapBuilder[entityKey, *entityRec]
+	m *cowMapBuilder[entityKey, entityVal]
 	v *ptrVecBuilder[entityRec]
 	// owned are the records copied (or created) in this revision, which may
 	// be changed in place.
 	owned map[eid]bool
+	// changed are the records whose entries or ancestors changed: their
+	// check arrays, and those of every entity below them, are rebuilt.
+	changed []eid
 }
 
 func (b *entityBuilder) get(k entityKey) *entityRec {
-	r, _ := b.m.get(hashEntityKey(k), k)
-	return r
+	v, _ := b.m.get(hashEntityKey(k), k)
+	return v.rec
 }
 
 // own returns the record of k, copied first unless this revision already
@@ -167,7 +227,8 @@ func (b *entityBuilder) get(k entityKey) *entityRec {
 // at it.
 func (b *entityBuilder) own(k entityKey) *entityRec {
 	h := hashEntityKey(k)
-	r, ok := b.m.get(h, k)
+	v, ok := b.m.get(h, k)
+	r := v.rec
 	if ok && b.owned[r.id] {
 		return r
 	}
@@ -178,7 +239,7 @@ func (b *entityBuilder) own(k entityKey) *entityRec {
 		r = &entityRec{key: k}
 		r.id = b.v.add(r)
 	}
-	b.m.set(h, k, r)
+	b.m.set(h, k, entityVal{check: r.check, rec: r})
 	b.owned[r.id] = true
 	return r
 }
@@ -191,4 +252,37 @@ func (b *entityBuilder) settle(r *entityRec) {
 	}
 	b.m.delete(hashEntityKey(r.key), r.key)
 	b.v.set(r.id, nil)
+}
+
+// refreshChecks rebuilds the check arrays of the changed records and of
+// every record below one, each once.
+func (b *entityBuilder) refreshChecks() {
+	if len(b.changed) == 0 {
+		return
+	}
+	seen := make(map[eid]bool, len(b.changed))
+	stack := b.changed
+	var rows []checkRow
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		r := b.v.get(id)
+		if r == nil {
+			continue // dropped
+		}
+		r = b.own(r.key)
+		rows = r.setCheck(b.v.get, rows)
+		b.m.set(hashEntityKey(r.key), r.key, entityVal{check: r.check, rec: r})
+		if r.link != nil {
+			for _, c := range r.link.children {
+				if cr := b.get(c); cr != nil {
+					stack = append(stack, cr.id)
+				}
+			}
+		}
+	}
 }

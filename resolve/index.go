@@ -20,7 +20,7 @@ type Index struct {
 	rev uint64
 	// entities holds the record of every entity with grants or links, by
 	// key; ents the same records by eid (entities.go).
-	entities cowMap[entityKey, *entityRec]
+	entities cowMap[entityKey, entityVal]
 	ents     ptrVec[entityRec]
 	subjects cowMap[subjectKey, *node]
 	nodes    nodeVec

@@ -49,7 +49,7 @@ func (ix *Index) entityNode(k entityKey) *entityNode {
 	if ix == nil || ix.linkCount == 0 {
 		return nil
 	}
-	if r, _ := ix.entities.get(hashEntityKey(k), k); r != nil {
+	if r := ix.entityRec(k); r != nil {
 		return r.link
 	}
 	return nil
@@ -160,7 +160,9 @@ func (b *linkBuilder) recompute() {
 				up[i] = b.ents.get(a).id // an ancestor is linked, so it has a record
 			}
 		}
-		b.ents.get(k).up = up
+		r := b.ents.get(k)
+		r.up = up
+		b.ents.changed = append(b.ents.changed, r.id)
 		state[k] = done
 	}
 	for k := range state {
@@ -235,7 +237,7 @@ func (ix *Index) fillEntityClosure(ec *entityClosure, org string, entity model.E
 		}
 	}
 	for i := range ec.up {
-		ec.up[i].rec, _ = ix.entities.get(hashEntityKey(ec.up[i].key), ec.up[i].key)
+		ec.up[i].rec = ix.entityRec(ec.up[i].key)
 	}
 }
 
