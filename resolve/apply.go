@@ -44,7 +44,11 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	b.recomputeAncestors()
 	groupSets := newValVecBuilder(ix.groupSets)
 	for s := range b.owned {
-		if n := b.nodes.get(s); n.isGroup() {
+		// The nodes changed in place since they were put in the map.
+		n := b.nodes.get(s)
+		h, k := n.key()
+		b.subjects.set(h, k, subjectValOf(n))
+		if n.isGroup() {
 			groupSets.set(s, ancSetOf(n.ancestors))
 		}
 	}
@@ -74,7 +78,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 // indexBuilder derives one revision from the previous one.
 type indexBuilder struct {
 	ents     *entityBuilder
-	subjects *cowMapBuilder[subjectKey, *node]
+	subjects *cowMapBuilder[subjectKey, subjectVal]
 	nodes    *nodeVecBuilder
 	// owned are the nodes copied (or created) in this revision, which may be
 	// changed in place.
@@ -87,8 +91,8 @@ type indexBuilder struct {
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
-	if n, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
-		return n.id
+	if v, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
+		return v.id
 	}
 	return 0
 }
@@ -96,8 +100,8 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
 	h, k := hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}
-	if n, ok := b.subjects.get(h, k); ok {
-		return n.id
+	if v, ok := b.subjects.get(h, k); ok {
+		return v.id
 	}
 	n := &node{subject: s, org: org}
 	n.id = b.nodes.add(n)
@@ -107,7 +111,7 @@ func (b *indexBuilder) intern(org string, s model.Subject) sid {
 		n.parents = n.inline[:0:inlineSids]
 	}
 	b.owned[n.id] = true
-	b.subjects.set(h, k, n)
+	b.subjects.set(h, k, subjectValOf(n))
 	return n.id
 }
 
@@ -121,7 +125,7 @@ func (b *indexBuilder) own(s sid) *node {
 	n = n.clone()
 	b.nodes.set(s, n)
 	h, k := n.key()
-	b.subjects.set(h, k, n)
+	b.subjects.set(h, k, subjectValOf(n))
 	b.owned[s] = true
 	return n
 }

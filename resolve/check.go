@@ -33,16 +33,16 @@ func (ix *Index) CheckKnown(org, user string, entity model.EntityRef, level mode
 	}
 	// The user is looked up before the entity, so that the two probes'
 	// cache misses overlap.
-	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
+	u := ix.user(org, user)
 	v := ix.entity(org, entity)
 	var known Known
-	if u != nil {
+	if u.node != nil {
 		known = KnownUser
 	}
 	if v.rec == nil {
 		return false, known
 	}
-	m := matcher{ix: ix, looked: true, unknown: u == nil, user: u}
+	m := matcher{ix: ix, unknown: u.node == nil, uid: u.id, parents: u.userParents()}
 	return checkVal(v, &m, level, now), known | KnownEntity
 }
 

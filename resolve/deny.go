@@ -25,46 +25,36 @@ const noDeny = model.LevelAdmin + 1
 // matcher says which entries reach a subject: a user (its own grants and
 // those of every group it reaches) or a group (the grants of the group and
 // of every group it reaches, never a user's). It lives on the stack: Check
-// does not allocate. A user is looked up on the first entry that needs it,
-// and the groups it reaches are gathered once, into set.
+// does not allocate. The groups a user reaches are gathered on the first
+// entry that needs them, once, into set.
 type matcher struct {
 	ix *Index
-	// org and userID name the user, looked up on first use; unknown is set
-	// once the lookup found nothing (no entry can then apply).
-	org, userID string
-	looked      bool
-	unknown     bool
-	user        *node // set for a user, once looked up
-	group       *node // set for a group
-	set         groupSet
+	// unknown is set for a user the index does not know: no entry applies.
+	unknown bool
+	uid     sid   // the user
+	parents []sid // the user's groups
+	group   *node // set for a group
+	set     groupSet
 }
 
 func (m *matcher) applies(e *entry) bool {
 	if m.group != nil {
 		return !e.toUser && m.group.hasAncestor(e.grantee)
 	}
-	if !m.looked {
-		m.looked = true
-		m.user = m.ix.subject(m.org, model.Subject{Type: model.SubjectUser, ID: m.userID})
-		if m.user == nil {
-			m.unknown = true
-			return false
-		}
-	}
-	if m.user == nil {
+	if m.unknown {
 		return false
 	}
-	if e.grantee == m.user.id {
+	if e.grantee == m.uid {
 		return true
 	}
 	if e.toUser {
 		return false
 	}
 	if !m.set.filled {
-		m.set.fill(&m.ix.groupSets, m.user)
+		m.set.fill(&m.ix.groupSets, m.parents)
 	}
 	if m.set.overflow {
-		for _, p := range m.user.parents {
+		for _, p := range m.parents {
 			if m.ix.nodes.get(p).hasAncestor(e.grantee) {
 				return true
 			}
@@ -90,11 +80,11 @@ const maxGroupSet = 64
 
 func filterBit(s sid) uint32 { return (s * 0x9e3779b1) >> 24 }
 
-// fill gathers the groups u reaches from their ancestor sets, which are
+// fill gathers the groups reached from parents from their ancestor sets, which are
 // read independently of each other, so that their cache misses overlap.
-func (g *groupSet) fill(sets *valVec[ancSet], u *node) {
+func (g *groupSet) fill(sets *valVec[ancSet], parents []sid) {
 	g.filled = true
-	for _, p := range u.parents {
+	for _, p := range parents {
 		set := sets.at(p)
 		if set == nil || set.n == tooMany || g.n+int(set.n) > maxGroupSet {
 			g.overflow = true

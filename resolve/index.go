@@ -22,7 +22,7 @@ type Index struct {
 	// key; ents the same records by eid (entities.go).
 	entities cowMap[entityKey, entityVal]
 	ents     ptrVec[entityRec]
-	subjects cowMap[subjectKey, *node]
+	subjects cowMap[subjectKey, subjectVal]
 	nodes    nodeVec
 	// groupSets holds each group's ancestor set again, by sid, where a
 	// check reads it in one load without the group's node (nodes.go).
@@ -97,8 +97,41 @@ func (ix *Index) Grants() int {
 
 // subject returns the node of s in org, or nil.
 func (ix *Index) subject(org string, s model.Subject) *node {
-	n, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
-	return n
+	v, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
+	return v.node
+}
+
+// subjectVal is what the subject map holds: the node and, for a user, its
+// id and its groups when they fit, so that a check reads them from the
+// map's slot, never the node.
+type subjectVal struct {
+	node    *node
+	id      sid
+	np      uint8 // parents holds the user's groups when np <= len(parents)
+	parents [8]sid
+}
+
+func subjectValOf(n *node) subjectVal {
+	v := subjectVal{node: n, id: n.id, np: ^uint8(0)}
+	if !n.isGroup() && len(n.parents) <= len(v.parents) {
+		v.np = uint8(copy(v.parents[:], n.parents))
+	}
+	return v
+}
+
+// userParents returns the groups of v's user.
+func (v *subjectVal) userParents() []sid {
+	if int(v.np) <= len(v.parents) {
+		return v.parents[:v.np]
+	}
+	return v.node.parents
+}
+
+// user returns the map value of user in org; its node is nil when the
+// index does not know the user.
+func (ix *Index) user(org, user string) subjectVal {
+	v, _ := ix.subjects.get(hashSubject(org, user), subjectKey{org, model.SubjectUser, user})
+	return v
 }
 
 // Build returns the index of a snapshot: every grant, membership and link it holds,
