@@ -20,16 +20,16 @@ type eid = uint32
 // grants or links, or the grants of an entity above it, replaces its record.
 type entityRec struct {
 	// entries are the entity's own grants, sorted by level, highest first
-	// (then by grant id); grants and windows run parallel to them: the
-	// stored rows and, when any entry has one, the time windows.
+	// (then by grant id); grants runs parallel to them (the stored rows),
+	// and windows holds the windows of those that have one (see entry.win).
 	entries []entry
 	grants  []*model.Grant
 	windows []window
 	// check holds the entries of the entity and of every entity above it,
 	// sorted by level, highest first: what Check reads, in one array, so
 	// that a check of a filed document reads no folder. For an entity
-	// without a parent it is entries. checkWindows runs parallel to it when
-	// any of them has a window.
+	// without a parent it is entries. checkWindows holds their windows as
+	// windows does for entries.
 	check        []entry
 	checkWindows []window
 	// up holds the eids of every entity above this one (its link ancestors),
@@ -55,11 +55,68 @@ type entityVal struct {
 // bytes, with no pointer, so that an entity's entries fill one or two cache
 // lines and the collector never scans them.
 type entry struct {
-	grantee  sid // the interned grantee
-	level    model.Level
-	effect   effect
-	toUser   bool // the grantee is a user, so only that user can match
-	windowed bool // the grant has a time window: see entityRec.windows
+	grantee sid // the interned grantee
+	level   model.Level
+	effect  effect
+	toUser  bool // the grantee is a user, so only that user can match
+	// win is 0 for a grant without a time window, else where its window
+	// is: windows[win-1], or windows[i] for the entry at i when win is
+	// winParallel (an array with more windows than a byte can count holds
+	// them parallel to its entries). Most grants have no window, so an
+	// entity's windows take 16 bytes per windowed grant, not per grant.
+	win uint8
+}
+
+const winParallel = ^uint8(0)
+
+// windowOf returns the window of es[i], whose windows are ws.
+func windowOf(es []entry, ws []window, i int) window {
+	switch w := es[i].win; w {
+	case 0:
+		return openWindow
+	case winParallel:
+		return ws[i]
+	default:
+		return ws[w-1]
+	}
+}
+
+// packWindows sets the win of every entry of es, whose windows w gives,
+// and returns the windows to keep beside them (nil when none has one).
+func packWindows(es []entry, w func(i int) window) []window {
+	n := 0
+	for i := range es {
+		if w(i) != openWindow {
+			n++
+		}
+	}
+	if n == 0 {
+		for i := range es {
+			es[i].win = 0
+		}
+		return nil
+	}
+	parallel := n >= int(winParallel)
+	var ws []window
+	if parallel {
+		ws = make([]window, len(es))
+	} else {
+		ws = make([]window, 0, n)
+	}
+	for i := range es {
+		wi := w(i)
+		switch {
+		case wi == openWindow:
+			es[i].win = 0
+		case parallel:
+			es[i].win = winParallel
+			ws[i] = wi
+		default:
+			ws = append(ws, wi)
+			es[i].win = uint8(len(ws))
+		}
+	}
+	return ws
 }
 
 // window is a grant's time window in the index's time.
@@ -73,21 +130,16 @@ var openWindow = window{from: math.MinInt64, to: math.MaxInt64}
 func (w window) activeAt(now int64) bool { return w.from <= now && now < w.to }
 
 // window returns the window of entry i.
-func (r *entityRec) window(i int) window {
-	if r.windows == nil {
-		return openWindow
-	}
-	return r.windows[i]
-}
+func (r *entityRec) window(i int) window { return windowOf(r.entries, r.windows, i) }
 
 // checkActive reports whether check entry i is active at now.
 func (r *entityRec) checkActive(i int, now int64) bool {
-	return !r.check[i].windowed || r.checkWindows[i].activeAt(now)
+	return r.check[i].win == 0 || windowOf(r.check, r.checkWindows, i).activeAt(now)
 }
 
 // active reports whether entry i is active at now.
 func (r *entityRec) active(i int, now int64) bool {
-	return !r.entries[i].windowed || r.windows[i].activeAt(now)
+	return r.entries[i].win == 0 || r.window(i).activeAt(now)
 }
 
 // clone copies r; the copy's slices are shared and must be replaced, never
@@ -108,11 +160,10 @@ func newGrantRow(g *model.Grant, grantee sid) grantRow {
 	w := window{from: Nanos(g.EffectiveFrom, math.MinInt64), to: Nanos(g.EffectiveTo, math.MaxInt64)}
 	return grantRow{
 		e: entry{
-			grantee:  grantee,
-			level:    g.Level,
-			effect:   effectOf(g.Effect),
-			toUser:   g.Grantee.Type == model.SubjectUser,
-			windowed: w != openWindow,
+			grantee: grantee,
+			level:   g.Level,
+			effect:  effectOf(g.Effect),
+			toUser:  g.Grantee.Type == model.SubjectUser,
 		},
 		g: g,
 		w: w,
@@ -135,26 +186,7 @@ func (r *entityRec) setRows(rows []grantRow) {
 			r.denies++
 		}
 	}
-	r.windows = windowsOf(rows, func(i int) window { return rows[i].w })
-}
-
-// windowsOf returns the windows of n entries, or nil when none has one.
-func windowsOf[T any](rows []T, w func(i int) window) []window {
-	var out []window
-	for i := range rows {
-		wi := w(i)
-		if wi == openWindow {
-			continue
-		}
-		if out == nil {
-			out = make([]window, len(rows))
-			for j := range out {
-				out[j] = openWindow
-			}
-		}
-		out[i] = wi
-	}
-	return out
+	r.windows = packWindows(r.entries, func(i int) window { return rows[i].w })
 }
 
 // checkRow is one entry of a check array while it is built.
@@ -188,7 +220,7 @@ func (r *entityRec) setCheck(get func(eid) *entityRec, rows []checkRow) []checkR
 	for i := range rows {
 		r.check[i] = rows[i].e
 	}
-	r.checkWindows = windowsOf(rows, func(i int) window { return rows[i].w })
+	r.checkWindows = packWindows(r.check, func(i int) window { return rows[i].w })
 	return rows
 }
 
