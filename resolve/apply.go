@@ -28,8 +28,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	b := &indexBuilder{
 		ents: &entityBuilder{
 			m:     newCowMapBuilder(ix.entities),
-			v:     newPtrVecBuilder(ix.ents),
-			owned: make(map[eid]bool),
+			owned: make(map[*entityRec]bool),
 		},
 		subjects: newCowMapBuilder(ix.subjects),
 		nodes:    newNodeVecBuilder(ix.nodes),
@@ -54,7 +53,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	}
 	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
-		lb := &linkBuilder{ents: b.ents, ownedLink: make(map[eid]bool), count: ix.linkCount}
+		lb := &linkBuilder{ents: b.ents, ownedLink: make(map[*entityRec]bool), count: ix.linkCount}
 		for i := range cs.Links {
 			lb.change(&cs.Links[i])
 		}
@@ -65,7 +64,6 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	return &Index{
 		rev:       cs.Revision,
 		entities:  b.ents.m.done(),
-		ents:      b.ents.v.done(),
 		subjects:  b.subjects.done(),
 		nodes:     b.nodes.done(),
 		groupSets: groupSets.done(),
@@ -289,7 +287,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		sortRows(rows)
 		r := b.ents.own(k)
 		r.setRows(rows)
-		b.ents.changed = append(b.ents.changed, r.id)
+		b.ents.changed = append(b.ents.changed, k)
 		b.grants += len(rows) - oldLen
 		b.denies += int(r.denies) - oldDenies
 		b.ents.settle(r)

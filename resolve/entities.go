@@ -8,13 +8,6 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
-// eid is an interned entity of one organisation: entities that hold grants
-// or links are numbered as subjects are, so that an entity's ancestors are a
-// list of eids, each read from a vector in two loads rather than by hashing
-// and comparing its key. Eids start at 1 and are never reused; 0 means
-// "none".
-type eid = uint32
-
 // entityRec is what the index knows about one entity that holds grants or
 // links. It is immutable once published: a commit that changes the entity's
 // grants or links, or the grants of an entity above it, replaces its record.
@@ -32,12 +25,8 @@ type entityRec struct {
 	// windows does for entries.
 	check        []entry
 	checkWindows []window
-	// up holds the eids of every entity above this one (its link ancestors),
-	// nil when it has no parent.
-	up     []eid
-	denies int32 // deny entries among entries
-	id     eid
-	key    entityKey
+	denies       int32 // deny entries among entries
+	key          entityKey
 	// link holds the entity's parents, children and ancestor keys, nil when
 	// it has no link (links.go).
 	link *entityNode
@@ -196,10 +185,10 @@ type checkRow struct {
 }
 
 // setCheck builds r's check array from its entries and those of the
-// records above it (ents gives a record by eid); rows is scratch space,
+// records above it (get gives a record by key); rows is scratch space,
 // returned for the next record.
-func (r *entityRec) setCheck(get func(eid) *entityRec, rows []checkRow) []checkRow {
-	if len(r.up) == 0 {
+func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []checkRow {
+	if r.link == nil || len(r.link.ancestors) == 0 {
 		r.check, r.checkWindows = r.entries, r.windows
 		return rows
 	}
@@ -210,7 +199,7 @@ func (r *entityRec) setCheck(get func(eid) *entityRec, rows []checkRow) []checkR
 		}
 	}
 	add(r)
-	for _, a := range r.up {
+	for _, a := range r.link.ancestors {
 		if x := get(a); x != nil {
 			add(x)
 		}
@@ -240,13 +229,12 @@ func (ix *Index) entityRec(k entityKey) *entityRec {
 // entityBuilder derives the next revision's entity records.
 type entityBuilder struct {
 	m *cowMapBuilder[entityKey, entityVal]
-	v *ptrVecBuilder[entityRec]
 	// owned are the records copied (or created) in this revision, which may
 	// be changed in place.
-	owned map[eid]bool
-	// changed are the records whose entries or ancestors changed: their
+	owned map[*entityRec]bool
+	// changed are the entities whose entries or ancestors changed: their
 	// check arrays, and those of every entity below them, are rebuilt.
-	changed []eid
+	changed []entityKey
 }
 
 func (b *entityBuilder) get(k entityKey) *entityRec {
@@ -255,35 +243,30 @@ func (b *entityBuilder) get(k entityKey) *entityRec {
 }
 
 // own returns the record of k, copied first unless this revision already
-// owns it, or created (with a new eid). Both the map and the vector point
-// at it.
+// owns it, or created.
 func (b *entityBuilder) own(k entityKey) *entityRec {
 	h := hashEntityKey(k)
 	v, ok := b.m.get(h, k)
 	r := v.rec
-	if ok && b.owned[r.id] {
+	if ok && b.owned[r] {
 		return r
 	}
 	if ok {
 		r = r.clone()
-		b.v.set(r.id, r)
 	} else {
 		r = &entityRec{key: k}
-		r.id = b.v.add(r)
 	}
 	b.m.set(h, k, entityVal{check: r.check, rec: r})
-	b.owned[r.id] = true
+	b.owned[r] = true
 	return r
 }
 
-// settle drops r when it holds neither grants nor links. Its eid is not
-// reused: no record's up names it, since only linked entities are ancestors.
+// settle drops r when it holds neither grants nor links.
 func (b *entityBuilder) settle(r *entityRec) {
 	if len(r.entries) > 0 || r.link != nil {
 		return
 	}
 	b.m.delete(hashEntityKey(r.key), r.key)
-	b.v.set(r.id, nil)
 }
 
 // refreshChecks rebuilds the check arrays of the changed records and of
@@ -292,29 +275,37 @@ func (b *entityBuilder) refreshChecks() {
 	if len(b.changed) == 0 {
 		return
 	}
-	seen := make(map[eid]bool, len(b.changed))
+	if len(b.changed) == 1 {
+		// One entity without children, the common small commit: no set of
+		// those seen.
+		k := b.changed[0]
+		if r := b.get(k); r == nil || r.link == nil || len(r.link.children) == 0 {
+			if r != nil {
+				r = b.own(k)
+				r.setCheck(b.get, nil)
+				b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
+			}
+			return
+		}
+	}
+	seen := make(map[entityKey]bool, len(b.changed))
 	stack := b.changed
 	var rows []checkRow
 	for len(stack) > 0 {
-		id := stack[len(stack)-1]
+		k := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[id] {
+		if seen[k] {
 			continue
 		}
-		seen[id] = true
-		r := b.v.get(id)
-		if r == nil {
+		seen[k] = true
+		if b.get(k) == nil {
 			continue // dropped
 		}
-		r = b.own(r.key)
-		rows = r.setCheck(b.v.get, rows)
-		b.m.set(hashEntityKey(r.key), r.key, entityVal{check: r.check, rec: r})
+		r := b.own(k)
+		rows = r.setCheck(b.get, rows)
+		b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
 		if r.link != nil {
-			for _, c := range r.link.children {
-				if cr := b.get(c); cr != nil {
-					stack = append(stack, cr.id)
-				}
-			}
+			stack = append(stack, r.link.children...)
 		}
 	}
 }

@@ -19,9 +19,8 @@ import (
 type Index struct {
 	rev uint64
 	// entities holds the record of every entity with grants or links, by
-	// key; ents the same records by eid (entities.go).
+	// key (entities.go).
 	entities cowMap[entityKey, entityVal]
-	ents     ptrVec[entityRec]
 	subjects cowMap[subjectKey, subjectVal]
 	nodes    nodeVec
 	// groupSets holds each group's ancestor set again, by sid, where a

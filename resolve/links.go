@@ -60,7 +60,7 @@ func (ix *Index) entityNode(k entityKey) *entityNode {
 type linkBuilder struct {
 	ents *entityBuilder
 	// ownedLink are the records whose node this revision has copied.
-	ownedLink map[eid]bool
+	ownedLink map[*entityRec]bool
 	moved     []entityKey
 	count     int
 }
@@ -77,13 +77,13 @@ func (b *linkBuilder) node(k entityKey) *entityNode {
 // it, or created.
 func (b *linkBuilder) own(k entityKey) *entityNode {
 	r := b.ents.own(k)
-	if !b.ownedLink[r.id] {
+	if !b.ownedLink[r] {
 		if r.link != nil {
 			r.link = r.link.clone()
 		} else {
 			r.link = &entityNode{}
 		}
-		b.ownedLink[r.id] = true
+		b.ownedLink[r] = true
 	}
 	return r.link
 }
@@ -109,8 +109,8 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 }
 
 // recompute gives every moved entity, and every entity below one, the
-// ancestor set of its new parents, parents first, as keys (for the lists)
-// and as eids (for Check); then drops the nodes left with no link. The
+// ancestor set of its new parents, parents first (and marks their check
+// arrays for rebuilding); then drops the nodes left with no link. The
 // engine refuses cycles; one that got here anyway is cut rather than
 // followed forever.
 func (b *linkBuilder) recompute() {
@@ -153,25 +153,15 @@ func (b *linkBuilder) recompute() {
 		slices.SortFunc(set, compareEntityKeys)
 		set = slices.Compact(set)
 		n.ancestors = slices.DeleteFunc(set, func(a entityKey) bool { return a == k })
-		var up []eid
-		if len(n.ancestors) > 0 {
-			up = make([]eid, len(n.ancestors))
-			for i, a := range n.ancestors {
-				up[i] = b.ents.get(a).id // an ancestor is linked, so it has a record
-			}
-		}
-		r := b.ents.get(k)
-		r.up = up
-		b.ents.changed = append(b.ents.changed, r.id)
+		b.ents.changed = append(b.ents.changed, k)
 		state[k] = done
 	}
 	for k := range state {
 		compute(k)
 	}
-	for id := range b.ownedLink {
-		r := b.ents.v.get(id)
-		if r != nil && len(r.link.parents) == 0 && len(r.link.children) == 0 {
-			r.link, r.up = nil, nil
+	for r := range b.ownedLink {
+		if len(r.link.parents) == 0 && len(r.link.children) == 0 {
+			r.link = nil
 			b.ents.settle(r)
 		}
 	}

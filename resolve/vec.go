@@ -71,16 +71,23 @@ func (b *ptrVecBuilder[T]) done() ptrVec[T] { return b.v }
 // one costs a single load once its chunk's address is known (the chunk list
 // is small and stays cached). A revision copies the chunks it writes.
 type valVec[T any] struct {
-	chunks []*[chunkLen]T
+	chunks []*[valChunkLen]T
 }
+
+// A value chunk holds fewer ids than a pointer chunk, so that a commit that
+// writes one value copies a few KiB.
+const (
+	valChunkBits = 8
+	valChunkLen  = 1 << valChunkBits
+)
 
 // at returns the value of id i, or the zero value.
 func (v *valVec[T]) at(i uint32) *T {
-	c := i >> chunkBits
+	c := i >> valChunkBits
 	if int(c) >= len(v.chunks) {
 		return nil
 	}
-	return &v.chunks[c][i&(chunkLen-1)]
+	return &v.chunks[c][i&(valChunkLen-1)]
 }
 
 // valVecBuilder derives the next revision of a valVec.
@@ -91,7 +98,7 @@ type valVecBuilder[T any] struct {
 }
 
 func newValVecBuilder[T any](v valVec[T]) *valVecBuilder[T] {
-	return &valVecBuilder[T]{v: v, ownChunk: make(map[uint32]bool)}
+	return &valVecBuilder[T]{v: v}
 }
 
 // set stores x as the value of id i.
@@ -99,10 +106,11 @@ func (b *valVecBuilder[T]) set(i uint32, x T) {
 	if !b.ownChunks {
 		b.v.chunks = slices.Clone(b.v.chunks)
 		b.ownChunks = true
+		b.ownChunk = make(map[uint32]bool)
 	}
-	c := i >> chunkBits
+	c := i >> valChunkBits
 	for int(c) >= len(b.v.chunks) {
-		b.v.chunks = append(b.v.chunks, new([chunkLen]T))
+		b.v.chunks = append(b.v.chunks, new([valChunkLen]T))
 		b.ownChunk[uint32(len(b.v.chunks)-1)] = true
 	}
 	if !b.ownChunk[c] {
@@ -110,7 +118,7 @@ func (b *valVecBuilder[T]) set(i uint32, x T) {
 		b.v.chunks[c] = &cp
 		b.ownChunk[c] = true
 	}
-	b.v.chunks[c][i&(chunkLen-1)] = x
+	b.v.chunks[c][i&(valChunkLen-1)] = x
 }
 
 func (b *valVecBuilder[T]) done() valVec[T] { return b.v }
