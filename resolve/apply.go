@@ -26,45 +26,57 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		return &next
 	}
 	b := &indexBuilder{
-		entities: newCowMapBuilder(ix.entities),
+		ents: &entityBuilder{
+			m:     newCowMapBuilder(ix.entities),
+			owned: make(map[*entityRec]bool),
+		},
 		subjects: newCowMapBuilder(ix.subjects),
 		nodes:    newNodeVecBuilder(ix.nodes),
 		owned:    make(map[sid]bool),
 		grants:   ix.grants,
 		denies:   ix.denies,
-		orgDelta: orgDeltas{},
 	}
 	for i := range cs.Memberships {
 		b.membership(&cs.Memberships[i])
 	}
 	b.grantChanges(cs.Grants)
 	b.recomputeAncestors()
-	links, linkCount := ix.links, ix.linkCount
+	groupSets := newValVecBuilder(ix.groupSets)
+	for s := range b.owned {
+		// The nodes changed in place since they were put in the map.
+		n := b.nodes.get(s)
+		h, k := n.key()
+		b.subjects.set(h, k, subjectValOf(n))
+		if n.isGroup() {
+			groupSets.set(s, ancSetOf(n.ancestors))
+		}
+	}
+	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
-		lb := &linkBuilder{m: newCowMapBuilder(ix.links), owned: make(map[entityKey]bool), count: ix.linkCount, orgDelta: b.orgDelta}
+		lb := &linkBuilder{ents: b.ents, ownedLink: make(map[*entityRec]bool), count: ix.linkCount}
 		for i := range cs.Links {
 			lb.change(&cs.Links[i])
 		}
 		lb.recompute()
-		links, linkCount = lb.m.done(), lb.count
+		linkCount = lb.count
 	}
+	b.ents.refreshChecks()
 	return &Index{
 		rev:       cs.Revision,
-		entities:  b.entities.done(),
+		entities:  b.ents.m.done(),
 		subjects:  b.subjects.done(),
 		nodes:     b.nodes.done(),
+		groupSets: groupSets.done(),
 		grants:    b.grants,
-		links:     links,
 		linkCount: linkCount,
 		denies:    b.denies,
-		orgs:      b.orgDelta.apply(ix.orgs),
 	}
 }
 
 // indexBuilder derives one revision from the previous one.
 type indexBuilder struct {
-	entities *cowMapBuilder[entityKey, []entry]
-	subjects *cowMapBuilder[subjectKey, *node]
+	ents     *entityBuilder
+	subjects *cowMapBuilder[subjectKey, subjectVal]
 	nodes    *nodeVecBuilder
 	// owned are the nodes copied (or created) in this revision, which may be
 	// changed in place.
@@ -74,13 +86,11 @@ type indexBuilder struct {
 	moved  []sid
 	grants int
 	denies int
-	// orgDelta is the change to each organisation's counts.
-	orgDelta orgDeltas
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
-	if n, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
-		return n.id
+	if v, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
+		return v.id
 	}
 	return 0
 }
@@ -88,8 +98,8 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
 	h, k := hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}
-	if n, ok := b.subjects.get(h, k); ok {
-		return n.id
+	if v, ok := b.subjects.get(h, k); ok {
+		return v.id
 	}
 	n := &node{subject: s, org: org}
 	n.id = b.nodes.add(n)
@@ -99,7 +109,7 @@ func (b *indexBuilder) intern(org string, s model.Subject) sid {
 		n.parents = n.inline[:0:inlineSids]
 	}
 	b.owned[n.id] = true
-	b.subjects.set(h, k, n)
+	b.subjects.set(h, k, subjectValOf(n))
 	return n.id
 }
 
@@ -113,7 +123,7 @@ func (b *indexBuilder) own(s sid) *node {
 	n = n.clone()
 	b.nodes.set(s, n)
 	h, k := n.key()
-	b.subjects.set(h, k, n)
+	b.subjects.set(h, k, subjectValOf(n))
 	b.owned[s] = true
 	return n
 }
@@ -226,13 +236,13 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	}
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
+	var rows []grantRow // reused from entity to entity
 	for k, head := range heads {
-		h := hashEntity(k.org, k.id)
-		old, _ := b.entities.get(h, k)
+		old := b.ents.get(k)
 		// The last change per grantee wins; with few changes a slice is
 		// cheaper than a set.
 		seen, seenSet = seen[:0], nil
-		var puts []entry
+		rows = rows[:0]
 		for i := head; i >= 0; i = next[i] {
 			s := slotOf(grantees[i], effectOf(gcs[i].Grant.Effect))
 			if seenSet != nil {
@@ -254,7 +264,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			}
 			seen = append(seen, s)
 			if !gcs[i].Deleted {
-				puts = append(puts, newEntry(gcs[i].Grant, grantees[i]))
+				rows = append(rows, newGrantRow(gcs[i].Grant, grantees[i]))
 			}
 		}
 		changed := func(s grantSlot) bool {
@@ -263,23 +273,24 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			}
 			return slices.Contains(seen, s)
 		}
-		out := make([]entry, 0, len(old)+len(puts))
-		for _, e := range old {
-			if !changed(slotOf(e.grantee, e.effect)) {
-				out = append(out, e)
+		oldLen, oldDenies := 0, 0
+		if old != nil {
+			oldLen, oldDenies = len(old.entries), int(old.denies)
+			for i, e := range old.entries {
+				if !changed(slotOf(e.grantee, e.effect)) {
+					rows = append(rows, grantRow{e: e, g: old.grants[i], w: old.window(i)})
+				}
 			}
+		} else if len(rows) == 0 {
+			continue // deletes of grants the index never held
 		}
-		out = append(out, puts...)
-		b.grants += len(out) - len(old)
-		dd := countDenies(out) - countDenies(old)
-		b.denies += dd
-		b.orgDelta.add(k.org, dd, 0)
-		if len(out) == 0 {
-			b.entities.delete(h, k)
-			continue
-		}
-		sortEntries(out)
-		b.entities.set(h, k, slices.Clip(out))
+		sortRows(rows)
+		r := b.ents.own(k)
+		r.setRows(rows)
+		b.ents.changed = append(b.ents.changed, k)
+		b.grants += len(rows) - oldLen
+		b.denies += int(r.denies) - oldDenies
+		b.ents.settle(r)
 	}
 }
 
@@ -289,23 +300,13 @@ type grantSlot uint64
 
 func slotOf(s sid, f effect) grantSlot { return grantSlot(s)<<1 | grantSlot(f) }
 
-func countDenies(es []entry) int {
-	n := 0
-	for i := range es {
-		if es[i].effect == effectDeny {
-			n++
-		}
-	}
-	return n
-}
-
-// sortEntries orders an entity's entries for the hot path: highest level
+// sortRows orders an entity's grants for the hot path: highest level
 // first, then by grant id.
-func sortEntries(es []entry) {
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.level != b.level {
-			return cmp.Compare(b.level, a.level)
+func sortRows(rows []grantRow) {
+	slices.SortFunc(rows, func(a, b grantRow) int {
+		if a.e.level != b.e.level {
+			return cmp.Compare(b.e.level, a.e.level)
 		}
-		return cmp.Compare(a.grant.ID, b.grant.ID)
+		return cmp.Compare(a.g.ID, b.g.ID)
 	})
 }

@@ -31,50 +31,56 @@ func (ix *Index) CheckKnown(org, user string, entity model.EntityRef, level mode
 	if ix == nil {
 		return false, 0
 	}
-	if ix.hasDenyOrLinks() && ix.orgHasDenyOrLinks(org) {
-		u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
-		if u == nil {
-			return false, 0
-		}
-		m := matcher{nodes: &ix.nodes, user: u}
-		allowed := ix.checkMatched(org, &m, entity, level, now)
-		if allowed {
-			return true, KnownUser | KnownEntity
-		}
-		return false, KnownUser
+	// The user is looked up before the entity, so that the two probes'
+	// cache misses overlap.
+	u := ix.user(org, user)
+	v := ix.entity(org, entity)
+	var known Known
+	if u.node != nil {
+		known = KnownUser
 	}
-	es := ix.entries(org, entity)
-	if es == nil {
-		return false, 0
+	if v.rec == nil {
+		return false, known
 	}
-	known := KnownEntity
-	var u *node
-	for i := range es {
+	m := matcher{ix: ix, unknown: u.node == nil, uid: u.id, parents: u.userParents()}
+	return checkVal(v, &m, level, now), known | KnownEntity
+}
+
+// checkVal reports whether the subject m matches has at least level on the
+// entity of v at now: some active allow of level or more on the entity or
+// an entity above it reaches the subject, and no active deny at level or
+// below does. It reads one array, v.check, which holds the entries of the
+// entity and of every entity above it (and the record only for the window
+// of an entry that reaches the subject). Allows are looked for first: most
+// checks that fail find none, and then no deny need be read. It does not
+// allocate.
+func checkVal(v entityVal, m *matcher, level model.Level, now int64) bool {
+	es := v.check
+	i := 0
+	for ; i < len(es); i++ {
 		e := &es[i]
 		if e.level < level {
-			return false, known // sorted by level: nothing below reaches it
+			return false // sorted by level: nothing below reaches it
 		}
-		if e.effect != effectAllow || !e.activeAt(now) {
-			continue
+		if e.effect == effectAllow && m.applies(e) && v.rec.checkActive(i, now) {
+			break
 		}
-		if u == nil {
-			// Looked up only once some grant could give the level.
-			if u = ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user}); u == nil {
-				return false, known
-			}
-			known |= KnownUser
-		}
-		if e.grantee == u.id {
-			return true, known
-		}
-		if e.toUser {
-			continue
-		}
-		for _, p := range u.parents {
-			if ix.nodes.get(p).hasAncestor(e.grantee) {
-				return true, known
-			}
+		if m.unknown {
+			return false
 		}
 	}
-	return false, known
+	if i == len(es) {
+		return false
+	}
+	// Denies at level or below sit at the end.
+	for j := len(es) - 1; j >= 0; j-- {
+		e := &es[j]
+		if e.level > level {
+			break
+		}
+		if e.effect == effectDeny && m.applies(e) && v.rec.checkActive(j, now) {
+			return false
+		}
+	}
+	return true
 }

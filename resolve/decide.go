@@ -11,6 +11,7 @@ import (
 // of an entityClosure.
 type applying struct {
 	e   *entry
+	g   *model.Grant
 	pos int32
 }
 
@@ -26,10 +27,13 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 	var inline [8]applying
 	found = inline[:0]
 	for pos := range ec.up {
-		es := ec.up[pos].entries
-		for i := range es {
-			e := &es[i]
-			if !e.activeAt(now) || !c.has(e.grantee) {
+		r := ec.up[pos].rec
+		if r == nil {
+			continue
+		}
+		for i := range r.entries {
+			e := &r.entries[i]
+			if !r.active(i, now) || !c.has(e.grantee) {
 				continue
 			}
 			if e.effect == effectDeny {
@@ -37,7 +41,7 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 			} else {
 				highest = max(highest, e.level)
 			}
-			found = append(found, applying{e, int32(pos)})
+			found = append(found, applying{e, r.grants[i], int32(pos)})
 		}
 	}
 	level := highest
@@ -75,7 +79,7 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 		if !keep {
 			continue
 		}
-		p := Path{Grant: *a.e.grant, Chain: ix.chain(c, a.e.grantee, buf), Entities: ec.chain(a.pos, buf)}
+		p := Path{Grant: *a.g, Chain: ix.chain(c, a.e.grantee, buf), Entities: ec.chain(a.pos, buf)}
 		if a.e.effect == effectDeny {
 			denied = append(denied, p)
 		} else {

@@ -25,72 +25,91 @@ const noDeny = model.LevelAdmin + 1
 // matcher says which entries reach a subject: a user (its own grants and
 // those of every group it reaches) or a group (the grants of the group and
 // of every group it reaches, never a user's). It lives on the stack: Check
-// does not allocate.
+// does not allocate. The groups a user reaches are gathered on the first
+// entry that needs them, once, into set.
 type matcher struct {
-	nodes *nodeVec
-	user  *node // set for a user
-	group *node // set for a group
+	ix *Index
+	// unknown is set for a user the index does not know: no entry applies.
+	unknown bool
+	uid     sid   // the user
+	parents []sid // the user's groups
+	group   *node // set for a group
+	set     groupSet
 }
 
 func (m *matcher) applies(e *entry) bool {
-	if m.user != nil {
-		if e.grantee == m.user.id {
-			return true
-		}
-		if e.toUser {
-			return false
-		}
-		for _, p := range m.user.parents {
-			if m.nodes.get(p).hasAncestor(e.grantee) {
+	if m.group != nil {
+		return !e.toUser && m.group.hasAncestor(e.grantee)
+	}
+	if m.unknown {
+		return false
+	}
+	if e.grantee == m.uid {
+		return true
+	}
+	if e.toUser {
+		return false
+	}
+	if !m.set.filled {
+		m.set.fill(&m.ix.groupSets, m.parents)
+	}
+	if m.set.overflow {
+		for _, p := range m.parents {
+			if m.ix.nodes.get(p).hasAncestor(e.grantee) {
 				return true
 			}
 		}
 		return false
 	}
-	return !e.toUser && m.group.hasAncestor(e.grantee)
+	return m.set.has(e.grantee)
 }
 
-// hasDenyOrLinks reports whether the index holds a deny or a link anywhere:
-// when it holds neither, Check takes the path it had before either existed
-// without even looking up the organisation's counts (orgs.go).
-func (ix *Index) hasDenyOrLinks() bool { return ix.denies > 0 || ix.linkCount > 0 }
+// groupSet is the set of groups a user reaches (the ancestors of its
+// parents), gathered once per check on the stack, with a 256-bit filter in
+// front of it: most entries a check reads name a group the user is not in,
+// and the filter says so in one load, without reading any group's node.
+type groupSet struct {
+	filled   bool
+	overflow bool // more groups than fit: test the parents' sets instead
+	n        int
+	filter   [4]uint64
+	sids     [maxGroupSet]sid
+}
 
-// checkMatched reports whether the subject m matches has at least level on
-// entity at now, with denies and inherited grants. It does not allocate.
-func (ix *Index) checkMatched(org string, m *matcher, entity model.EntityRef, level model.Level, now int64) bool {
-	k := keyOfEntity(org, entity)
-	allowed, denied := ix.checkEntries(ix.entries(org, entity), m, level, now, false)
-	if denied {
+const maxGroupSet = 64
+
+func filterBit(s sid) uint32 { return (s * 0x9e3779b1) >> 24 }
+
+// fill gathers the groups reached from parents from their ancestor sets, which are
+// read independently of each other, so that their cache misses overlap.
+func (g *groupSet) fill(sets *valVec[ancSet], parents []sid) {
+	g.filled = true
+	for _, p := range parents {
+		set := sets.at(p)
+		if set == nil || set.n == tooMany || g.n+int(set.n) > maxGroupSet {
+			g.overflow = true
+			return
+		}
+		for _, a := range set.s[:set.n] {
+			g.sids[g.n] = a
+			g.n++
+			b := filterBit(a)
+			g.filter[b>>6] |= 1 << (b & 63)
+		}
+	}
+}
+
+func (g *groupSet) has(s sid) bool {
+	b := filterBit(s)
+	if g.filter[b>>6]&(1<<(b&63)) == 0 {
 		return false
 	}
-	if n := ix.entityNode(k); n != nil {
-		for _, a := range n.ancestors {
-			es, _ := ix.entities.get(hashEntityKey(a), a)
-			var d bool
-			if allowed, d = ix.checkEntries(es, m, level, now, allowed); d {
-				return false
-			}
+	for _, x := range g.sids[:g.n] {
+		if x == s {
+			return true
 		}
 	}
-	return allowed
-}
-
-// checkEntries folds one entity's entries into a check: allowed once an
-// active allow of level or more reaches the subject, denied as soon as an
-// active deny at level or below does.
-func (ix *Index) checkEntries(es []entry, m *matcher, level model.Level, now int64, allowed bool) (bool, bool) {
-	for i := range es {
-		e := &es[i]
-		switch {
-		case e.effect == effectDeny:
-			if e.level <= level && e.activeAt(now) && m.applies(e) {
-				return allowed, true
-			}
-		case !allowed && e.level >= level && e.activeAt(now) && m.applies(e):
-			allowed = true
-		}
-	}
-	return allowed, false
+	return false
 }
 
 // CheckSubject reports whether subject s has at least level on entity in org
@@ -109,8 +128,9 @@ func (ix *Index) CheckSubject(org string, s model.Subject, entity model.EntityRe
 	if g == nil || !g.isGroup() {
 		return false
 	}
-	m := matcher{nodes: &ix.nodes, group: g}
-	return ix.checkMatched(org, &m, entity, level, now)
+	v := ix.entity(org, entity)
+	m := matcher{ix: ix, group: g}
+	return checkVal(v, &m, level, now)
 }
 
 // Denies is the number of deny grants the index holds, in every

@@ -11,10 +11,10 @@ import (
 
 // BenchmarkIndexCheckPaths measures Check on the same organisation and
 // queries three ways in one run: on its own index ("first"); once another
-// organisation holds a deny and a link ("other_org": still the first path);
-// and once the organisation itself holds a deny and a link on entities the
-// queries never ask about ("own_org": the path that reads denies and
-// ancestors). Run, for example:
+// organisation holds a deny and a link ("other_org"); and once the
+// organisation itself holds a deny and a link on entities the queries never
+// ask about ("own_org"). All three should cost the same: a check reads
+// denies and ancestors only on the entities that have them. Run, for example:
 //
 //	go test -run '^$' -bench 'IndexCheckPaths/medium' -benchmem -count 5 ./resolve/
 func BenchmarkIndexCheckPaths(b *testing.B) {

@@ -8,14 +8,16 @@
 // The answers come from an Index: a derived, immutable structure of one store
 // revision, built from each commit's store.ChangeSet (Index.Apply) or from a
 // whole snapshot (Build), and published by the engine together with the
-// memdb snapshot of the same revision. Per entity it keeps its grants as
-// compact entries sorted by level; per subject an interned id and its direct
-// groups; per group the set of its ancestors, so that a membership change
-// recomputes only the sets of the groups below it and never a user's; per
-// linked entity its parents, children and ancestor set, likewise recomputed
-// only below a changed link (links.go). An organisation with no deny and no
-// link is answered by Check exactly as before either existed (orgs.go). Check
-// reads only the index and does not allocate. The lists (ResolvedAccess,
+// memdb snapshot of the same revision. Per entity it keeps a record
+// (entities.go): an interned id, its grants as compact entries sorted by
+// level, a count of its denies and, for a linked entity, the ids of every
+// entity above it; per subject an interned id and its direct groups; per
+// group the set of its ancestors, so that a membership change recomputes
+// only the sets of the groups below it and never a user's; per linked
+// entity its parents, children and ancestor set, likewise recomputed only
+// below a changed link (links.go). An entity with no deny and no link costs
+// Check nothing for either: its record says so. Check reads only the index
+// and does not allocate. The lists (ResolvedAccess,
 // UsersWithAccess) also read the reverse directions — grants by grantee,
 // members by group — from a store.ReadTxn, which must be of the index's
 // revision.

@@ -17,18 +17,19 @@ import (
 // so readers of an older revision keep a consistent view. The nil *Index is
 // the empty index.
 type Index struct {
-	rev      uint64
-	entities cowMap[entityKey, []entry]
-	subjects cowMap[subjectKey, *node]
+	rev uint64
+	// entities holds the record of every entity with grants or links, by
+	// key (entities.go).
+	entities cowMap[entityKey, entityVal]
+	subjects cowMap[subjectKey, subjectVal]
 	nodes    nodeVec
-	grants   int
-	// links holds the entity nodes of linked entities; linkCount and
-	// denies count the links and deny entries, so that an index with
-	// neither answers Check on its first path.
-	links     cowMap[entityKey, *entityNode]
+	// groupSets holds each group's ancestor set again, by sid, where a
+	// check reads it in one load without the group's node (nodes.go).
+	groupSets valVec[ancSet]
+	grants    int
+	// linkCount and denies count the links and deny entries.
 	linkCount int
 	denies    int
-	orgs      cowMap[string, orgCounts] // per organisation (orgs.go)
 }
 
 // entityKey and subjectKey are scoped to an organisation. Their strings are
@@ -57,21 +58,6 @@ type effect uint8
 
 const effectAllow effect = 0
 
-// entry is one grant on an entity, in the form the hot path reads. An
-// entity's entries are sorted by level, highest first (then by grant id), so
-// that Check stops at the first entry below the asked level.
-type entry struct {
-	grant   *model.Grant // the stored, immutable row
-	from    int64        // unix nanos; math.MinInt64 when open
-	to      int64        // unix nanos, exclusive; math.MaxInt64 when open
-	grantee sid          // the interned grantee
-	level   model.Level
-	effect  effect
-	toUser  bool // the grantee is a user, so only that user can match
-}
-
-func (e *entry) activeAt(now int64) bool { return e.from <= now && now < e.to }
-
 // Nanos converts t to the index's time: unix nanoseconds, with the zero time
 // as open (open, math.MinInt64 for a start or math.MaxInt64 for an end) and
 // times beyond the int64 range clamped to it.
@@ -92,18 +78,6 @@ var (
 	maxNanosTime = time.Unix(0, math.MaxInt64)
 )
 
-func newEntry(g *model.Grant, grantee sid) entry {
-	return entry{
-		grant:   g,
-		from:    Nanos(g.EffectiveFrom, math.MinInt64),
-		to:      Nanos(g.EffectiveTo, math.MaxInt64),
-		grantee: grantee,
-		level:   g.Level,
-		effect:  effectOf(g.Effect),
-		toUser:  g.Grantee.Type == model.SubjectUser,
-	}
-}
-
 // Revision is the store revision the index reflects.
 func (ix *Index) Revision() uint64 {
 	if ix == nil {
@@ -120,15 +94,43 @@ func (ix *Index) Grants() int {
 	return ix.grants
 }
 
-func (ix *Index) entries(org string, e model.EntityRef) []entry {
-	es, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
-	return es
-}
-
 // subject returns the node of s in org, or nil.
 func (ix *Index) subject(org string, s model.Subject) *node {
-	n, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
-	return n
+	v, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
+	return v.node
+}
+
+// subjectVal is what the subject map holds: the node and, for a user, its
+// id and its groups when they fit, so that a check reads them from the
+// map's slot, never the node.
+type subjectVal struct {
+	node    *node
+	id      sid
+	np      uint8 // parents holds the user's groups when np <= len(parents)
+	parents [8]sid
+}
+
+func subjectValOf(n *node) subjectVal {
+	v := subjectVal{node: n, id: n.id, np: ^uint8(0)}
+	if !n.isGroup() && len(n.parents) <= len(v.parents) {
+		v.np = uint8(copy(v.parents[:], n.parents))
+	}
+	return v
+}
+
+// userParents returns the groups of v's user.
+func (v *subjectVal) userParents() []sid {
+	if int(v.np) <= len(v.parents) {
+		return v.parents[:v.np]
+	}
+	return v.node.parents
+}
+
+// user returns the map value of user in org; its node is nil when the
+// index does not know the user.
+func (ix *Index) user(org, user string) subjectVal {
+	v, _ := ix.subjects.get(hashSubject(org, user), subjectKey{org, model.SubjectUser, user})
+	return v
 }
 
 // Build returns the index of a snapshot: every grant, membership and link it holds,

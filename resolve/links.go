@@ -49,41 +49,48 @@ func (ix *Index) entityNode(k entityKey) *entityNode {
 	if ix == nil || ix.linkCount == 0 {
 		return nil
 	}
-	n, _ := ix.links.get(hashEntityKey(k), k)
-	return n
+	if r := ix.entityRec(k); r != nil {
+		return r.link
+	}
+	return nil
 }
 
-// linkBuilder derives one revision's entity nodes from the previous one's.
+// linkBuilder derives one revision's entity nodes from the previous one's,
+// in the records of the revision's entityBuilder.
 type linkBuilder struct {
-	m     *cowMapBuilder[entityKey, *entityNode]
-	owned map[entityKey]bool
-	moved []entityKey
-	count int
-	// orgDelta is the change to each organisation's counts.
-	orgDelta orgDeltas
+	ents *entityBuilder
+	// ownedLink are the records whose node this revision has copied.
+	ownedLink map[*entityRec]bool
+	moved     []entityKey
+	count     int
+}
+
+// node returns the node of k, or nil.
+func (b *linkBuilder) node(k entityKey) *entityNode {
+	if r := b.ents.get(k); r != nil {
+		return r.link
+	}
+	return nil
 }
 
 // own returns the node of k, copied first unless this revision already owns
 // it, or created.
 func (b *linkBuilder) own(k entityKey) *entityNode {
-	h := hashEntityKey(k)
-	n, ok := b.m.get(h, k)
-	if b.owned[k] {
-		return n
+	r := b.ents.own(k)
+	if !b.ownedLink[r] {
+		if r.link != nil {
+			r.link = r.link.clone()
+		} else {
+			r.link = &entityNode{}
+		}
+		b.ownedLink[r] = true
 	}
-	if ok {
-		n = n.clone()
-	} else {
-		n = &entityNode{}
-	}
-	b.m.set(h, k, n)
-	b.owned[k] = true
-	return n
+	return r.link
 }
 
 func (b *linkBuilder) change(lc *store.LinkChange) {
 	child, parent := keyOfEntity(lc.Org, lc.Link.Child), keyOfEntity(lc.Org, lc.Link.Parent)
-	cur, _ := b.m.get(hashEntityKey(child), child)
+	cur := b.node(child)
 	linked := cur != nil && slices.Contains(cur.parents, parent)
 	if lc.Deleted == !linked {
 		return // adding a link that is there, or removing one that is not
@@ -93,20 +100,19 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 		cn.parents = slices.DeleteFunc(cn.parents, func(k entityKey) bool { return k == parent })
 		pn.children = slices.DeleteFunc(pn.children, func(k entityKey) bool { return k == child })
 		b.count--
-		b.orgDelta.add(lc.Org, 0, -1)
 	} else {
 		cn.parents = append(cn.parents, parent)
 		pn.children = append(pn.children, child)
 		b.count++
-		b.orgDelta.add(lc.Org, 0, 1)
 	}
 	b.moved = append(b.moved, child)
 }
 
 // recompute gives every moved entity, and every entity below one, the
-// ancestor set of its new parents, parents first; then drops the nodes left
-// with no link. The engine refuses cycles; one that got here anyway is cut
-// rather than followed forever.
+// ancestor set of its new parents, parents first (and marks their check
+// arrays for rebuilding); then drops the nodes left with no link. The
+// engine refuses cycles; one that got here anyway is cut rather than
+// followed forever.
 func (b *linkBuilder) recompute() {
 	if len(b.moved) == 0 {
 		return
@@ -125,7 +131,7 @@ func (b *linkBuilder) recompute() {
 			continue
 		}
 		state[k] = pending
-		if n, ok := b.m.get(hashEntityKey(k), k); ok {
+		if n := b.node(k); n != nil {
 			queue = append(queue, n.children...)
 		}
 	}
@@ -140,21 +146,23 @@ func (b *linkBuilder) recompute() {
 		for _, p := range n.parents {
 			compute(p)
 			set = append(set, p)
-			if pn, ok := b.m.get(hashEntityKey(p), p); ok {
+			if pn := b.node(p); pn != nil {
 				set = append(set, pn.ancestors...)
 			}
 		}
 		slices.SortFunc(set, compareEntityKeys)
 		set = slices.Compact(set)
 		n.ancestors = slices.DeleteFunc(set, func(a entityKey) bool { return a == k })
+		b.ents.changed = append(b.ents.changed, k)
 		state[k] = done
 	}
 	for k := range state {
 		compute(k)
 	}
-	for k := range b.owned {
-		if n, ok := b.m.get(hashEntityKey(k), k); ok && len(n.parents) == 0 && len(n.children) == 0 {
-			b.m.delete(hashEntityKey(k), k)
+	for r := range b.ownedLink {
+		if len(r.link.parents) == 0 && len(r.link.children) == 0 {
+			r.link = nil
+			b.ents.settle(r)
 		}
 	}
 }
@@ -172,11 +180,11 @@ type entityClosure struct {
 
 // reachedEntity is one entity of an entityClosure: its key, the position
 // of the entity before it on its chain (-1 for the entity asked about), and
-// its grants.
+// its record (nil when it holds nothing).
 type reachedEntity struct {
-	key     entityKey
-	via     int32
-	entries []entry
+	key entityKey
+	via int32
+	rec *entityRec
 }
 
 // fillEntityClosure makes ec entity's closure in org, reusing its slices, so
@@ -219,13 +227,13 @@ func (ix *Index) fillEntityClosure(ec *entityClosure, org string, entity model.E
 		}
 	}
 	for i := range ec.up {
-		ec.up[i].entries, _ = ix.entities.get(hashEntityKey(ec.up[i].key), ec.up[i].key)
+		ec.up[i].rec = ix.entityRec(ec.up[i].key)
 	}
 }
 
 func (ec *entityClosure) hasEntries() bool {
 	for i := range ec.up {
-		if len(ec.up[i].entries) > 0 {
+		if r := ec.up[i].rec; r != nil && len(r.entries) > 0 {
 			return true
 		}
 	}

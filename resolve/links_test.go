@@ -47,8 +47,8 @@ func TestApplyLinksLeavesOlderRevisionsUnchanged(t *testing.T) {
 	assert.Equal(t, 2, ix2.Links())
 }
 
-// Denies and links are counted, so that an index left with neither goes
-// back to Check's first path; Build from a snapshot gives the same index.
+// Denies and links are counted, and an index left with neither answers as
+// before; Build from a snapshot gives the same index.
 func TestDenyAndLinkCounts(t *testing.T) {
 	st, err := store.New()
 	require.NoError(t, err)

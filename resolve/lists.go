@@ -90,14 +90,17 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	groups := make(map[sid]bool)
 	var queue []sid
 	for _, up := range ec.up {
-		es := up.entries
-		for i := range es {
-			e := &es[i]
-			if e.level < minLevel || e.effect != effectAllow || !e.activeAt(now) {
+		r := up.rec
+		if r == nil {
+			continue
+		}
+		for i := range r.entries {
+			e := &r.entries[i]
+			if e.level < minLevel || e.effect != effectAllow || !r.active(i, now) {
 				continue
 			}
 			if e.toUser {
-				users = append(users, e.grant.Grantee.ID)
+				users = append(users, r.grants[i].Grantee.ID)
 			} else if !groups[e.grantee] {
 				groups[e.grantee] = true
 				queue = append(queue, e.grantee)

@@ -36,6 +36,26 @@ type node struct {
 
 const inlineSids = 8
 
+// ancSet is a group's ancestor set as Check reads it: up to len(s) sids
+// inline, 32 bytes, two to a cache line; n is tooMany when the set does not
+// fit, and then the group's node holds it.
+type ancSet struct {
+	n uint32
+	s [7]sid
+}
+
+const tooMany = ^uint32(0)
+
+func ancSetOf(set []sid) ancSet {
+	var a ancSet
+	if len(set) > len(a.s) {
+		a.n = tooMany
+		return a
+	}
+	a.n = uint32(copy(a.s[:], set))
+	return a
+}
+
 func (n *node) isGroup() bool { return n.subject.Type.IsGroup() }
 
 // key returns the node's key and hash in the subject map.
@@ -73,64 +93,9 @@ func (n *node) hasAncestor(g sid) bool {
 	return ok
 }
 
-// nodeVec is an immutable vector of nodes indexed by sid, shared between
-// revisions in chunks: the next revision copies the chunk list and the
-// chunks it writes, nothing else.
-type nodeVec struct {
-	chunks []*nodeChunk
-	n      sid // sids in use are 1..n
-}
+// nodeVec holds the nodes by sid.
+type nodeVec = ptrVec[node]
 
-const chunkBits = 10
+type nodeVecBuilder = ptrVecBuilder[node]
 
-type nodeChunk [1 << chunkBits]*node
-
-// get returns the node of s, or nil.
-func (v *nodeVec) get(s sid) *node {
-	c := s >> chunkBits
-	if int(c) >= len(v.chunks) {
-		return nil
-	}
-	return v.chunks[c][s&(1<<chunkBits-1)]
-}
-
-// nodeVecBuilder derives the next revision of a nodeVec.
-type nodeVecBuilder struct {
-	v         nodeVec
-	ownChunks bool
-	ownChunk  map[sid]bool
-}
-
-func newNodeVecBuilder(v nodeVec) *nodeVecBuilder {
-	return &nodeVecBuilder{v: v, ownChunk: make(map[sid]bool)}
-}
-
-func (b *nodeVecBuilder) get(s sid) *node { return b.v.get(s) }
-
-// add appends n under the next sid and returns that sid.
-func (b *nodeVecBuilder) add(n *node) sid {
-	b.v.n++
-	b.set(b.v.n, n)
-	return b.v.n
-}
-
-// set stores n as the node of s.
-func (b *nodeVecBuilder) set(s sid, n *node) {
-	if !b.ownChunks {
-		b.v.chunks = slices.Clone(b.v.chunks)
-		b.ownChunks = true
-	}
-	c := s >> chunkBits
-	for int(c) >= len(b.v.chunks) {
-		b.v.chunks = append(b.v.chunks, new(nodeChunk))
-		b.ownChunk[sid(len(b.v.chunks)-1)] = true
-	}
-	if !b.ownChunk[c] {
-		cp := *b.v.chunks[c]
-		b.v.chunks[c] = &cp
-		b.ownChunk[c] = true
-	}
-	b.v.chunks[c][s&(1<<chunkBits-1)] = n
-}
-
-func (b *nodeVecBuilder) done() nodeVec { return b.v }
+func newNodeVecBuilder(v nodeVec) *nodeVecBuilder { return newPtrVecBuilder(v) }

@@ -12,7 +12,7 @@ import (
 )
 
 // Denies and links of one organisation change nothing for another: the
-// other's answers are those of the first path.
+// other's answers are as if they did not exist.
 func TestDenyAndLinksStayInTheirOrganisation(t *testing.T) {
 	st, err := store.New()
 	require.NoError(t, err)

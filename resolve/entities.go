@@ -1,0 +1,311 @@
+package resolve
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/grantdb/grantdb/model"
+)
+
+// entityRec is what the index knows about one entity that holds grants or
+// links. It is immutable once published: a commit that changes the entity's
+// grants or links, or the grants of an entity above it, replaces its record.
+type entityRec struct {
+	// entries are the entity's own grants, sorted by level, highest first
+	// (then by grant id); grants runs parallel to them (the stored rows),
+	// and windows holds the windows of those that have one (see entry.win).
+	entries []entry
+	grants  []*model.Grant
+	windows []window
+	// check holds the entries of the entity and of every entity above it,
+	// sorted by level, highest first: what Check reads, in one array, so
+	// that a check of a filed document reads no folder. For an entity
+	// without a parent it is entries. checkWindows holds their windows as
+	// windows does for entries.
+	check        []entry
+	checkWindows []window
+	denies       int32 // deny entries among entries
+	key          entityKey
+	// link holds the entity's parents, children and ancestor keys, nil when
+	// it has no link (links.go).
+	link *entityNode
+}
+
+// entityVal is what the entity map holds: the array Check scans, in the
+// slot itself (one miss fewer than reading it through the record), and the
+// record.
+type entityVal struct {
+	check []entry
+	rec   *entityRec
+}
+
+// entry is one grant on an entity in the form the hot path reads: eight
+// bytes, with no pointer, so that an entity's entries fill one or two cache
+// lines and the collector never scans them.
+type entry struct {
+	grantee sid // the interned grantee
+	level   model.Level
+	effect  effect
+	toUser  bool // the grantee is a user, so only that user can match
+	// win is 0 for a grant without a time window, else where its window
+	// is: windows[win-1], or windows[i] for the entry at i when win is
+	// winParallel (an array with more windows than a byte can count holds
+	// them parallel to its entries). Most grants have no window, so an
+	// entity's windows take 16 bytes per windowed grant, not per grant.
+	win uint8
+}
+
+const winParallel = ^uint8(0)
+
+// windowOf returns the window of es[i], whose windows are ws.
+func windowOf(es []entry, ws []window, i int) window {
+	switch w := es[i].win; w {
+	case 0:
+		return openWindow
+	case winParallel:
+		return ws[i]
+	default:
+		return ws[w-1]
+	}
+}
+
+// packWindows sets the win of every entry of es, whose windows w gives,
+// and returns the windows to keep beside them (nil when none has one).
+func packWindows(es []entry, w func(i int) window) []window {
+	n := 0
+	for i := range es {
+		if w(i) != openWindow {
+			n++
+		}
+	}
+	if n == 0 {
+		for i := range es {
+			es[i].win = 0
+		}
+		return nil
+	}
+	parallel := n >= int(winParallel)
+	var ws []window
+	if parallel {
+		ws = make([]window, len(es))
+	} else {
+		ws = make([]window, 0, n)
+	}
+	for i := range es {
+		wi := w(i)
+		switch {
+		case wi == openWindow:
+			es[i].win = 0
+		case parallel:
+			es[i].win = winParallel
+			ws[i] = wi
+		default:
+			ws = append(ws, wi)
+			es[i].win = uint8(len(ws))
+		}
+	}
+	return ws
+}
+
+// window is a grant's time window in the index's time.
+type window struct {
+	from int64 // unix nanos; math.MinInt64 when open
+	to   int64 // unix nanos, exclusive; math.MaxInt64 when open
+}
+
+var openWindow = window{from: math.MinInt64, to: math.MaxInt64}
+
+func (w window) activeAt(now int64) bool { return w.from <= now && now < w.to }
+
+// window returns the window of entry i.
+func (r *entityRec) window(i int) window { return windowOf(r.entries, r.windows, i) }
+
+// checkActive reports whether check entry i is active at now.
+func (r *entityRec) checkActive(i int, now int64) bool {
+	return r.check[i].win == 0 || windowOf(r.check, r.checkWindows, i).activeAt(now)
+}
+
+// active reports whether entry i is active at now.
+func (r *entityRec) active(i int, now int64) bool {
+	return r.entries[i].win == 0 || r.window(i).activeAt(now)
+}
+
+// clone copies r; the copy's slices are shared and must be replaced, never
+// written in place.
+func (r *entityRec) clone() *entityRec {
+	c := *r
+	return &c
+}
+
+// grantRow is one grant while an entity's entries are rebuilt.
+type grantRow struct {
+	e entry
+	g *model.Grant
+	w window
+}
+
+func newGrantRow(g *model.Grant, grantee sid) grantRow {
+	w := window{from: Nanos(g.EffectiveFrom, math.MinInt64), to: Nanos(g.EffectiveTo, math.MaxInt64)}
+	return grantRow{
+		e: entry{
+			grantee: grantee,
+			level:   g.Level,
+			effect:  effectOf(g.Effect),
+			toUser:  g.Grantee.Type == model.SubjectUser,
+		},
+		g: g,
+		w: w,
+	}
+}
+
+// setRows makes rows, sorted, r's entries.
+func (r *entityRec) setRows(rows []grantRow) {
+	r.entries, r.grants, r.windows = nil, nil, nil
+	r.denies = 0
+	if len(rows) == 0 {
+		return
+	}
+	r.entries = make([]entry, len(rows))
+	r.grants = make([]*model.Grant, len(rows))
+	for i := range rows {
+		r.entries[i] = rows[i].e
+		r.grants[i] = rows[i].g
+		if rows[i].e.effect == effectDeny {
+			r.denies++
+		}
+	}
+	r.windows = packWindows(r.entries, func(i int) window { return rows[i].w })
+}
+
+// checkRow is one entry of a check array while it is built.
+type checkRow struct {
+	e entry
+	w window
+}
+
+// setCheck builds r's check array from its entries and those of the
+// records above it (get gives a record by key); rows is scratch space,
+// returned for the next record.
+func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []checkRow {
+	if r.link == nil || len(r.link.ancestors) == 0 {
+		r.check, r.checkWindows = r.entries, r.windows
+		return rows
+	}
+	rows = rows[:0]
+	add := func(x *entityRec) {
+		for i, e := range x.entries {
+			rows = append(rows, checkRow{e, x.window(i)})
+		}
+	}
+	add(r)
+	for _, a := range r.link.ancestors {
+		if x := get(a); x != nil {
+			add(x)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b checkRow) int { return cmp.Compare(b.e.level, a.e.level) })
+	r.check = make([]entry, len(rows))
+	for i := range rows {
+		r.check[i] = rows[i].e
+	}
+	r.checkWindows = packWindows(r.check, func(i int) window { return rows[i].w })
+	return rows
+}
+
+// entity returns the map value of entity in org, zero when the index holds
+// nothing for it.
+func (ix *Index) entity(org string, e model.EntityRef) entityVal {
+	v, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
+	return v
+}
+
+// entityRec returns the record of k, or nil.
+func (ix *Index) entityRec(k entityKey) *entityRec {
+	v, _ := ix.entities.get(hashEntityKey(k), k)
+	return v.rec
+}
+
+// entityBuilder derives the next revision's entity records.
+type entityBuilder struct {
+	m *cowMapBuilder[entityKey, entityVal]
+	// owned are the records copied (or created) in this revision, which may
+	// be changed in place.
+	owned map[*entityRec]bool
+	// changed are the entities whose entries or ancestors changed: their
+	// check arrays, and those of every entity below them, are rebuilt.
+	changed []entityKey
+}
+
+func (b *entityBuilder) get(k entityKey) *entityRec {
+	v, _ := b.m.get(hashEntityKey(k), k)
+	return v.rec
+}
+
+// own returns the record of k, copied first unless this revision already
+// owns it, or created.
+func (b *entityBuilder) own(k entityKey) *entityRec {
+	h := hashEntityKey(k)
+	v, ok := b.m.get(h, k)
+	r := v.rec
+	if ok && b.owned[r] {
+		return r
+	}
+	if ok {
+		r = r.clone()
+	} else {
+		r = &entityRec{key: k}
+	}
+	b.m.set(h, k, entityVal{check: r.check, rec: r})
+	b.owned[r] = true
+	return r
+}
+
+// settle drops r when it holds neither grants nor links.
+func (b *entityBuilder) settle(r *entityRec) {
+	if len(r.entries) > 0 || r.link != nil {
+		return
+	}
+	b.m.delete(hashEntityKey(r.key), r.key)
+}
+
+// refreshChecks rebuilds the check arrays of the changed records and of
+// every record below one, each once.
+func (b *entityBuilder) refreshChecks() {
+	if len(b.changed) == 0 {
+		return
+	}
+	if len(b.changed) == 1 {
+		// One entity without children, the common small commit: no set of
+		// those seen.
+		k := b.changed[0]
+		if r := b.get(k); r == nil || r.link == nil || len(r.link.children) == 0 {
+			if r != nil {
+				r = b.own(k)
+				r.setCheck(b.get, nil)
+				b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
+			}
+			return
+		}
+	}
+	seen := make(map[entityKey]bool, len(b.changed))
+	stack := b.changed
+	var rows []checkRow
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if b.get(k) == nil {
+			continue // dropped
+		}
+		r := b.own(k)
+		rows = r.setCheck(b.get, rows)
+		b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
+		if r.link != nil {
+			stack = append(stack, r.link.children...)
+		}
+	}
+}

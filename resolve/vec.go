@@ -1,0 +1,124 @@
+package resolve
+
+import "slices"
+
+// ptrVec is an immutable vector of pointers indexed by an interned id (a sid
+// or an eid), shared between revisions in chunks: the next revision copies
+// the chunk list and the chunks it writes, nothing else. Reading an id costs
+// two dependent loads (its chunk, then its slot), where a hash probe would
+// also hash and compare a key.
+type ptrVec[T any] struct {
+	chunks []*[chunkLen]*T
+	n      uint32 // ids in use are 1..n
+}
+
+const (
+	chunkBits = 10
+	chunkLen  = 1 << chunkBits
+)
+
+// get returns the element of id i, or nil.
+func (v *ptrVec[T]) get(i uint32) *T {
+	c := i >> chunkBits
+	if int(c) >= len(v.chunks) {
+		return nil
+	}
+	return v.chunks[c][i&(chunkLen-1)]
+}
+
+// ptrVecBuilder derives the next revision of a ptrVec.
+type ptrVecBuilder[T any] struct {
+	v         ptrVec[T]
+	ownChunks bool
+	ownChunk  map[uint32]bool
+}
+
+func newPtrVecBuilder[T any](v ptrVec[T]) *ptrVecBuilder[T] {
+	return &ptrVecBuilder[T]{v: v, ownChunk: make(map[uint32]bool)}
+}
+
+func (b *ptrVecBuilder[T]) get(i uint32) *T { return b.v.get(i) }
+
+// add appends x under the next id and returns that id.
+func (b *ptrVecBuilder[T]) add(x *T) uint32 {
+	b.v.n++
+	b.set(b.v.n, x)
+	return b.v.n
+}
+
+// set stores x as the element of id i.
+func (b *ptrVecBuilder[T]) set(i uint32, x *T) {
+	if !b.ownChunks {
+		b.v.chunks = slices.Clone(b.v.chunks)
+		b.ownChunks = true
+	}
+	c := i >> chunkBits
+	for int(c) >= len(b.v.chunks) {
+		b.v.chunks = append(b.v.chunks, new([chunkLen]*T))
+		b.ownChunk[uint32(len(b.v.chunks)-1)] = true
+	}
+	if !b.ownChunk[c] {
+		cp := *b.v.chunks[c]
+		b.v.chunks[c] = &cp
+		b.ownChunk[c] = true
+	}
+	b.v.chunks[c][i&(chunkLen-1)] = x
+}
+
+func (b *ptrVecBuilder[T]) done() ptrVec[T] { return b.v }
+
+// valVec is ptrVec for small values held in the chunks themselves: reading
+// one costs a single load once its chunk's address is known (the chunk list
+// is small and stays cached). A revision copies the chunks it writes.
+type valVec[T any] struct {
+	chunks []*[valChunkLen]T
+}
+
+// A value chunk holds fewer ids than a pointer chunk, so that a commit that
+// writes one value copies a few KiB.
+const (
+	valChunkBits = 8
+	valChunkLen  = 1 << valChunkBits
+)
+
+// at returns the value of id i, or the zero value.
+func (v *valVec[T]) at(i uint32) *T {
+	c := i >> valChunkBits
+	if int(c) >= len(v.chunks) {
+		return nil
+	}
+	return &v.chunks[c][i&(valChunkLen-1)]
+}
+
+// valVecBuilder derives the next revision of a valVec.
+type valVecBuilder[T any] struct {
+	v         valVec[T]
+	ownChunks bool
+	ownChunk  map[uint32]bool
+}
+
+func newValVecBuilder[T any](v valVec[T]) *valVecBuilder[T] {
+	return &valVecBuilder[T]{v: v}
+}
+
+// set stores x as the value of id i.
+func (b *valVecBuilder[T]) set(i uint32, x T) {
+	if !b.ownChunks {
+		b.v.chunks = slices.Clone(b.v.chunks)
+		b.ownChunks = true
+		b.ownChunk = make(map[uint32]bool)
+	}
+	c := i >> valChunkBits
+	for int(c) >= len(b.v.chunks) {
+		b.v.chunks = append(b.v.chunks, new([valChunkLen]T))
+		b.ownChunk[uint32(len(b.v.chunks)-1)] = true
+	}
+	if !b.ownChunk[c] {
+		cp := *b.v.chunks[c]
+		b.v.chunks[c] = &cp
+		b.ownChunk[c] = true
+	}
+	b.v.chunks[c][i&(valChunkLen-1)] = x
+}
+
+func (b *valVecBuilder[T]) done() valVec[T] { return b.v }
