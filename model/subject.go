@@ -53,3 +53,19 @@ type Membership struct {
 	Member Subject `json:"member"`
 	Group  Subject `json:"group"`
 }
+
+// InternSubjectType returns t as the package constant of that name when it
+// is one (SubjectUser, SubjectDepartment, SubjectRole), else t itself: rows
+// decoded or split from keys then share one copy of "user" instead of each
+// keeping its own, and compare by pointer first.
+func InternSubjectType(t string) SubjectType {
+	switch SubjectType(t) {
+	case SubjectUser:
+		return SubjectUser
+	case SubjectDepartment:
+		return SubjectDepartment
+	case SubjectRole:
+		return SubjectRole
+	}
+	return SubjectType(t)
+}

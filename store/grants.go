@@ -31,21 +31,8 @@ func newGrantRow(g model.Grant) *grantRow {
 func rowOnKey(key string, f *[5]string, g model.Grant) *grantRow {
 	g.Org = f[0]
 	g.Entity = model.EntityRef{Type: f[1], ID: f[2]}
-	g.Grantee = model.Subject{Type: subjectType(f[3]), ID: f[4]}
+	g.Grantee = model.Subject{Type: model.InternSubjectType(f[3]), ID: f[4]}
 	return &grantRow{key: key, g: g}
-}
-
-// subjectType is t as the package constant of its name, when it has one.
-func subjectType(t string) model.SubjectType {
-	switch model.SubjectType(t) {
-	case model.SubjectUser:
-		return model.SubjectUser
-	case model.SubjectDepartment:
-		return model.SubjectDepartment
-	case model.SubjectRole:
-		return model.SubjectRole
-	}
-	return model.SubjectType(t)
 }
 
 // shareStrings points row's organisation and entity type at prev's when

@@ -162,7 +162,7 @@ func decodeGrantRun(d *decoder, n int) ([]model.Grant, []bool) {
 		}
 		g.Org = f[grantFieldOrg]
 		g.Entity = model.EntityRef{Type: f[grantFieldEntityType], ID: f[grantFieldEntityID]}
-		g.Grantee = model.Subject{Type: internType(f[grantFieldGranteeType]), ID: f[grantFieldGranteeID]}
+		g.Grantee = model.Subject{Type: model.InternSubjectType(f[grantFieldGranteeType]), ID: f[grantFieldGranteeID]}
 		if !g.Grantee.Type.Valid() {
 			d.fail("grant %q: bad grantee type %q", g.ID, g.Grantee.Type)
 		}
@@ -219,8 +219,8 @@ func decodeMembershipRun(d *decoder, n int) []store.MembershipChange {
 	}
 	run.resolve(func(i int, f *[runFields]string) {
 		m := model.Membership{
-			Member: model.Subject{Type: internType(f[memberFieldMemberType]), ID: f[memberFieldMemberID]},
-			Group:  model.Subject{Type: internType(f[memberFieldGroupType]), ID: f[memberFieldGroupID]},
+			Member: model.Subject{Type: model.InternSubjectType(f[memberFieldMemberType]), ID: f[memberFieldMemberID]},
+			Group:  model.Subject{Type: model.InternSubjectType(f[memberFieldGroupType]), ID: f[memberFieldGroupID]},
 		}
 		if f[memberFieldOrg] == "" || m.Member.ID == "" || m.Group.ID == "" ||
 			!m.Member.Type.Valid() || !m.Group.Type.IsGroup() {
@@ -380,20 +380,6 @@ func (r *fieldRun) resolve(fn func(i int, f *[runFields]string)) {
 	}
 }
 
-// internType returns the package constant equal to t, so decoded rows do not
-// each keep their own copy of "user".
-func internType(t string) model.SubjectType {
-	switch model.SubjectType(t) {
-	case model.SubjectUser:
-		return model.SubjectUser
-	case model.SubjectDepartment:
-		return model.SubjectDepartment
-	case model.SubjectRole:
-		return model.SubjectRole
-	}
-	return model.SubjectType(t)
-}
-
 // readSubject and writeSubject code a subject outside a run.
 func writeSubject(e *encoder, s model.Subject) {
 	e.string(string(s.Type))
@@ -403,5 +389,5 @@ func writeSubject(e *encoder, s model.Subject) {
 func readSubject(d *decoder) model.Subject {
 	t := d.bytes()
 	id := d.string()
-	return model.Subject{Type: internType(string(t)), ID: id}
+	return model.Subject{Type: model.InternSubjectType(string(t)), ID: id}
 }
