@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -118,19 +117,7 @@ func freePort(t testing.TB) int {
 // connect opens a client to the given servers that keeps reconnecting.
 func connect(t testing.TB, urls ...string) jetstream.JetStream {
 	t.Helper()
-	var all string
-	for i, u := range urls {
-		if i > 0 {
-			all += ","
-		}
-		all += u
-	}
-	nc, err := nats.Connect(all, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
-		nats.RetryOnFailedConnect(true))
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
+	_, js := connectConn(t, urls...)
 	return js
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,14 +29,7 @@ const testLeaseTTL = time.Second
 // cut a replica off NATS.
 func connectConn(t testing.TB, urls ...string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	all := ""
-	for i, u := range urls {
-		if i > 0 {
-			all += ","
-		}
-		all += u
-	}
-	nc, err := nats.Connect(all, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond),
 		nats.RetryOnFailedConnect(true))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
