@@ -220,23 +220,82 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 	if err := ctx.Err(); err != nil {
 		return store.ChangeSet{}, err
 	}
+	// The index of the new revision is derived from the change set on the
+	// other core while the store commits (the side indexes of a batch are
+	// made then) and the journal is written; it is published only with the
+	// snapshot it was derived for, and dropped on an error.
+	cur := e.current.Load()
+	pending := tx.Pending()
+	derived := deriveIndex(cur.index, pending, changeCount(&pending))
 	cs, snap := tx.Commit()
 	// One time for the commit: the journal records it and the change feed
 	// serves it, before and after a restart alike.
 	at := e.clock()
-	if snap != e.current.Load().snap {
+	if snap != cur.snap {
 		// On disk before any reader sees it, and before the call returns.
 		if err := e.journal(cs, at, snap); err != nil {
+			derived.wait()
 			return store.ChangeSet{}, err
 		}
 	}
-	e.publish(cs, snap, at)
+	e.publishIndex(cs, snap, at, derived.wait())
 	return cs, nil
+}
+
+// asyncIndexAt is how many changes a commit has before its index is derived
+// on another goroutine: below it, starting one costs more than it saves.
+const asyncIndexAt = 1024
+
+// derivedIndex is the resolve index of a commit, being derived.
+type derivedIndex struct {
+	idx  *resolve.Index
+	done chan struct{} // nil: derived already (or nothing to derive)
+}
+
+// deriveIndex derives from cur the index of the commit of cs, of n changes:
+// on another goroutine when they are many, at once otherwise; an empty
+// change set derives nothing (a nil index: publish keeps the current one).
+func deriveIndex(cur *resolve.Index, cs store.ChangeSet, n int) *derivedIndex {
+	d := &derivedIndex{}
+	switch {
+	case n == 0:
+	case n < asyncIndexAt:
+		d.idx = cur.Apply(cs)
+	default:
+		d.done = make(chan struct{})
+		go func() {
+			defer close(d.done)
+			d.idx = cur.Apply(cs)
+		}()
+	}
+	return d
+}
+
+// changeCount is how many rows cs writes or deletes.
+func changeCount(cs *store.ChangeSet) int {
+	return len(cs.Grants) + len(cs.Memberships) + len(cs.Links) + len(cs.Jobs)
+}
+
+// wait returns the derived index once it is derived.
+func (d *derivedIndex) wait() *resolve.Index {
+	if d.done != nil {
+		<-d.done
+	}
+	return d.idx
 }
 
 // publish derives what readers need from a commit made at at and makes the
 // new revision visible, whole. It runs under writeMu, in commit order.
 func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time) {
+	if e.current.Load().snap == snap {
+		return // the transaction wrote nothing: the published view is current
+	}
+	e.publishIndex(cs, snap, at, e.current.Load().index.Apply(cs))
+}
+
+// publishIndex is publish given idx, the index derived from cs (unused when
+// the transaction wrote nothing).
+func (e *Engine) publishIndex(cs store.ChangeSet, snap *store.Snapshot, at time.Time, idx *resolve.Index) {
 	cur := e.current.Load()
 	if cur.snap == snap {
 		return // the transaction wrote nothing: the published view is current
@@ -244,7 +303,7 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time)
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
 	e.changes.add(cs, at)
-	e.current.Store(&view{snap: snap, index: cur.index.Apply(cs), ids: e.ids.mark(), seq: e.repl.seq})
+	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark(), seq: e.repl.seq})
 	e.published.notify()
 	e.noteJobs(cs)
 }

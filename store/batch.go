@@ -136,15 +136,20 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 // the change set and the rows' scratch space are made that big at once
 // instead of grown by doubling.
 func (w *WriteTxn) PutGrantsN(n int, grants iter.Seq2[GrantKey, *model.Grant]) error {
+	// The rows of an earlier call get their index entries first: the rows
+	// that wait must be one call's, in key order.
+	w.grantIdx()
 	w.changes.Grants = slices.Grow(w.changes.Grants, n)
 	// Each entity's grants go into its row at once, merged with the stored
-	// ones: one memdb insert per entity. The grantee btree is filled at the
-	// end, in grantee order: the keys ascend in entity order, which would
-	// land each row at a random leaf of that tree (a few cache misses per
-	// comparison), while sorted inserts walk it once.
+	// ones: one memdb insert per entity. The side indexes get the rows at
+	// commit (grant_pending.go), the grantee btree in grantee order: the
+	// keys ascend in entity order, which would land each row at a random
+	// leaf of that tree (a few cache misses per comparison), while sorted
+	// inserts walk it once.
 	all := make([]*grantRow, 0, n)
+	olds := make([]*grantRow, 0, n)
 	var group, replaced []*grantRow
-	defer func() { w.gx.putByGrantee(all) }()
+	defer func() { w.pending = pendingGrants{rows: all, replaced: olds} }()
 	flush := func() error {
 		if len(group) == 0 {
 			return nil
@@ -155,10 +160,10 @@ func (w *WriteTxn) PutGrantsN(n int, grants iter.Seq2[GrantKey, *model.Grant]) e
 		}
 		e.grants, replaced = mergeGrants(e.grants, group, replaced)
 		for i, row := range group {
-			w.gx.putExceptGrantee(row, replaced[i])
 			w.recordPut(row, replaced[i])
 		}
 		all = append(all, group...)
+		olds = append(olds, replaced...)
 		group = group[:0]
 		return nil
 	}

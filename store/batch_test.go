@@ -180,3 +180,54 @@ func TestGrantSeekerFindsStoredGrants(t *testing.T) {
 		})
 	}
 }
+
+// A batch's index entries are made at commit, or earlier when the
+// transaction uses the indexes: it reads its own batch by id, by grantee and
+// by end, and writes over it, before it commits.
+func TestPutGrantsIsReadAndOverwrittenBeforeCommit(t *testing.T) {
+	st, err := store.New()
+	require.NoError(t, err)
+	putSorted(t, st, batchGrant("o1", "d1", "alice", "agrant_01"))
+	put := func(tx *store.WriteTxn, gs ...model.Grant) {
+		t.Helper()
+		require.NoError(t, tx.PutGrants(func(yield func(store.GrantKey, *model.Grant) bool) {
+			for i := range gs {
+				if !yield(keyOf(gs[i]), &gs[i]) {
+					return
+				}
+			}
+		}))
+	}
+	ending := batchGrant("o1", "d2", "alice", "agrant_03")
+	ending.EffectiveTo = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+
+	tx := st.Write()
+	defer tx.Abort()
+	put(tx, batchGrant("o1", "d1", "alice", "agrant_02"), ending)
+	_, ok := tx.GrantByID("o1", "agrant_01")
+	assert.False(t, ok, "the replaced grant")
+	_, ok = tx.GrantByID("o1", "agrant_02")
+	assert.True(t, ok)
+	var ids []string
+	require.NoError(t, tx.ScanGrants(store.GrantScan{Org: "o1", Grantee: model.User("alice")}, func(_ string, g model.Grant) bool {
+		ids = append(ids, g.ID)
+		return true
+	}))
+	assert.Equal(t, []string{"agrant_02", "agrant_03"}, ids)
+	assert.Equal(t, 1, tx.GrantsWithEnd())
+
+	// A second batch replaces the first one's grant of d2.
+	put(tx, batchGrant("o1", "d2", "alice", "agrant_04"))
+	tx.Commit()
+
+	r := st.Snapshot().Read()
+	for id, want := range map[string]bool{"agrant_01": false, "agrant_02": true, "agrant_03": false, "agrant_04": true} {
+		_, ok := r.GrantByID("o1", id)
+		assert.Equal(t, want, ok, id)
+	}
+	g, ok := r.GrantByKey("o1", model.EntityRef{Type: "document", ID: "d2"}, model.User("alice"))
+	require.True(t, ok)
+	assert.Equal(t, "agrant_04", g.ID)
+	assert.Zero(t, r.GrantsWithEnd())
+	assert.Equal(t, "agrant_04", r.MaxGrantID())
+}

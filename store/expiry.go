@@ -15,7 +15,7 @@ import (
 // (its EffectiveTo is at or before t), earliest end first (then by id),
 // until fn returns false.
 func (r *ReadTxn) EndedGrants(t time.Time, fn func(g model.Grant) bool) {
-	r.gx.byEnd.Ascend(func(row *grantRow) bool {
+	r.grantIdx().byEnd.Ascend(func(row *grantRow) bool {
 		if row.g.EffectiveTo.After(t) {
 			return false
 		}
@@ -24,4 +24,4 @@ func (r *ReadTxn) EndedGrants(t time.Time, fn func(g model.Grant) bool) {
 }
 
 // GrantsWithEnd returns how many stored grants have an EffectiveTo.
-func (r *ReadTxn) GrantsWithEnd() int { return r.gx.byEnd.Len() }
+func (r *ReadTxn) GrantsWithEnd() int { return r.grantIdx().byEnd.Len() }

@@ -50,7 +50,7 @@ func shareStrings(row, prev *grantRow) {
 // grants that have not been swept yet are returned too: deciding what is
 // visible at what time is the caller's.
 func (r *ReadTxn) GrantByID(org, id string) (model.Grant, bool) {
-	row, ok := r.gx.byID.Get(&grantRow{g: model.Grant{ID: id}})
+	row, ok := r.grantIdx().byID.Get(&grantRow{g: model.Grant{ID: id}})
 	if !ok || row.g.Org != org {
 		return model.Grant{}, false
 	}
@@ -75,7 +75,7 @@ func (r *ReadTxn) GrantWithEffect(org string, e model.EntityRef, s model.Subject
 
 // MaxGrantID returns the greatest grant id stored, or "" when there is none.
 func (r *ReadTxn) MaxGrantID() string {
-	row, ok := r.gx.byID.Max()
+	row, ok := r.grantIdx().byID.Max()
 	if !ok {
 		return ""
 	}
@@ -86,7 +86,7 @@ func (r *ReadTxn) MaxGrantID() string {
 // reads the btree rather than memdb: a read of a memdb index inside a write
 // transaction makes memdb forget the nodes the transaction already copied.
 func (r *ReadTxn) grantRowAt(org string, e model.EntityRef, s model.Subject, eff model.Effect) *grantRow {
-	row, _ := r.gx.byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s, Effect: eff}})
+	row, _ := r.grantIdx().byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s, Effect: eff}})
 	return row
 }
 
@@ -145,7 +145,7 @@ func (r *ReadTxn) ScanGrants(q GrantScan, fn func(pos string, g model.Grant) boo
 		return nil
 	}
 	if byGrantee {
-		r.gx.byGrantee.AscendGreaterOrEqual(granteePivot(start), func(row *grantRow) bool {
+		r.grantIdx().byGrantee.AscendGreaterOrEqual(granteePivot(start), func(row *grantRow) bool {
 			return visit(granteeKeyEffect(row.g.Org, row.g.Grantee, row.g.Entity, row.g.Effect), row)
 		})
 		return nil
@@ -179,7 +179,7 @@ func (w *WriteTxn) PutGrant(g model.Grant) error {
 		return err
 	}
 	old := e.put(row)
-	w.gx.put(row, old)
+	w.grantIdx().put(row, old)
 	w.recordPut(row, old)
 	return nil
 }
@@ -196,7 +196,7 @@ func (w *WriteTxn) DeleteGrant(g model.Grant) (bool, error) {
 		return false, err
 	}
 	e.remove(row.key)
-	w.gx.remove(row)
+	w.grantIdx().remove(row)
 	w.changes.Grants = append(w.changes.Grants, GrantChange{Deleted: true, Grant: &row.g})
 	return true, nil
 }

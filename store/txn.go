@@ -65,6 +65,9 @@ type ReadTxn struct {
 	txn *memdb.Txn
 	gx  sideIndexes
 	rev uint64
+	// pend is, in a write transaction, its rows that wait for their grant
+	// index entries (grant_pending.go); nil in a read transaction.
+	pend *pendingGrants
 }
 
 // Revision is the revision the transaction reads.
@@ -87,6 +90,9 @@ type WriteTxn struct {
 	entities map[string]*entityRow
 	// ownMembers are the member rows this transaction made (members.go).
 	ownMembers map[string]*memberRow
+	// pending are the rows whose grant index entries Commit makes
+	// (grant_pending.go).
+	pending pendingGrants
 }
 
 // Write opens a write transaction on the last committed state. The caller
@@ -94,6 +100,7 @@ type WriteTxn struct {
 func (s *Store) Write() *WriteTxn {
 	w := &WriteTxn{store: s}
 	w.ReadTxn = ReadTxn{txn: s.db.Txn(true), gx: s.gx.clone(), rev: s.rev}
+	w.pend = &w.pending
 	return w
 }
 
@@ -115,6 +122,7 @@ func (w *WriteTxn) Commit() (ChangeSet, *Snapshot) {
 	return w.commitAt(s.rev + 1)
 }
 
+
 // commitAt commits under revision rev, even when nothing was written: a
 // load from disk sets the revision it loaded.
 func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
@@ -122,6 +130,7 @@ func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
 	w.done = true
 	w.dropEmptyEntities()
 	w.dropEmptyMembers()
+	w.grantIdx()
 	w.txn.Commit()
 	s.gx = w.gx
 	s.rev = rev
