@@ -122,7 +122,6 @@ func (w *WriteTxn) Commit() (ChangeSet, *Snapshot) {
 	return w.commitAt(s.rev + 1)
 }
 
-
 // commitAt commits under revision rev, even when nothing was written: a
 // load from disk sets the revision it loaded.
 func (w *WriteTxn) commitAt(rev uint64) (ChangeSet, *Snapshot) {
