@@ -23,6 +23,15 @@ type NewGrantFunc func(in model.GrantInput) model.Grant
 // an error tx holds part of the batch and must be aborted. Apply runs
 // Options.Progress on the calling goroutine.
 func (b *Batch) Apply(ctx context.Context, tx *store.WriteTxn, now time.Time, newGrant NewGrantFunc) (Result, error) {
+	return b.ApplyThen(ctx, tx, now, newGrant, nil)
+}
+
+// ApplyThen is Apply calling staged, when it is not nil, once tx's change
+// set (WriteTxn.Pending) shows the whole batch and before the grants are
+// stored (store.WriteTxn.PutGrantsThen): the engine derives its index from
+// the change set meanwhile. staged must not use tx; it is not called when
+// the batch writes nothing or fails.
+func (b *Batch) ApplyThen(ctx context.Context, tx *store.WriteTxn, now time.Time, newGrant NewGrantFunc, staged func()) (Result, error) {
 	p := newProgress(b.opts.Progress, len(b.inputs))
 	ref := make([]int32, len(b.inputs))
 	writes, err := b.decide(ctx, &tx.ReadTxn, now, ref)
@@ -42,7 +51,7 @@ func (b *Batch) Apply(ctx context.Context, tx *store.WriteTxn, now time.Time, ne
 	if err := b.fillGrants(ctx, now, ref, newGrant); err != nil {
 		return Result{}, err
 	}
-	if err := b.write(ctx, tx, writes, p); err != nil {
+	if err := b.write(ctx, tx, writes, p, staged); err != nil {
 		return Result{}, err
 	}
 	p.report(len(b.inputs))
@@ -147,11 +156,15 @@ func (b *Batch) fillGrants(ctx context.Context, now time.Time, ref []int32, newG
 	return nil
 }
 
-// write stores the grant of each input in writes (in key order).
-func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p *progress) error {
+// write stores the grant of each input in writes (in key order), calling
+// staged as ApplyThen says.
+func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p *progress, staged func()) error {
 	done := len(b.inputs) - len(writes)
 	var stopped error
-	err := tx.PutGrantsN(len(writes), func(yield func(store.GrantKey, *model.Grant) bool) {
+	if len(writes) == 0 {
+		staged = nil
+	}
+	err := tx.PutGrantsThen(len(writes), func(yield func(store.GrantKey, *model.Grant) bool) {
 		for n, i := range writes {
 			if n%ctxEvery == 0 {
 				if stopped = ctx.Err(); stopped != nil {
@@ -162,6 +175,10 @@ func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p
 			if !yield(b.keys[i], &b.items[i].Grant) {
 				return
 			}
+		}
+	}, func() {
+		if stopped == nil && staged != nil {
+			staged()
 		}
 	})
 	if stopped != nil {

@@ -43,6 +43,11 @@ type Engine struct {
 	// lead runs a replica's background work while it holds its lease
 	// (lease.go).
 	lead leader
+	// early is the index being derived from the change set of the
+	// transaction being filled, started by the fill itself (deriveEarly),
+	// and earlyN how many changes that set had; under writeMu.
+	early  *derivedIndex
+	earlyN int
 }
 
 // view is one published revision: the store snapshot of that revision and
@@ -201,6 +206,7 @@ func (e *Engine) write(ctx context.Context, org string, fill func(tx *store.Writ
 func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error) (store.ChangeSet, error) {
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
+	defer e.dropEarly()
 	if e.closed.Load() {
 		return store.ChangeSet{}, closedError()
 	}
@@ -226,7 +232,11 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 	// snapshot it was derived for, and dropped on an error.
 	cur := e.current.Load()
 	pending := tx.Pending()
-	derived := deriveIndex(cur.index, pending, changeCount(&pending))
+	n := changeCount(&pending)
+	derived := e.takeEarly(n)
+	if derived == nil {
+		derived = deriveIndex(cur.index, pending, n)
+	}
 	cs, snap := tx.Commit()
 	// One time for the commit: the journal records it and the change feed
 	// serves it, before and after a restart alike.
@@ -269,6 +279,42 @@ func deriveIndex(cur *resolve.Index, cs store.ChangeSet, n int) *derivedIndex {
 		}()
 	}
 	return d
+}
+
+// deriveEarly starts deriving the index of tx's commit from its change set
+// as it is now, while the fill goes on to store what it staged (BulkCreate:
+// the store's inserts and side indexes, which the index does not need). The
+// commit uses it when the change set has not grown since, and derives again
+// otherwise. It runs under writeMu, in a fill; a replica's fill derives
+// nothing early (its commit is the log's).
+func (e *Engine) deriveEarly(tx *store.WriteTxn) {
+	if e.repl.log != nil {
+		return
+	}
+	e.dropEarly()
+	pending := tx.Pending()
+	e.earlyN = changeCount(&pending)
+	e.early = deriveIndex(e.current.Load().index, pending, e.earlyN)
+}
+
+// takeEarly returns the index deriveEarly started, if it was started from
+// all n changes of the commit; nil otherwise.
+func (e *Engine) takeEarly(n int) *derivedIndex {
+	d := e.early
+	if d == nil || e.earlyN != n {
+		e.dropEarly()
+		return nil
+	}
+	e.early = nil
+	return d
+}
+
+// dropEarly drops the index deriveEarly started, once its goroutine is done.
+func (e *Engine) dropEarly() {
+	if e.early != nil {
+		e.early.wait()
+		e.early = nil
+	}
 }
 
 // changeCount is how many rows cs writes or deletes.

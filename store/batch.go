@@ -136,63 +136,97 @@ func (w *WriteTxn) PutGrants(grants iter.Seq2[GrantKey, *model.Grant]) error {
 // the change set and the rows' scratch space are made that big at once
 // instead of grown by doubling.
 func (w *WriteTxn) PutGrantsN(n int, grants iter.Seq2[GrantKey, *model.Grant]) error {
+	return w.PutGrantsThen(n, grants, nil)
+}
+
+// PutGrantsThen is PutGrantsN calling staged, when it is not nil, once the
+// change set (Pending) shows every grant and before any is stored: the
+// engine starts deriving its index from the change set then, while the
+// grants are stored. staged must not use the transaction. On an error of
+// the sequence it is not called and nothing is stored.
+func (w *WriteTxn) PutGrantsThen(n int, grants iter.Seq2[GrantKey, *model.Grant], staged func()) error {
 	// The rows of an earlier call get their index entries first: the rows
 	// that wait must be one call's, in key order.
 	w.grantIdx()
-	w.changes.Grants = slices.Grow(w.changes.Grants, n)
-	// Each entity's grants go into its row at once, merged with the stored
-	// ones: one memdb insert per entity. The side indexes get the rows at
-	// commit (grant_pending.go), the grantee btree in grantee order: the
-	// keys ascend in entity order, which would land each row at a random
-	// leaf of that tree (a few cache misses per comparison), while sorted
-	// inserts walk it once.
-	all := make([]*grantRow, 0, n)
-	olds := make([]*grantRow, 0, n)
-	var group, replaced []*grantRow
-	defer func() { w.pending = pendingGrants{rows: all, replaced: olds} }()
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		e, err := w.ownEntity(entityKeyOf(group[0].key), 0)
-		if err != nil {
-			return err
-		}
-		e.grants, replaced = mergeGrants(e.grants, group, replaced)
-		for i, row := range group {
-			w.recordPut(row, replaced[i])
-		}
-		all = append(all, group...)
-		olds = append(olds, replaced...)
-		group = group[:0]
-		return nil
+	rows, ends, err := w.stageGrants(n, grants)
+	if err != nil {
+		return err
 	}
+	if staged != nil {
+		staged()
+	}
+	return w.storeStaged(rows, ends)
+}
+
+// stageGrants makes the rows of grants, in key order, and records the
+// change of each (finding the row it replaces in the entity rows as the
+// transaction sees them), storing nothing. ends[i] is where the rows of the
+// i-th entity end.
+func (w *WriteTxn) stageGrants(n int, grants iter.Seq2[GrantKey, *model.Grant]) (rows []*grantRow, ends []int32, err error) {
+	w.changes.Grants = slices.Grow(w.changes.Grants, n)
+	rows = make([]*grantRow, 0, n)
+	var cur *entityRow // the entity of the last row, as stored so far
 	var prev string
 	var prevRow *grantRow
-	first := true
 	for k, g := range grants {
-		if !first && k.s <= prev {
-			_ = flush()
-			return fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prev)
+		if prevRow != nil && k.s <= prev {
+			return nil, nil, fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prev)
 		}
-		first, prev = false, k.s
+		prev = k.s
 		row, ok := rowFromKey(k.s, g)
 		if !ok {
-			_ = flush()
-			return fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
+			return nil, nil, fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
+		}
+		ent := entityKeyOf(row.key)
+		if prevRow == nil || entityKeyOf(prevRow.key) != ent {
+			if prevRow != nil {
+				ends = append(ends, int32(len(rows)))
+			}
+			if cur, err = w.entityAt(ent); err != nil {
+				return nil, nil, err
+			}
 		}
 		if prevRow != nil {
 			shareStrings(row, prevRow)
 		}
 		prevRow = row
-		if len(group) > 0 && entityKeyOf(group[0].key) != entityKeyOf(row.key) {
-			if err := flush(); err != nil {
-				return err
+		var old *grantRow
+		if cur != nil {
+			if i, found := cur.search(row.key); found {
+				old = cur.grants[i]
 			}
 		}
-		group = append(group, row)
+		w.recordPut(row, old)
+		rows = append(rows, row)
 	}
-	return flush()
+	if len(rows) > 0 {
+		ends = append(ends, int32(len(rows)))
+	}
+	return rows, ends, nil
+}
+
+// storeStaged stores the rows stageGrants made: each entity's at once,
+// merged with the stored ones (one memdb insert per entity). The side
+// indexes get the rows at commit (grant_pending.go), the grantee btree in
+// grantee order: the keys ascend in entity order, which would land each row
+// at a random leaf of that tree (a few cache misses per comparison), while
+// sorted inserts walk it once.
+func (w *WriteTxn) storeStaged(rows []*grantRow, ends []int32) error {
+	olds := make([]*grantRow, 0, len(rows))
+	var replaced []*grantRow
+	start := 0
+	defer func() { w.pending = pendingGrants{rows: rows[:len(olds)], replaced: olds} }()
+	for _, end := range ends {
+		group := rows[start:end]
+		start = int(end)
+		e, err := w.ownEntity(entityKeyOf(group[0].key), 0)
+		if err != nil {
+			return err
+		}
+		e.grants, replaced = mergeGrants(e.grants, group, replaced)
+		olds = append(olds, replaced...)
+	}
+	return nil
 }
 
 // recordPut records the change of storing row in place of old.
