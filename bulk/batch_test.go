@@ -264,3 +264,38 @@ func TestResultHTTPStatusOfCommittedFailures(t *testing.T) {
 	assert.Equal(t, http.StatusOK, b.mustApply([]model.GrantInput{input("d1", "u1", model.LevelRead)}, bulk.Options{}).HTTPStatus(),
 		"a batch of skipped items is fine")
 }
+
+// A batch big enough to be validated and sorted on two goroutines decides
+// each item as a small one does: invalid items fail in place on both
+// halves, a duplicate in the second half of one in the first is skipped,
+// and every other item is created and stored.
+func TestBatchBigSplitsTheWork(t *testing.T) {
+	const n = 40_000
+	inputs := make([]model.GrantInput, n)
+	for i := range inputs {
+		inputs[i] = input(fmt.Sprintf("d%05d", (i*7919)%n), fmt.Sprintf("u%d", i%13), model.LevelRead)
+		if i%1000 == 999 {
+			inputs[i].Level = model.LevelNone // invalid
+		}
+	}
+	inputs[n-1] = inputs[0] // a duplicate across the halves
+	b := newBatchStore(t)
+	res := b.mustApply(inputs, bulk.Options{})
+	for i, it := range res.Items {
+		want := bulk.StatusCreated
+		switch {
+		case i == n-1:
+			want = bulk.StatusSkipped
+		case i%1000 == 999:
+			want = bulk.StatusFailed
+		}
+		require.Equal(t, want, it.Status, "item %d", i)
+		require.Equal(t, i, it.Index)
+	}
+	failed := n/1000 - 1 // item n-1, invalid before, is the duplicate now
+	assert.Equal(t, bulk.Summary{Total: n, Succeeded: n - failed - 1, Skipped: 1, Failed: failed}, res.Summary)
+	g, ok := b.stored(inputs[0].Entity.ID, inputs[0].Grantee.ID)
+	require.True(t, ok)
+	assert.Equal(t, res.Items[0].Grant, g)
+	assert.Equal(t, g, res.Items[n-1].Grant)
+}
