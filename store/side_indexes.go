@@ -9,7 +9,8 @@ import (
 )
 
 // sideIndexes are every lookup the store keeps beside memdb rather than in
-// it: the grants' (grantIndexes) and memberships by group. Each is a
+// it: the grants' (grantIndexes), memberships by group and entity links by
+// parent. Each is a
 // google/btree of pointers to immutable rows, cloned per write transaction
 // and per published snapshot, so they are exactly as versioned as memdb's
 // tables.
@@ -20,19 +21,28 @@ import (
 // comes in, and a radix insert copies its whole path (a node and a channel
 // per level) once memdb's cache of copied nodes overflows. A batch inserted
 // in member order walks memdb's tree once, and its rows sorted by group walk
-// the btree once.
+// the btree once. Links by parent left memdb for the same reason.
 type sideIndexes struct {
 	grantIndexes
 	membersByGroup *btree.BTreeG[*membershipRow]
+	linksByParent  *btree.BTreeG[*linkRow]
 }
 
 func newSideIndexes() sideIndexes {
-	return sideIndexes{grantIndexes: newGrantIndexes(), membersByGroup: btree.NewG(grantIndexDegree, lessByGroup)}
+	return sideIndexes{
+		grantIndexes:   newGrantIndexes(),
+		membersByGroup: btree.NewG(grantIndexDegree, lessByGroup),
+		linksByParent:  btree.NewG(grantIndexDegree, lessByParent),
+	}
 }
 
 // clone returns a copy that shares nodes until either side writes.
 func (x sideIndexes) clone() sideIndexes {
-	return sideIndexes{grantIndexes: x.grantIndexes.clone(), membersByGroup: x.membersByGroup.Clone()}
+	return sideIndexes{
+		grantIndexes:   x.grantIndexes.clone(),
+		membersByGroup: x.membersByGroup.Clone(),
+		linksByParent:  x.linksByParent.Clone(),
+	}
 }
 
 // putMembers adds rows, none of them stored yet, to the group btree, in
