@@ -111,13 +111,15 @@ func (b *linkBuilder) own(k entityKey) *linkWork {
 
 func (b *linkBuilder) change(lc *store.LinkChange) {
 	child, parent := keyOfEntity(lc.Org, lc.Link.Child), keyOfEntity(lc.Org, lc.Link.Parent)
-	cur := b.node(child)
-	linked := cur != nil && slices.Contains(cur.parents, parent)
-	if lc.Deleted == !linked {
+	// The store lists only links it added or removed, so the child is
+	// owned before looking: a no-op (which replaying a journal twice could
+	// give) leaves at worst a copied node, dropped by recompute when empty.
+	cw := b.own(child)
+	cn := cw.rec.link
+	if lc.Deleted != slices.Contains(cn.parents, parent) {
 		return // adding a link that is there, or removing one that is not
 	}
-	cw, pw := b.own(child), b.own(parent)
-	cn, pn := cw.rec.link, pw.rec.link
+	pn := b.own(parent).rec.link
 	if lc.Deleted {
 		cn.parents = slices.DeleteFunc(cn.parents, func(k entityKey) bool { return k == parent })
 		pn.children = slices.DeleteFunc(pn.children, func(k entityKey) bool { return k == child })
@@ -137,6 +139,7 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 // its ancestors' changed. The engine refuses cycles; one that got here
 // anyway is cut rather than followed forever.
 func (b *linkBuilder) recompute() {
+	defer b.dropEmpty()
 	if len(b.moved) == 0 {
 		return
 	}
@@ -195,6 +198,10 @@ func (b *linkBuilder) recompute() {
 	for _, w := range below {
 		compute(w)
 	}
+}
+
+// dropEmpty drops the nodes this revision left with no link.
+func (b *linkBuilder) dropEmpty() {
 	for _, w := range b.work {
 		if r := w.rec; len(r.link.parents) == 0 && len(r.link.children) == 0 {
 			r.link = nil
