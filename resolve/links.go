@@ -165,29 +165,38 @@ func (b *linkBuilder) recompute() {
 		}
 	}
 	var compute func(w *linkWork)
+	// above returns the ancestors of p, computed first when p is below a
+	// moved entity.
+	above := func(p entityKey) []entityKey {
+		if pw, ok := b.work[p]; ok {
+			compute(pw)
+			return pw.rec.link.ancestors
+		}
+		if pn := b.node(p); pn != nil {
+			return pn.ancestors
+		}
+		return nil
+	}
 	compute = func(w *linkWork) {
 		if w.state != pending {
 			return
 		}
 		w.state = working
 		n := w.rec.link
-		size := len(n.parents)
-		ancestors := make([][]entityKey, len(n.parents))
-		for i, p := range n.parents {
-			if pw, ok := b.work[p]; ok {
-				compute(pw)
-				ancestors[i] = pw.rec.link.ancestors
-			} else if pn := b.node(p); pn != nil {
-				ancestors[i] = pn.ancestors
+		var set []entityKey
+		if len(n.parents) == 1 {
+			// The common case, a tree: the parent's sorted set and the
+			// parent itself in its place.
+			p := n.parents[0]
+			anc := above(p)
+			i, _ := slices.BinarySearchFunc(anc, p, compareEntityKeys)
+			set = make([]entityKey, 0, len(anc)+1)
+			set = append(append(append(set, anc[:i]...), p), anc[i:]...)
+		} else {
+			for _, p := range n.parents {
+				set = append(set, p)
+				set = append(set, above(p)...)
 			}
-			size += len(ancestors[i])
-		}
-		set := make([]entityKey, 0, size)
-		for i, p := range n.parents {
-			set = append(set, p)
-			set = append(set, ancestors[i]...)
-		}
-		if len(n.parents) > 1 || !slices.IsSortedFunc(set, compareEntityKeys) {
 			slices.SortFunc(set, compareEntityKeys)
 			set = slices.Compact(set)
 		}

@@ -105,7 +105,9 @@ func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
 		return 0, nil
 	}
 	rows := newLinkRows(org, ls)
-	sortByString(rows, func(p pendingLink) string { return p.row.key })
+	if !slices.IsSortedFunc(rows, func(a, b pendingLink) int { return strings.Compare(a.row.key, b.row.key) }) {
+		sortByString(rows, func(p pendingLink) string { return p.row.key })
+	}
 	orgHasLinks := false
 	_ = w.scanLinks(prefix(org), func(model.EntityLink) bool {
 		orgHasLinks = true
@@ -134,8 +136,7 @@ func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
 			return 0, fmt.Errorf("store: add links: %w", err)
 		}
 	}
-	slices.SortFunc(kept, func(a, b pendingLink) int { return cmpByParent(a.row, b.row) })
-	for _, p := range kept {
+	for _, p := range byParent(kept) {
 		w.gx.linksByParent.ReplaceOrInsert(p.row)
 	}
 	w.changes.Links = slices.Grow(w.changes.Links, len(kept))
@@ -145,6 +146,30 @@ func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
 		}
 	}
 	return len(kept), nil
+}
+
+// byParent returns rows, in key (child) order, ordered by parent then
+// child: grouped by hashing the parents, so that only the distinct parents
+// (far fewer than the links, in a tree) are sorted.
+func byParent(rows []pendingLink) []pendingLink {
+	bucket := make([]int32, len(rows))
+	ids := make(map[model.EntityRef]int32)
+	var parents []model.EntityRef // by id
+	for i, p := range rows {
+		id, ok := ids[p.row.l.Parent]
+		if !ok {
+			id = int32(len(parents))
+			ids[p.row.l.Parent] = id
+			parents = append(parents, p.row.l.Parent)
+		}
+		bucket[i] = id
+	}
+	order := make([]int32, len(parents))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmpEntity(parents[a], parents[b]) })
+	return scatter(rows, bucket, order)
 }
 
 // pendingLink is a row AddLinks may store, and the place of its link in
