@@ -89,9 +89,9 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 // AddMemberships stores each of ms in org as AddMembership would, returning
 // how many were new, in one pass that is much faster than an AddMembership
 // per membership: the new rows go into memdb in key order, one insert per
-// member, and into the group btree in group order, so each walks its tree
-// once instead of copying a path per row; the rows and their keys come in
-// two allocations, not two a membership. The change set lists them in the
+// member, so that it walks its tree once instead of copying a path per
+// row, and into each group's row in one merge; the rows and their keys come
+// in two allocations, not two a membership. The change set lists them in the
 // order of ms. The caller has validated ms and checked that none closes a
 // cycle. After an error the transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
