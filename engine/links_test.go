@@ -176,6 +176,49 @@ func TestLinkEntitiesRefusals(t *testing.T) {
 	requireModelError(t, e.UnlinkEntities(ctx, testOrg, linkOf(doc(""), folder("sub"))), model.ErrValidation, model.FieldChildID)
 }
 
+// TestLinkEntitiesNamesFirstCycle: a call whose links close a cycle, with
+// the stored ones or among themselves, is refused naming the first link that
+// closes one given the stored links and those before it, and links nothing.
+func TestLinkEntitiesNamesFirstCycle(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	require.NoError(t, e.LinkEntities(ctx, testOrg, linkOf(folder("sub"), folder("root"))))
+
+	cases := []struct {
+		name  string
+		links []model.EntityLink
+		first int // the link the error names
+	}{
+		{"through the stored links", []model.EntityLink{
+			linkOf(folder("a"), folder("b")), linkOf(folder("root"), folder("a")),
+			linkOf(folder("b"), folder("sub")), linkOf(folder("c"), folder("d")),
+		}, 2},
+		{"two cycles, the earlier closed later", []model.EntityLink{
+			linkOf(folder("x"), folder("y")), linkOf(folder("p"), folder("q")),
+			linkOf(folder("q"), folder("p")), linkOf(folder("y"), folder("x")),
+		}, 2},
+		{"a duplicate before it", []model.EntityLink{
+			linkOf(folder("sub"), folder("root")), linkOf(folder("sub"), folder("root")),
+			linkOf(folder("root"), folder("sub")),
+		}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := e.LinkEntities(ctx, testOrg, c.links...)
+			requireModelError(t, err, model.ErrConflict, model.FieldParentID)
+			l := c.links[c.first]
+			assert.Contains(t, err.Error(), "putting "+l.Child.String()+" inside "+l.Parent.String())
+			links, err := e.Links(ctx, testOrg)
+			require.NoError(t, err)
+			assert.Equal(t, []model.EntityLink{linkOf(folder("sub"), folder("root"))}, links, "nothing of the call is linked")
+		})
+	}
+	// A call whose links only look like a cycle (a diamond) goes through.
+	require.NoError(t, e.LinkEntities(ctx, testOrg,
+		linkOf(doc("d"), folder("l")), linkOf(doc("d"), folder("r")),
+		linkOf(folder("l"), folder("root")), linkOf(folder("r"), folder("root"))))
+}
+
 func TestEntityTypesBindLinks(t *testing.T) {
 	e, _ := newTestEngine(t, engine.WithEntityTypes("document", "folder"))
 	err := e.LinkEntities(context.Background(), testOrg, linkOf(doc("d1"), model.EntityRef{Type: "fleet", ID: "f"}))

@@ -53,7 +53,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	}
 	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
-		lb := &linkBuilder{ents: b.ents, ownedLink: make(map[*entityRec]bool), count: ix.linkCount}
+		lb := newLinkBuilder(b.ents, ix.linkCount, len(cs.Links))
 		for i := range cs.Links {
 			lb.change(&cs.Links[i])
 		}

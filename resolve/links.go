@@ -59,43 +59,67 @@ func (ix *Index) entityNode(k entityKey) *entityNode {
 // in the records of the revision's entityBuilder.
 type linkBuilder struct {
 	ents *entityBuilder
-	// ownedLink are the records whose node this revision has copied.
-	ownedLink map[*entityRec]bool
-	moved     []entityKey
-	count     int
+	// work holds the entities whose node this revision has copied (or
+	// made), with their records: one map a touched entity is found in,
+	// whatever the step, instead of a lookup of the entity map and of a
+	// set of copied records at each.
+	work  map[entityKey]*linkWork
+	moved []*linkWork
+	count int
+}
+
+// linkWork is one entity whose node a linkBuilder owns.
+type linkWork struct {
+	key   entityKey
+	rec   *entityRec // this revision's own, whose link this revision owns
+	state uint8      // the step of recompute it is at
+}
+
+// newLinkBuilder returns a builder on ents for about changes link changes
+// to an index of count links.
+func newLinkBuilder(ents *entityBuilder, count, changes int) *linkBuilder {
+	return &linkBuilder{ents: ents, work: make(map[entityKey]*linkWork, 2*changes), count: count}
 }
 
 // node returns the node of k, or nil.
 func (b *linkBuilder) node(k entityKey) *entityNode {
+	if w, ok := b.work[k]; ok {
+		return w.rec.link
+	}
 	if r := b.ents.get(k); r != nil {
 		return r.link
 	}
 	return nil
 }
 
-// own returns the node of k, copied first unless this revision already owns
-// it, or created.
-func (b *linkBuilder) own(k entityKey) *entityNode {
-	r := b.ents.own(k)
-	if !b.ownedLink[r] {
-		if r.link != nil {
-			r.link = r.link.clone()
-		} else {
-			r.link = &entityNode{}
-		}
-		b.ownedLink[r] = true
+// own returns k with its node, copied first unless this revision already
+// owns it, or created.
+func (b *linkBuilder) own(k entityKey) *linkWork {
+	if w, ok := b.work[k]; ok {
+		return w
 	}
-	return r.link
+	r := b.ents.own(k)
+	if r.link != nil {
+		r.link = r.link.clone()
+	} else {
+		r.link = &entityNode{}
+	}
+	w := &linkWork{key: k, rec: r}
+	b.work[k] = w
+	return w
 }
 
 func (b *linkBuilder) change(lc *store.LinkChange) {
 	child, parent := keyOfEntity(lc.Org, lc.Link.Child), keyOfEntity(lc.Org, lc.Link.Parent)
-	cur := b.node(child)
-	linked := cur != nil && slices.Contains(cur.parents, parent)
-	if lc.Deleted == !linked {
+	// The store lists only links it added or removed, so the child is
+	// owned before looking: a no-op (which replaying a journal twice could
+	// give) leaves at worst a copied node, dropped by recompute when empty.
+	cw := b.own(child)
+	cn := cw.rec.link
+	if lc.Deleted != slices.Contains(cn.parents, parent) {
 		return // adding a link that is there, or removing one that is not
 	}
-	cn, pn := b.own(child), b.own(parent)
+	pn := b.own(parent).rec.link
 	if lc.Deleted {
 		cn.parents = slices.DeleteFunc(cn.parents, func(k entityKey) bool { return k == parent })
 		pn.children = slices.DeleteFunc(pn.children, func(k entityKey) bool { return k == child })
@@ -105,15 +129,17 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 		pn.children = append(pn.children, child)
 		b.count++
 	}
-	b.moved = append(b.moved, child)
+	b.moved = append(b.moved, cw)
 }
 
 // recompute gives every moved entity, and every entity below one, the
 // ancestor set of its new parents, parents first (and marks their check
-// arrays for rebuilding); then drops the nodes left with no link. The
-// engine refuses cycles; one that got here anyway is cut rather than
-// followed forever.
+// arrays for rebuilding); then drops the nodes left with no link. Each
+// entity is computed once per revision, however many of its links or of
+// its ancestors' changed. The engine refuses cycles; one that got here
+// anyway is cut rather than followed forever.
 func (b *linkBuilder) recompute() {
+	defer b.dropEmpty()
 	if len(b.moved) == 0 {
 		return
 	}
@@ -122,45 +148,71 @@ func (b *linkBuilder) recompute() {
 		working = 2
 		done    = 3
 	)
-	state := make(map[entityKey]uint8)
-	queue := slices.Clone(b.moved)
+	var below []*linkWork // the moved entities and every entity below one
+	queue := b.moved
 	for len(queue) > 0 {
-		k := queue[len(queue)-1]
+		w := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		if state[k] != 0 {
+		if w.state != 0 {
 			continue
 		}
-		state[k] = pending
-		if n := b.node(k); n != nil {
-			queue = append(queue, n.children...)
-		}
-	}
-	var compute func(k entityKey)
-	compute = func(k entityKey) {
-		if state[k] != pending {
-			return
-		}
-		state[k] = working
-		n := b.own(k)
-		var set []entityKey
-		for _, p := range n.parents {
-			compute(p)
-			set = append(set, p)
-			if pn := b.node(p); pn != nil {
-				set = append(set, pn.ancestors...)
+		w.state = pending
+		below = append(below, w)
+		for _, c := range w.rec.link.children {
+			if cw := b.own(c); cw.state == 0 {
+				queue = append(queue, cw)
 			}
 		}
-		slices.SortFunc(set, compareEntityKeys)
-		set = slices.Compact(set)
-		n.ancestors = slices.DeleteFunc(set, func(a entityKey) bool { return a == k })
-		b.ents.changed = append(b.ents.changed, k)
-		state[k] = done
 	}
-	for k := range state {
-		compute(k)
+	var compute func(w *linkWork)
+	// above returns the ancestors of p, computed first when p is below a
+	// moved entity.
+	above := func(p entityKey) []entityKey {
+		if pw, ok := b.work[p]; ok {
+			compute(pw)
+			return pw.rec.link.ancestors
+		}
+		if pn := b.node(p); pn != nil {
+			return pn.ancestors
+		}
+		return nil
 	}
-	for r := range b.ownedLink {
-		if len(r.link.parents) == 0 && len(r.link.children) == 0 {
+	compute = func(w *linkWork) {
+		if w.state != pending {
+			return
+		}
+		w.state = working
+		n := w.rec.link
+		var set []entityKey
+		if len(n.parents) == 1 {
+			// The common case, a tree: the parent's sorted set and the
+			// parent itself in its place.
+			p := n.parents[0]
+			anc := above(p)
+			i, _ := slices.BinarySearchFunc(anc, p, compareEntityKeys)
+			set = make([]entityKey, 0, len(anc)+1)
+			set = append(append(append(set, anc[:i]...), p), anc[i:]...)
+		} else {
+			for _, p := range n.parents {
+				set = append(set, p)
+				set = append(set, above(p)...)
+			}
+			slices.SortFunc(set, compareEntityKeys)
+			set = slices.Compact(set)
+		}
+		n.ancestors = slices.DeleteFunc(set, func(a entityKey) bool { return a == w.key })
+		b.ents.changed = append(b.ents.changed, w.key)
+		w.state = done
+	}
+	for _, w := range below {
+		compute(w)
+	}
+}
+
+// dropEmpty drops the nodes this revision left with no link.
+func (b *linkBuilder) dropEmpty() {
+	for _, w := range b.work {
+		if r := w.rec; len(r.link.parents) == 0 && len(r.link.children) == 0 {
 			r.link = nil
 			b.ents.settle(r)
 		}

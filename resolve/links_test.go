@@ -85,3 +85,26 @@ func TestDenyAndLinkCounts(t *testing.T) {
 	assert.True(t, ix2.Check(org, "alice", docRef("d1"), model.LevelAdmin, at))
 	assert.Equal(t, 1, ix1.Denies(), "the older revision still counts its deny")
 }
+
+// A change set listing a link that is there, or the removal of one that is
+// not (a journal replayed over the state it made), changes nothing: the
+// counts and answers stay.
+func TestApplyLinkNoOps(t *testing.T) {
+	st, err := store.New()
+	require.NoError(t, err)
+	cs1, _ := commit(t, st, func(w *store.WriteTxn) {
+		addLink(t, w, docRef("d1"), folderRef("f1"))
+		putGrant(t, w, "g1", folderRef("f1"), model.User("alice"), model.LevelRead)
+	})
+	ix1 := (*resolve.Index)(nil).Apply(cs1)
+	again := store.ChangeSet{Revision: cs1.Revision + 1, Links: []store.LinkChange{
+		{Org: org, Link: model.EntityLink{Child: docRef("d1"), Parent: folderRef("f1")}},
+		{Deleted: true, Org: org, Link: model.EntityLink{Child: docRef("d2"), Parent: folderRef("f1")}},
+	}}
+	ix2 := ix1.Apply(again)
+	at := now.UnixNano()
+	assert.Equal(t, 1, ix2.Links())
+	assert.True(t, ix2.Check(org, "alice", docRef("d1"), model.LevelRead, at))
+	assert.False(t, ix2.Check(org, "alice", docRef("d2"), model.LevelRead, at))
+	assert.Equal(t, ix1.Resolve(org, "alice", docRef("d2"), at), ix2.Resolve(org, "alice", docRef("d2"), at))
+}

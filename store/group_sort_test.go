@@ -51,8 +51,10 @@ func TestSortByGroupWholeWords(t *testing.T) {
 	for i := range rows {
 		rows[i] = &membershipRow{key: fmt.Sprint(i), org: "o", m: model.Membership{Group: subjects[r.IntN(len(subjects))]}}
 	}
+	cmpGroups := func(a, b *membershipRow) int { return cmpSubject(a.m.Group, b.m.Group) }
 	want := slices.Clone(rows)
 	slices.SortStableFunc(want, cmpGroups)
-	sortByGroup(rows, membershipOrg, groupWords, cmpGroups)
+	sortByGroup(rows, func(r *membershipRow) string { return r.org },
+		func(r *membershipRow) (uint64, uint64, bool, bool) { return subjectWords(r.m.Group) }, cmpGroups)
 	assert.Equal(t, want, rows)
 }

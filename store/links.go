@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/grantdb/grantdb/model"
@@ -23,7 +24,7 @@ func (r *ReadTxn) HasLink(org string, l model.EntityLink) bool {
 // ParentsOf calls fn with each direct parent of child, in key order, until fn
 // returns false.
 func (r *ReadTxn) ParentsOf(org string, child model.EntityRef, fn func(parent model.EntityRef) bool) error {
-	return r.scanLinks(indexID, prefix(org, child.Type, child.ID), func(l model.EntityLink) bool {
+	return r.scanLinks(prefix(org, child.Type, child.ID), func(l model.EntityLink) bool {
 		return fn(l.Parent)
 	})
 }
@@ -31,15 +32,17 @@ func (r *ReadTxn) ParentsOf(org string, child model.EntityRef, fn func(parent mo
 // ChildrenOf calls fn with each direct child of parent, in key order, until
 // fn returns false.
 func (r *ReadTxn) ChildrenOf(org string, parent model.EntityRef, fn func(child model.EntityRef) bool) error {
-	return r.scanLinks(indexLinkParent, prefix(org, parent.Type, parent.ID), func(l model.EntityLink) bool {
-		return fn(l.Child)
+	pivot := &linkRow{org: org, l: model.EntityLink{Parent: parent}}
+	r.gx.linksByParent.AscendGreaterOrEqual(pivot, func(row *linkRow) bool {
+		return row.org == org && row.l.Parent == parent && fn(row.l.Child)
 	})
+	return nil
 }
 
 // Links calls fn with each link of org, ordered by child, until fn returns
 // false.
 func (r *ReadTxn) Links(org string, fn func(l model.EntityLink) bool) error {
-	return r.scanLinks(indexID, prefix(org), fn)
+	return r.scanLinks(prefix(org), fn)
 }
 
 // EachLink calls fn with every link of every organisation, ordered by
@@ -58,18 +61,16 @@ func (r *ReadTxn) EachLink(fn func(org string, l model.EntityLink) bool) error {
 	return nil
 }
 
-func (r *ReadTxn) scanLinks(index, pre string, fn func(l model.EntityLink) bool) error {
-	it, err := r.txn.LowerBound(tableLinks, index, pre)
+// scanLinks calls fn with each link whose key starts with pre, in key order,
+// until fn returns false.
+func (r *ReadTxn) scanLinks(pre string, fn func(l model.EntityLink) bool) error {
+	it, err := r.txn.LowerBound(tableLinks, indexID, pre)
 	if err != nil {
 		return fmt.Errorf("store: scan links: %w", err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		row := raw.(*linkRow)
-		k := row.key
-		if index == indexLinkParent {
-			k = linkParentKey(row.org, row.l)
-		}
-		if !strings.HasPrefix(k, pre) || !fn(row.l) {
+		if !strings.HasPrefix(row.key, pre) || !fn(row.l) {
 			return nil
 		}
 	}
@@ -83,12 +84,142 @@ func (w *WriteTxn) AddLink(org string, l model.EntityLink) (bool, error) {
 	if w.HasLink(org, l) {
 		return false, nil
 	}
-	row := &linkRow{key: linkKey(org, l), org: org, l: l}
-	if err := w.txn.Insert(tableLinks, row); err != nil {
-		return false, fmt.Errorf("store: add link: %w", err)
+	if err := w.putLink(&linkRow{key: linkKey(org, l), org: org, l: l}); err != nil {
+		return false, err
 	}
 	w.changes.Links = append(w.changes.Links, LinkChange{Org: org, Link: l})
 	return true, nil
+}
+
+// AddLinks stores each of ls in org as AddLink would, returning how many
+// were new, in one pass that is much faster than an AddLink per link: it
+// reads what is stored before it writes anything (a read of memdb through
+// the transaction between inserts makes memdb forget the nodes it already
+// copied), then inserts the new rows into memdb in key order and into the
+// parent btree in parent order, so that each walks its tree once. The
+// change set lists them in the order of ls. The caller has validated ls and
+// checked that none closes a cycle. After an error the transaction must be
+// aborted.
+func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
+	if len(ls) == 0 {
+		return 0, nil
+	}
+	rows := newLinkRows(org, ls)
+	if !slices.IsSortedFunc(rows, func(a, b pendingLink) int { return strings.Compare(a.row.key, b.row.key) }) {
+		sortByString(rows, func(p pendingLink) string { return p.row.key })
+	}
+	orgHasLinks := false
+	_ = w.scanLinks(prefix(org), func(model.EntityLink) bool {
+		orgHasLinks = true
+		return false
+	})
+	fresh := make([]bool, len(ls))
+	kept := rows[:0]
+	for i, p := range rows {
+		if i > 0 && p.row.key == rows[i-1].row.key {
+			continue // a second copy in ls: the first one stands
+		}
+		if orgHasLinks {
+			raw, err := w.txn.First(tableLinks, indexID, p.row.key)
+			if err != nil {
+				return 0, fmt.Errorf("store: add links: %w", err)
+			}
+			if raw != nil {
+				continue
+			}
+		}
+		fresh[p.pos] = true
+		kept = append(kept, p)
+	}
+	for _, p := range kept {
+		if err := w.txn.Insert(tableLinks, p.row); err != nil {
+			return 0, fmt.Errorf("store: add links: %w", err)
+		}
+	}
+	for _, p := range byParent(kept) {
+		w.gx.linksByParent.ReplaceOrInsert(p.row)
+	}
+	w.changes.Links = slices.Grow(w.changes.Links, len(kept))
+	for i, l := range ls {
+		if fresh[i] {
+			w.changes.Links = append(w.changes.Links, LinkChange{Org: org, Link: l})
+		}
+	}
+	return len(kept), nil
+}
+
+// byParent returns rows, in key (child) order, ordered by parent then
+// child: grouped by hashing the parents, so that only the distinct parents
+// (far fewer than the links, in a tree) are sorted.
+func byParent(rows []pendingLink) []pendingLink {
+	bucket := make([]int32, len(rows))
+	ids := make(map[model.EntityRef]int32)
+	var parents []model.EntityRef // by id
+	for i, p := range rows {
+		id, ok := ids[p.row.l.Parent]
+		if !ok {
+			id = int32(len(parents))
+			ids[p.row.l.Parent] = id
+			parents = append(parents, p.row.l.Parent)
+		}
+		bucket[i] = id
+	}
+	order := make([]int32, len(parents))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmpEntity(parents[a], parents[b]) })
+	return scatter(rows, bucket, order)
+}
+
+// pendingLink is a row AddLinks may store, and the place of its link in
+// the call.
+type pendingLink struct {
+	row *linkRow
+	pos int
+}
+
+// newLinkRows makes the rows of ls in org, in their order, from one block
+// of rows and one string of their keys: two allocations, not two a link.
+// Rows of one call live and die together in the common case; one removed
+// later keeps its block alive, a bounded cost.
+func newLinkRows(org string, ls []model.EntityLink) []pendingLink {
+	n := 0
+	for _, l := range ls {
+		n += len(org) + len(l.Child.Type) + len(l.Child.ID) + len(l.Parent.Type) + len(l.Parent.ID) + 4*len(sep)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	ends := make([]int, len(ls))
+	for i, l := range ls {
+		for j, part := range [...]string{org, l.Child.Type, l.Child.ID, l.Parent.Type, l.Parent.ID} {
+			if j > 0 {
+				b.WriteString(sep)
+			}
+			b.WriteString(part)
+		}
+		ends[i] = b.Len()
+	}
+	keys := b.String()
+	block := make([]linkRow, len(ls))
+	rows := make([]pendingLink, len(ls))
+	start := 0
+	for i, l := range ls {
+		block[i] = linkRow{key: keys[start:ends[i]], org: org, l: l}
+		rows[i] = pendingLink{row: &block[i], pos: i}
+		start = ends[i]
+	}
+	return rows
+}
+
+// putLink stores row, which is not stored yet, in memdb and the parent
+// btree.
+func (w *WriteTxn) putLink(row *linkRow) error {
+	if err := w.txn.Insert(tableLinks, row); err != nil {
+		return fmt.Errorf("store: add link: %w", err)
+	}
+	w.gx.linksByParent.ReplaceOrInsert(row)
+	return nil
 }
 
 // RemoveLink deletes l from org, reporting whether it was there.
@@ -103,6 +234,29 @@ func (w *WriteTxn) RemoveLink(org string, l model.EntityLink) (bool, error) {
 	if err := w.txn.Delete(tableLinks, raw); err != nil {
 		return false, fmt.Errorf("store: remove link: %w", err)
 	}
+	w.gx.linksByParent.Delete(raw.(*linkRow))
 	w.changes.Links = append(w.changes.Links, LinkChange{Deleted: true, Org: org, Link: l})
 	return true, nil
+}
+
+func lessByParent(a, b *linkRow) bool { return cmpByParent(a, b) < 0 }
+
+// cmpByParent orders links by org, parent type, parent id, child type,
+// child id.
+func cmpByParent(a, b *linkRow) int {
+	if c := strings.Compare(a.org, b.org); c != 0 {
+		return c
+	}
+	if c := cmpEntity(a.l.Parent, b.l.Parent); c != 0 {
+		return c
+	}
+	return cmpEntity(a.l.Child, b.l.Child)
+}
+
+// cmpEntity orders entities by type, then id, as their fields in a key.
+func cmpEntity(a, b model.EntityRef) int {
+	if c := strings.Compare(a.Type, b.Type); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }

@@ -5,13 +5,12 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// The entity links table: one row per (org, child, parent). Its primary
-// index is ordered by child, which serves "the parents of an entity" as a
-// prefix; indexLinkParent serves "the children of an entity".
-const (
-	tableLinks      = "entity_links"
-	indexLinkParent = "parent"
-)
+// The entity links table: one row per (org, child, parent), indexed by child
+// only, which serves "the parents of an entity" as a prefix. "The children
+// of an entity" is the side btree linksByParent (side_indexes.go), for the
+// reason memberships by group left memdb: a second radix index would put
+// every insert of a batch at a random place of one of two trees.
+const tableLinks = "entity_links"
 
 func linksTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
@@ -19,9 +18,6 @@ func linksTableSchema() *memdb.TableSchema {
 		Indexes: map[string]*memdb.IndexSchema{
 			indexID: {Name: indexID, Unique: true, Indexer: keyIndexer[*linkRow]{
 				key: func(r *linkRow) string { return r.key },
-			}},
-			indexLinkParent: {Name: indexLinkParent, Unique: true, Indexer: keyIndexer[*linkRow]{
-				key: func(r *linkRow) string { return linkParentKey(r.org, r.l) },
 			}},
 		},
 	}
@@ -31,10 +27,4 @@ func linksTableSchema() *memdb.TableSchema {
 // org+child selects an entity's direct parents.
 func linkKey(org string, l model.EntityLink) string {
 	return org + sep + l.Child.Type + sep + l.Child.ID + sep + l.Parent.Type + sep + l.Parent.ID
-}
-
-// linkParentKey orders links by parent; its prefix org+parent selects an
-// entity's direct children.
-func linkParentKey(org string, l model.EntityLink) string {
-	return org + sep + l.Parent.Type + sep + l.Parent.ID + sep + l.Child.Type + sep + l.Child.ID
 }

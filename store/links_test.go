@@ -66,3 +66,67 @@ func TestLinksAddRemove(t *testing.T) {
 	assert.Empty(t, cs.Links)
 	assert.Same(t, snap, again)
 }
+
+func TestAddLinks(t *testing.T) {
+	s := newTestStore(t)
+	d1, d2, d3, f1, f2 := ent("document", "d1"), ent("document", "d2"), ent("document", "d3"), ent("folder", "f1"), ent("folder", "f2")
+
+	w := s.Write()
+	_, err := w.AddLink("org", link(d1, f1))
+	require.NoError(t, err)
+	_, snap := w.Commit()
+
+	w = s.Write()
+	added, err := w.AddLinks("org", nil)
+	require.NoError(t, err)
+	assert.Zero(t, added, "no links, nothing added")
+	_, err = w.AddLink("org", link(d3, f2))
+	require.NoError(t, err)
+	// Out of key order, with a stored link, one this transaction wrote, a
+	// second copy within the call, and another organisation's namesake.
+	added, err = w.AddLinks("org", []model.EntityLink{link(d2, f2), link(d1, f1), link(d3, f2), link(d2, f1), link(d2, f2), link(d1, f2)})
+	require.NoError(t, err)
+	assert.Equal(t, 3, added)
+	added, err = w.AddLinks("org2", []model.EntityLink{link(d1, f1)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, added, "organisations do not share links")
+	cs, snap2 := w.Commit()
+	assert.Equal(t, []store.LinkChange{
+		{Org: "org", Link: link(d3, f2)},
+		{Org: "org", Link: link(d2, f2)}, {Org: "org", Link: link(d2, f1)}, {Org: "org", Link: link(d1, f2)},
+		{Org: "org2", Link: link(d1, f1)},
+	}, cs.Links, "the new links, in the order of the calls")
+
+	r := snap2.Read()
+	var children []model.EntityRef
+	require.NoError(t, r.ChildrenOf("org", f2, func(c model.EntityRef) bool { children = append(children, c); return true }))
+	assert.Equal(t, []model.EntityRef{d1, d2, d3}, children, "children by parent, in key order")
+	var parents []model.EntityRef
+	require.NoError(t, r.ParentsOf("org", d2, func(p model.EntityRef) bool { parents = append(parents, p); return true }))
+	assert.Equal(t, []model.EntityRef{f1, f2}, parents)
+	children = nil
+	require.NoError(t, snap.Read().ChildrenOf("org", f2, func(c model.EntityRef) bool { children = append(children, c); return true }))
+	assert.Empty(t, children, "an older snapshot keeps its own view")
+
+	// An aborted transaction leaves nothing, in memdb or beside it.
+	w = s.Write()
+	_, err = w.AddLinks("org", []model.EntityLink{link(d3, f1)})
+	require.NoError(t, err)
+	w.Abort()
+	_, now := s.Write().Commit()
+	r = now.Read()
+	assert.False(t, r.HasLink("org", link(d3, f1)))
+	children = nil
+	require.NoError(t, r.ChildrenOf("org", f1, func(c model.EntityRef) bool { children = append(children, c); return true }))
+	assert.Equal(t, []model.EntityRef{d1, d2}, children)
+
+	// A removed link leaves its parent's children too.
+	w = s.Write()
+	removed, err := w.RemoveLink("org", link(d2, f1))
+	require.NoError(t, err)
+	assert.True(t, removed)
+	_, snap3 := w.Commit()
+	children = nil
+	require.NoError(t, snap3.Read().ChildrenOf("org", f1, func(c model.EntityRef) bool { children = append(children, c); return true }))
+	assert.Equal(t, []model.EntityRef{d1}, children)
+}

@@ -101,6 +101,14 @@ func (w *WriteTxn) ownMember(key string) (*memberRow, error) {
 	return m, nil
 }
 
+// growOwnMembers makes room in w's own member rows for n more, so that a
+// batch does not grow the map step by step.
+func (w *WriteTxn) growOwnMembers(n int) {
+	if w.ownMembers == nil {
+		w.ownMembers = make(map[string]*memberRow, n)
+	}
+}
+
 // dropEmptyMembers deletes from memdb the member rows w emptied, before it
 // commits (as dropEmptyEntities).
 func (w *WriteTxn) dropEmptyMembers() {

@@ -33,10 +33,13 @@ func (r *ReadTxn) GroupsOf(org string, member model.Subject, fn func(group model
 // MembersOf calls fn with each direct member of group, in key order, until fn
 // returns false.
 func (r *ReadTxn) MembersOf(org string, group model.Subject, fn func(member model.Subject) bool) error {
-	pivot := &membershipRow{org: org, m: model.Membership{Group: group}}
-	r.gx.membersByGroup.AscendGreaterOrEqual(pivot, func(row *membershipRow) bool {
-		return row.org == org && row.m.Group == group && fn(row.m.Member)
-	})
+	if row := r.gx.membersByGroup.get(org, group); row != nil {
+		for _, m := range row.rows {
+			if !fn(m.m.Member) {
+				break
+			}
+		}
+	}
 	return nil
 }
 
@@ -72,56 +75,173 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 	if w.hasMembershipKey(key) {
 		return false, nil
 	}
-	row := &membershipRow{key: key, org: org, m: m}
 	owner, err := w.ownMember(entityKeyOf(key))
 	if err != nil {
 		return false, err
 	}
+	row := &membershipRow{key: key, org: org, m: m}
 	owner.put(row)
-	w.gx.membersByGroup.ReplaceOrInsert(row)
-	w.noteMembership(key, true)
+	w.gx.membersByGroup.put(row)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 	return true, nil
 }
 
 // AddMemberships stores each of ms in org as AddMembership would, returning
 // how many were new, in one pass that is much faster than an AddMembership
-// per membership: the new rows go into memdb in key order and into the group
-// btree in group order, so each walks its tree once instead of copying a
-// path per row. The change set lists them in the order of ms. The caller
-// has validated ms and checked that none closes a cycle. After an error the
-// transaction must be aborted.
+// per membership: the new rows go into memdb in key order, one insert per
+// member, so that it walks its tree once instead of copying a path per
+// row, and into each group's row in one merge; the rows and their keys come
+// in two allocations, not two a membership. The change set lists them in the
+// order of ms. The caller has validated ms and checked that none closes a
+// cycle. After an error the transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
-	rows := make([]*membershipRow, 0, len(ms))
-	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(ms))
-	if w.members == nil {
-		w.members = make(map[string]bool, len(ms))
+	if len(ms) == 0 {
+		return 0, nil
 	}
-	for _, m := range ms {
-		key := membershipKey(org, m)
-		if w.hasMembershipKey(key) {
-			continue
+	rows := sortMembershipsByKey(newMembershipRows(org, ms))
+	fresh := make([]bool, len(ms))
+	added := make([]*membershipRow, 0, len(rows))
+	members := 1
+	for i := 1; i < len(rows); i++ {
+		if !ofMember(rows[i].row.key, entityKeyOf(rows[i-1].row.key)) {
+			members++
 		}
-		w.noteMembership(key, true)
-		rows = append(rows, &membershipRow{key: key, org: org, m: m})
-		w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 	}
-	slices.SortFunc(rows, cmpMembershipKeys)
+	w.growOwnMembers(members)
 	for start := 0; start < len(rows); {
-		key := entityKeyOf(rows[start].key)
+		key := entityKeyOf(rows[start].row.key)
 		end := start + 1
-		for end < len(rows) && entityKeyOf(rows[end].key) == key {
+		for end < len(rows) && ofMember(rows[end].row.key, key) {
 			end++
 		}
 		owner, err := w.ownMember(key)
 		if err != nil {
 			return 0, err
 		}
-		owner.rows = mergeMemberships(owner.rows, rows[start:end])
+		owner.rows, added = mergeMemberships(owner.rows, rows[start:end], added, fresh)
 		start = end
 	}
-	w.gx.putMembers(rows)
-	return len(rows), nil
+	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(added))
+	for i, m := range ms {
+		if fresh[i] {
+			w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
+		}
+	}
+	w.gx.putMembers(added)
+	return len(added), nil
+}
+
+// sortMembershipsByKey returns rows in key order, those of one key in their
+// order. A call lists a member's memberships together (often) and holds
+// several per member: ordering the distinct members, then each member's
+// few memberships, compares far fewer keys than ordering them all.
+func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
+	cmpKeys := func(a, b pendingMembership) int { return strings.Compare(a.row.key, b.row.key) }
+	if slices.IsSortedFunc(rows, cmpKeys) {
+		return rows
+	}
+	bucket := make([]int32, len(rows))
+	ids := make(map[string]int32, len(rows)/4) // a guess: members hold several memberships
+	var members []string                       // by id
+	prev := ""
+	for i, p := range rows {
+		mk := entityKeyOf(p.row.key)
+		if i > 0 && mk == prev {
+			bucket[i] = bucket[i-1]
+			continue
+		}
+		id, ok := ids[mk]
+		if !ok {
+			id = int32(len(members))
+			ids[mk] = id
+			members = append(members, mk)
+		}
+		bucket[i], prev = id, mk
+	}
+	order := make([]int32, len(members))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sortByString(order, func(id int32) string { return members[id] })
+	sorted := scatter(rows, bucket, order)
+	for start := 0; start < len(sorted); {
+		mk := entityKeyOf(sorted[start].row.key)
+		end := start + 1
+		for end < len(sorted) && ofMember(sorted[end].row.key, mk) {
+			end++
+		}
+		if run := sorted[start:end]; !slices.IsSortedFunc(run, cmpKeys) {
+			slices.SortStableFunc(run, cmpKeys)
+		}
+		start = end
+	}
+	return sorted
+}
+
+// scatter returns rows ordered by their buckets (bucket[i] is row i's), the
+// buckets in order (a permutation of the bucket ids), each bucket's rows in
+// their order: a counting sort.
+func scatter[R any](rows []R, bucket []int32, order []int32) []R {
+	start := make([]int, len(order))
+	for _, b := range bucket {
+		start[b]++
+	}
+	at := 0
+	for _, b := range order {
+		n := start[b]
+		start[b] = at
+		at += n
+	}
+	out := make([]R, len(rows))
+	for i, r := range rows {
+		out[start[bucket[i]]] = r
+		start[bucket[i]]++
+	}
+	return out
+}
+
+// ofMember reports whether the membership key is one of the member of
+// memberKey (entityKeyOf(key) == memberKey), without searching key.
+func ofMember(key, memberKey string) bool {
+	return len(key) > len(memberKey) && key[len(memberKey)] == sep[0] && key[:len(memberKey)] == memberKey
+}
+
+// pendingMembership is a row AddMemberships may store, and the place of its
+// membership in the call.
+type pendingMembership struct {
+	row *membershipRow
+	pos int
+}
+
+// newMembershipRows makes the rows of ms in org, in their order, from one
+// block of rows and one string of their keys (as newLinkRows).
+func newMembershipRows(org string, ms []model.Membership) []pendingMembership {
+	n := 0
+	for _, m := range ms {
+		n += len(org) + len(m.Member.Type) + len(m.Member.ID) + len(m.Group.Type) + len(m.Group.ID) + 4*len(sep)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	ends := make([]int, len(ms))
+	for i, m := range ms {
+		for j, part := range [...]string{org, string(m.Member.Type), m.Member.ID, string(m.Group.Type), m.Group.ID} {
+			if j > 0 {
+				b.WriteString(sep)
+			}
+			b.WriteString(part)
+		}
+		ends[i] = b.Len()
+	}
+	keys := b.String()
+	block := make([]membershipRow, len(ms))
+	rows := make([]pendingMembership, len(ms))
+	start := 0
+	for i, m := range ms {
+		block[i] = membershipRow{key: keys[start:ends[i]], org: org, m: m}
+		rows[i] = pendingMembership{row: &block[i], pos: i}
+		start = ends[i]
+	}
+	return rows
 }
 
 // Committed opens a read transaction on the state w started from: what is
@@ -136,29 +256,6 @@ func (w *WriteTxn) Committed() *ReadTxn {
 	return w.base
 }
 
-// hasMembershipKey reports whether the membership of key is stored, without
-// reading memdb through the write transaction: such a read makes memdb
-// forget the nodes the transaction already copied, so that every later
-// insert copies its whole path again (most of the cost of adding many
-// memberships). It answers from the memberships this transaction wrote,
-// then from the state it started from.
-func (w *WriteTxn) hasMembershipKey(key string) bool {
-	if present, ok := w.members[key]; ok {
-		return present
-	}
-	row, err := w.Committed().memberIn(entityKeyOf(key))
-	return err == nil && row != nil && row.find(key) != nil
-}
-
-// noteMembership records that this transaction stored (present) or removed
-// the membership of key.
-func (w *WriteTxn) noteMembership(key string, present bool) {
-	if w.members == nil {
-		w.members = make(map[string]bool)
-	}
-	w.members[key] = present
-}
-
 // RemoveMembership deletes m from org, reporting whether it was there.
 func (w *WriteTxn) RemoveMembership(org string, m model.Membership) (bool, error) {
 	key := membershipKey(org, m)
@@ -170,24 +267,51 @@ func (w *WriteTxn) RemoveMembership(org string, m model.Membership) (bool, error
 		return false, err
 	}
 	if row := owner.remove(key); row != nil {
-		w.gx.membersByGroup.Delete(row)
+		w.gx.membersByGroup.remove(row)
 	}
-	w.noteMembership(key, false)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Deleted: true, Org: org, Membership: m})
 	return true, nil
 }
 
-// mergeMemberships returns the memberships of stored and rows (both in
-// ascending key order, no key in both) in one new slice in key order.
-func mergeMemberships(stored, rows []*membershipRow) []*membershipRow {
+// hasMembershipKey reports whether the membership of key is stored, without
+// reading memdb through the write transaction: such a read makes memdb
+// forget the nodes the transaction already copied, so that every later
+// insert copies its whole path again. A member this transaction changed
+// answers from its own row, any other from the state it started from.
+func (w *WriteTxn) hasMembershipKey(key string) bool {
+	member := entityKeyOf(key)
+	row, ok := w.ownMembers[member]
+	if !ok {
+		var err error
+		if row, err = w.Committed().memberIn(member); err != nil || row == nil {
+			return false
+		}
+	}
+	return row.find(key) != nil
+}
+
+// mergeMemberships returns the memberships of stored and of rows (both in
+// ascending key order; rows may repeat a key, and hold keys stored holds)
+// in one new slice in key order, each key once, the stored row or the
+// first of rows standing; and added with the rows it took appended (each
+// marked in fresh at its place in the call).
+func mergeMemberships(stored []*membershipRow, rows []pendingMembership, added []*membershipRow, fresh []bool) ([]*membershipRow, []*membershipRow) {
 	merged := make([]*membershipRow, 0, len(stored)+len(rows))
 	i := 0
-	for _, row := range rows {
-		for i < len(stored) && stored[i].key < row.key {
+	for j, p := range rows {
+		if j > 0 && p.row.key == rows[j-1].row.key {
+			continue
+		}
+		for i < len(stored) && stored[i].key < p.row.key {
 			merged = append(merged, stored[i])
 			i++
 		}
-		merged = append(merged, row)
+		if i < len(stored) && stored[i].key == p.row.key {
+			continue
+		}
+		merged = append(merged, p.row)
+		added = append(added, p.row)
+		fresh[p.pos] = true
 	}
-	return append(merged, stored[i:]...)
+	return append(merged, stored[i:]...), added
 }

@@ -221,3 +221,48 @@ func TestAddMemberships(t *testing.T) {
 	assert.Equal(t, []model.Subject{bob}, membersOf(t, before.Read(), "org", eng), "an older snapshot keeps its members")
 	assert.Empty(t, membersOf(t, before.Read(), "org", ops))
 }
+
+// TestMembersByGroupVersions: a group's members are versioned with the
+// rest of the store: a transaction that adds to a group, or empties it,
+// leaves older snapshots their members, and an aborted one leaves nothing;
+// a group of another organisation is its own.
+func TestMembersByGroupVersions(t *testing.T) {
+	s := newTestStore(t)
+	eng := model.Department("eng")
+	ann, bob, cy := model.User("ann"), model.User("bob"), model.User("cy")
+	w := s.Write()
+	_, err := w.AddMemberships("org", []model.Membership{member(bob, eng), member(ann, eng)})
+	require.NoError(t, err)
+	_, err = w.AddMemberships("org2", []model.Membership{member(cy, eng)})
+	require.NoError(t, err)
+	_, first := w.Commit()
+
+	w = s.Write()
+	_, err = w.AddMembership("org", member(cy, eng))
+	require.NoError(t, err)
+	assert.Equal(t, []model.Subject{ann, bob, cy}, membersOf(t, &w.ReadTxn, "org", eng), "a write reads its own writes")
+	w.Abort()
+	assert.Equal(t, []model.Subject{ann, bob}, membersOf(t, first.Read(), "org", eng))
+
+	w = s.Write()
+	for _, m := range []model.Membership{member(ann, eng), member(bob, eng)} {
+		removed, err := w.RemoveMembership("org", m)
+		require.NoError(t, err)
+		assert.True(t, removed)
+	}
+	_, err = w.AddMemberships("org", []model.Membership{member(cy, eng), member(ann, eng)})
+	require.NoError(t, err)
+	_, second := w.Commit()
+	assert.Equal(t, []model.Subject{ann, cy}, membersOf(t, second.Read(), "org", eng))
+
+	w = s.Write()
+	for _, m := range []model.Membership{member(ann, eng), member(cy, eng)} {
+		_, err := w.RemoveMembership("org", m)
+		require.NoError(t, err)
+	}
+	_, third := w.Commit()
+	assert.Empty(t, membersOf(t, third.Read(), "org", eng), "the group emptied")
+	assert.Equal(t, []model.Subject{ann, cy}, membersOf(t, second.Read(), "org", eng), "an older snapshot keeps its members")
+	assert.Equal(t, []model.Subject{ann, bob}, membersOf(t, first.Read(), "org", eng))
+	assert.Equal(t, []model.Subject{cy}, membersOf(t, third.Read(), "org2", eng), "organisations do not share groups")
+}

@@ -85,7 +85,7 @@ func (r *Restore) Link(org string, l model.EntityLink) error {
 	if err := r.fresh(tableLinks, row.key); err != nil {
 		return err
 	}
-	if err := r.w.txn.Insert(tableLinks, row); err != nil {
+	if err := r.w.putLink(row); err != nil {
 		return fmt.Errorf("store: restore link: %w", err)
 	}
 	return nil

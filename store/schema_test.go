@@ -47,8 +47,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 			indexID: {member, "org_xyz789\x00user\x00ann"},
 		},
 		tableLinks: {
-			indexID:         {link, "org_xyz789\x00document\x00d1\x00folder\x00f1"},
-			indexLinkParent: {link, "org_xyz789\x00folder\x00f1\x00document\x00d1"},
+			indexID: {link, "org_xyz789\x00document\x00d1\x00folder\x00f1"},
 		},
 		tableJobs: {
 			indexID:    {job, "org_xyz789\x00job_1"},

@@ -80,11 +80,10 @@ type WriteTxn struct {
 	store   *Store
 	changes ChangeSet
 	done    bool
-	// members are the memberships (by key) this transaction stored (true)
-	// or removed, and base the state it started from: AddMembership and
-	// RemoveMembership answer "is it there" from them (memberships.go).
-	members map[string]bool
-	base    *ReadTxn
+	// base is the state it started from: AddMembership and RemoveMembership
+	// answer "is it there" from it for members the transaction has not
+	// changed (memberships.go).
+	base *ReadTxn
 	// entities are the entity rows this transaction made (entities.go), by
 	// key: its own, which it may change.
 	entities map[string]*entityRow
