@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -33,6 +34,8 @@ type Restore struct {
 	// Commit, for the same reason: a snapshot's grants come in key order,
 	// which lands each at a random leaf of either tree.
 	grants []*grantRow
+	// links are the links restored, for Rows.
+	links []LinkChange
 }
 
 // Restore starts filling s, which must be new: at revision 0, with nothing
@@ -88,6 +91,7 @@ func (r *Restore) Link(org string, l model.EntityLink) error {
 	if err := r.w.txn.Insert(tableLinks, row); err != nil {
 		return fmt.Errorf("store: restore link: %w", err)
 	}
+	r.links = append(r.links, LinkChange{Org: org, Link: l})
 	return nil
 }
 
@@ -136,6 +140,26 @@ func (r *Restore) fresh(table, key string) error {
 	return nil
 }
 
+// Rows returns the grants, memberships and links restored so far as one
+// change set at revision rev, in the order they came, each grant the row the
+// store keeps (the pointer EachGrant yields after Commit): what a derived
+// index built from the committed snapshot would read, handed over before
+// Commit builds the store's own indexes, so that the caller may build its
+// index meanwhile, on another goroutine. The rows must not be changed, and
+// Rows must not be called while Grant, Membership or Link run.
+func (r *Restore) Rows(rev uint64) ChangeSet {
+	cs := ChangeSet{Revision: rev, Links: slices.Clone(r.links)}
+	cs.Grants = make([]GrantChange, len(r.grants))
+	for i, row := range r.grants {
+		cs.Grants[i].Grant = &row.g
+	}
+	cs.Memberships = make([]MembershipChange, len(r.members))
+	for i, row := range r.members {
+		cs.Memberships[i] = MembershipChange{Org: row.org, Membership: row.m}
+	}
+	return cs
+}
+
 // Commit makes what was restored the store's state as revision rev and
 // returns its snapshot. It fails after Commit or Abort, and when two grants
 // have the same id; the restore must then be aborted.
@@ -150,6 +174,7 @@ func (r *Restore) Commit(rev uint64) (*Snapshot, error) {
 	r.grants = nil
 	r.w.gx.putMembers(r.members)
 	r.members = nil
+	r.links = nil
 	_, snap := r.w.commitAt(rev)
 	return snap, nil
 }

@@ -14,8 +14,9 @@ import (
 
 // loadSnapshotFile loads the snapshot file at path into the new store s and
 // returns its revision and grant id high-water. One goroutine reads and
-// decodes records while this one restores their rows into s.
-func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string, err error) {
+// decodes records while this one restores their rows into s. onRows, when
+// set, gets the rows before the store indexes them (Options.OnSnapshot).
+func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet)) (rev uint64, highWater string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", fmt.Errorf("store: snapshot: %w", err)
@@ -47,7 +48,7 @@ func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string
 		}
 		return readErr
 	}
-	err = restore(s, rev, next, finish)
+	err = restore(s, rev, next, finish, onRows)
 	close(stop)
 	for range batches { // drain, so that the reader ends
 	}
@@ -210,7 +211,7 @@ type loadBatch struct {
 // restore fills the new store s with the rows of the batches that next
 // yields (nil: no more), through one store.Restore, and, unless finish then
 // reports an error, commits them as revision rev.
-func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error) error {
+func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error, onRows func(store.ChangeSet)) error {
 	r, err := s.Restore()
 	if err != nil {
 		return err
@@ -249,6 +250,9 @@ func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() e
 	}
 	if err := finish(); err != nil {
 		return err
+	}
+	if onRows != nil {
+		onRows(r.Rows(rev))
 	}
 	_, err = r.Commit(rev)
 	return err
