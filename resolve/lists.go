@@ -28,45 +28,46 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 		return out, nil
 	}
 	minLevel := max(q.MinLevel, model.LevelRead)
+	// The candidates are the entities the user's subjects hold an allow of
+	// the level or more on, and every entity below those; they are listed
+	// first, then decided in order, so that the answer needs no sorting.
 	seen := make(map[entityKey]bool)
+	var keys []entityKey
+	add := func(k entityKey) bool {
+		if q.EntityType == "" || k.typ == q.EntityType {
+			keys = append(keys, k)
+		}
+		return true
+	}
+	for _, s := range c.order {
+		tx.EachGrantTo(org, ix.nodes.get(s).subject, func(g *model.Grant) bool {
+			// With links, a grant on an entity of another type can reach
+			// entities of the asked type below it.
+			if g.Effect != model.EffectAllow || g.Level < minLevel || (ix.linkCount == 0 && q.EntityType != "" && g.Entity.Type != q.EntityType) {
+				return true
+			}
+			k := keyOfEntity(org, g.Entity)
+			if seen[k] {
+				return true
+			}
+			seen[k] = true
+			add(k)
+			ix.descendants(k, seen, add)
+			return true
+		})
+	}
+	slices.SortFunc(keys, func(a, b entityKey) int {
+		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.id, b.id))
+	})
 	var ec entityClosure
 	var buf pathBuf // shared by every decision's paths
-	consider := func(k entityKey) bool {
-		if q.EntityType != "" && k.typ != q.EntityType {
-			return true
-		}
+	for _, k := range keys {
 		ix.fillEntityClosure(&ec, org, k.ref())
 		level, via, denied := ix.decideOver(&ec, c, now, &buf)
 		if level >= minLevel {
 			out = append(out, Decision{Entity: k.ref(), Level: level, Via: via, Denied: denied})
 		}
-		return true
 	}
-	// With links, a grant on an entity of another type can reach entities of
-	// the asked type below it: the scan then takes every type.
-	scanType := q.EntityType
-	if ix.linkCount > 0 {
-		scanType = ""
-	}
-	for _, s := range c.order {
-		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: scanType}, Grantee: ix.nodes.get(s).subject}
-		err := tx.ScanGrants(scan, func(_ string, g model.Grant) bool {
-			k := keyOfEntity(org, g.Entity)
-			if g.Effect != model.EffectAllow || g.Level < minLevel || seen[k] {
-				return true
-			}
-			seen[k] = true
-			consider(k)
-			ix.descendants(k, seen, consider)
-			return true
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(out, func(a, b Decision) int {
-		return cmp.Or(strings.Compare(a.Entity.Type, b.Entity.Type), strings.Compare(a.Entity.ID, b.Entity.ID))
-	})
 	return out, nil
 }
 
