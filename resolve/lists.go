@@ -59,6 +59,7 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 	slices.SortFunc(keys, func(a, b entityKey) int {
 		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.id, b.id))
 	})
+	out = make([]Decision, 0, len(keys))
 	var ec entityClosure
 	var buf pathBuf // shared by every decision's paths
 	for _, k := range keys {
@@ -133,6 +134,7 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	// Each user is decided from its groups' ancestor sets, as Check decides,
 	// and only the paths kept are traced, from the distances below each
 	// grantee (computed once per grantee, not once per user).
+	out = make([]UserAccess, 0, len(users))
 	a := audience{ix: ix, below: make(map[sid]map[sid]int32)}
 	var buf pathBuf
 	for _, user := range users {
