@@ -29,11 +29,15 @@ func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet))
 	}
 
 	batches := make(chan *loadBatch, 8)
+	// spare holds the grant arrays of batches the store has copied, for the
+	// reader to decode into again: a million grants then cost a few batches'
+	// arrays, not a million decoded grants of garbage.
+	spare := make(chan []model.Grant, 16)
 	stop := make(chan struct{})
 	var readErr error
 	go func() {
 		defer close(batches)
-		readErr = readSnapshotRecords(path, rd, version, func(b *loadBatch) bool {
+		readErr = readSnapshotRecords(path, rd, version, spare, func(b *loadBatch) bool {
 			select {
 			case batches <- b:
 				return true
@@ -48,7 +52,15 @@ func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet))
 		}
 		return readErr
 	}
-	err = restore(s, rev, next, finish, onRows)
+	copied := func(b *loadBatch) {
+		if b.grants != nil {
+			select {
+			case spare <- b.grants:
+			default:
+			}
+		}
+	}
+	err = restore(s, rev, next, copied, finish, onRows)
 	close(stop)
 	for range batches { // drain, so that the reader ends
 	}
@@ -97,8 +109,9 @@ func readSnapshotHeader(path string, rd *aofReader) (version byte, rev uint64, h
 }
 
 // readSnapshotRecords decodes the data records and the trailer, handing
-// each batch to emit until it returns false.
-func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*loadBatch) bool) error {
+// each batch to emit until it returns false. Grants are decoded into an
+// array from spare when one is there.
+func readSnapshotRecords(path string, rd *aofReader, version byte, spare <-chan []model.Grant, emit func(*loadBatch) bool) error {
 	var got snapCounts
 	for {
 		key, val, err := rd.next()
@@ -118,7 +131,12 @@ func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*lo
 		if !bytes.HasPrefix(key, []byte(snapRecordKey)) {
 			return fmt.Errorf("%w: %s: unexpected record %q", ErrCorrupt, path, key)
 		}
-		b, err := decodeSnapRecord(body, version)
+		var reuse []model.Grant
+		select {
+		case reuse = <-spare:
+		default:
+		}
+		b, err := decodeSnapRecord(body, version, reuse)
 		if err != nil {
 			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
 		}
@@ -153,14 +171,14 @@ func checkTrailer(path string, rd *aofReader, body []byte, version byte, got sna
 }
 
 // decodeSnapRecord decodes one data record's rows, written by format
-// version.
-func decodeSnapRecord(body []byte, version byte) (*loadBatch, error) {
+// version, its grants into spare's array when it has room.
+func decodeSnapRecord(body []byte, version byte, spare []model.Grant) (*loadBatch, error) {
 	d := decoder{b: body, version: version}
 	b := &loadBatch{tag: d.byte()}
 	switch b.tag {
 	case tagGrants:
 		var deleted []bool
-		b.grants, deleted = decodeGrantRun(&d, d.count(minGrantBytes))
+		b.grants, deleted = decodeGrantRunInto(&d, d.count(minGrantBytes), spare)
 		if slices.Contains(deleted, true) {
 			d.fail("a snapshot holds no deletions")
 		}
@@ -209,9 +227,10 @@ type loadBatch struct {
 }
 
 // restore fills the new store s with the rows of the batches that next
-// yields (nil: no more), through one store.Restore, and, unless finish then
-// reports an error, commits them as revision rev.
-func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error, onRows func(store.ChangeSet)) error {
+// yields (nil: no more), through one store.Restore, handing each batch to
+// copied once its rows are in, and, unless finish then reports an error,
+// commits them as revision rev.
+func restore(s *store.Store, rev uint64, next func() *loadBatch, copied func(*loadBatch), finish func() error, onRows func(store.ChangeSet)) error {
 	r, err := s.Restore()
 	if err != nil {
 		return err
@@ -247,6 +266,7 @@ func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() e
 				return err
 			}
 		}
+		copied(b)
 	}
 	if err := finish(); err != nil {
 		return err
