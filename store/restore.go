@@ -48,12 +48,37 @@ func (s *Store) Restore() (*Restore, error) {
 	return &Restore{w: s.Write(), last: make(map[string]string, 5)}, nil
 }
 
+// RestoreRow is a grant made into the row the store will keep, ready for
+// Restore.Row. PrepareGrant makes it from the grant alone, on any goroutine:
+// a loader makes the rows where it decodes them, while the goroutine that
+// owns the Restore stores the previous ones.
+type RestoreRow struct{ row *grantRow }
+
+// PrepareGrant returns the row of g, whose ID must be set. It is safe to call
+// from any goroutine; the row keeps no reference to g's memory.
+func PrepareGrant(g model.Grant) (RestoreRow, error) {
+	if g.ID == "" {
+		return RestoreRow{}, fmt.Errorf("store: restore: a grant without an id")
+	}
+	return RestoreRow{newGrantRow(g)}, nil
+}
+
 // Grant stores g, whose ID must be set.
 func (r *Restore) Grant(g model.Grant) error {
-	if g.ID == "" {
-		return fmt.Errorf("store: restore: a grant without an id")
+	p, err := PrepareGrant(g)
+	if err != nil {
+		return err
 	}
-	row := newGrantRow(g)
+	return r.Row(p)
+}
+
+// Row stores the grant of p, a row from PrepareGrant not stored before.
+func (r *Restore) Row(p RestoreRow) error {
+	row := p.row
+	if row == nil {
+		return fmt.Errorf("store: restore: a row not made by PrepareGrant")
+	}
+	g := &row.g
 	e, err := r.w.ownEntity(entityKeyOf(row.key), 0)
 	if err != nil {
 		return fmt.Errorf("store: restore grant: %w", err)

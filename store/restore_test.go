@@ -334,3 +334,25 @@ func TestRestoreRowsAreTheStoredRowsInOrder(t *testing.T) {
 		assert.Same(t, stored[i], gc.Grant, "grant %d is the stored row, in scan order", i)
 	}
 }
+
+func TestRestoreRowStoresPreparedGrants(t *testing.T) {
+	s := newTestStore(t)
+	r, err := s.Restore()
+	require.NoError(t, err)
+	defer r.Abort()
+	g := testGrant("g1", "org_a", "doc", "d1", model.User("u1"), model.LevelRead)
+	p, err := store.PrepareGrant(g)
+	require.NoError(t, err)
+	require.NoError(t, r.Row(p))
+	_, err = store.PrepareGrant(testGrant("", "org_a", "doc", "d2", model.User("u1"), model.LevelRead))
+	assert.Error(t, err, "a grant without an id")
+	assert.Error(t, r.Row(store.RestoreRow{}), "a row not made by PrepareGrant")
+	again, err := store.PrepareGrant(g)
+	require.NoError(t, err)
+	assert.Error(t, r.Row(again), "a second grant under the key")
+	snap, err := r.Commit(1)
+	require.NoError(t, err)
+	got, ok := snap.Read().GrantByID("org_a", "g1")
+	require.True(t, ok)
+	assert.Equal(t, g, got)
+}

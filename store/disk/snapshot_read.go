@@ -29,15 +29,11 @@ func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet))
 	}
 
 	batches := make(chan *loadBatch, 8)
-	// spare holds the grant arrays of batches the store has copied, for the
-	// reader to decode into again: a million grants then cost a few batches'
-	// arrays, not a million decoded grants of garbage.
-	spare := make(chan []model.Grant, 16)
 	stop := make(chan struct{})
 	var readErr error
 	go func() {
 		defer close(batches)
-		readErr = readSnapshotRecords(path, rd, version, spare, func(b *loadBatch) bool {
+		readErr = readSnapshotRecords(path, rd, version, func(b *loadBatch) bool {
 			select {
 			case batches <- b:
 				return true
@@ -52,15 +48,7 @@ func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet))
 		}
 		return readErr
 	}
-	copied := func(b *loadBatch) {
-		if b.grants != nil {
-			select {
-			case spare <- b.grants:
-			default:
-			}
-		}
-	}
-	err = restore(s, rev, next, copied, finish, onRows)
+	err = restore(s, rev, next, finish, onRows)
 	close(stop)
 	for range batches { // drain, so that the reader ends
 	}
@@ -109,10 +97,13 @@ func readSnapshotHeader(path string, rd *aofReader) (version byte, rev uint64, h
 }
 
 // readSnapshotRecords decodes the data records and the trailer, handing
-// each batch to emit until it returns false. Grants are decoded into an
-// array from spare when one is there.
-func readSnapshotRecords(path string, rd *aofReader, version byte, spare <-chan []model.Grant, emit func(*loadBatch) bool) error {
+// each batch to emit until it returns false. It also makes each grant into
+// the row the store keeps (store.PrepareGrant), so that the goroutine
+// restoring the rows has only to store them; the decoded grants are then
+// copied, and every record is decoded into the same array.
+func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*loadBatch) bool) error {
 	var got snapCounts
+	var decoded []model.Grant
 	for {
 		key, val, err := rd.next()
 		if err == io.EOF {
@@ -131,17 +122,22 @@ func readSnapshotRecords(path string, rd *aofReader, version byte, spare <-chan 
 		if !bytes.HasPrefix(key, []byte(snapRecordKey)) {
 			return fmt.Errorf("%w: %s: unexpected record %q", ErrCorrupt, path, key)
 		}
-		var reuse []model.Grant
-		select {
-		case reuse = <-spare:
-		default:
+		b, err := decodeSnapRecord(body, version, decoded)
+		if err == nil && b.grants != nil {
+			decoded = b.grants
+			b.rows = make([]store.RestoreRow, len(b.grants))
+			for i := range b.grants {
+				if b.rows[i], err = store.PrepareGrant(b.grants[i]); err != nil {
+					break
+				}
+			}
+			b.grants = nil // the next record is decoded into the array
 		}
-		b, err := decodeSnapRecord(body, version, reuse)
 		if err != nil {
 			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
 		}
 		got.records++
-		got.grants += uint64(len(b.grants))
+		got.grants += uint64(len(b.rows))
 		got.memberships += uint64(len(b.memberships))
 		got.jobs += uint64(len(b.jobs))
 		got.links += uint64(len(b.links))
@@ -219,26 +215,28 @@ func decodeSnapRecord(body []byte, version byte, spare []model.Grant) (*loadBatc
 
 // loadBatch is a run of decoded snapshot rows of one table.
 type loadBatch struct {
-	tag         byte
+	tag byte
+	// grants are the decoded grants, which the reader makes into rows (the
+	// rows the store keeps) and drops before it hands the batch over.
 	grants      []model.Grant
+	rows        []store.RestoreRow
 	memberships []store.MembershipChange
 	links       []store.LinkChange
 	jobs        []store.JobChange
 }
 
 // restore fills the new store s with the rows of the batches that next
-// yields (nil: no more), through one store.Restore, handing each batch to
-// copied once its rows are in, and, unless finish then reports an error,
-// commits them as revision rev.
-func restore(s *store.Store, rev uint64, next func() *loadBatch, copied func(*loadBatch), finish func() error, onRows func(store.ChangeSet)) error {
+// yields (nil: no more), through one store.Restore, and, unless finish then
+// reports an error, commits them as revision rev.
+func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error, onRows func(store.ChangeSet)) error {
 	r, err := s.Restore()
 	if err != nil {
 		return err
 	}
 	defer r.Abort()
 	for b := next(); b != nil; b = next() {
-		for i := range b.grants {
-			if err := r.Grant(b.grants[i]); err != nil {
+		for _, row := range b.rows {
+			if err := r.Row(row); err != nil {
 				return err
 			}
 		}
@@ -266,7 +264,6 @@ func restore(s *store.Store, rev uint64, next func() *loadBatch, copied func(*lo
 				return err
 			}
 		}
-		copied(b)
 	}
 	if err := finish(); err != nil {
 		return err
