@@ -56,13 +56,23 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	// and Watch for them (the window keeps the last retention of them).
 	// Checkpoints keep the journal of the last retention commits, so that
 	// the feed survives them too.
+	// The index is built from the snapshot's rows on another goroutine while
+	// the store indexes them (disk.Options.OnSnapshot), and the commits
+	// replayed after the snapshot are applied to it in order once it is
+	// done, as the write path applies each commit.
+	ib := &indexBuild{}
 	d, err := disk.Open(pc.path, disk.Options{Sync: pc.sync, Logger: log, CutCorruptTail: pc.cutTail,
-		OnReplay:    func(cs store.ChangeSet, at time.Time) { e.changes.add(cs, at) },
+		OnReplay: func(cs store.ChangeSet, at time.Time) {
+			e.changes.add(cs, at)
+			ib.replayed(cs)
+		},
+		OnSnapshot:  ib.start,
 		KeepCommits: e.changes.limit()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("grantdb: open: %w", err) // err names the path
 	}
 	if _, err := d.Load(st); err != nil {
+		ib.wait()
 		_ = d.Close()
 		return nil, nil, fmt.Errorf("grantdb: load %s: %w", pc.path, err)
 	}
@@ -71,10 +81,13 @@ func (e *Engine) openDurable(st *store.Store) (*store.Snapshot, *resolve.Index, 
 	// SubmitJob (jobRunners.nextID); jobs are never deleted.
 	e.ids.seed(d.GrantIDHighWater())
 	snap := st.Snapshot()
-	idx, err := resolve.Build(snap)
-	if err != nil {
-		_ = d.Close()
-		return nil, nil, fmt.Errorf("grantdb: load %s: index: %w", pc.path, err)
+	idx := ib.wait()
+	if idx == nil {
+		// No snapshot: the journal alone made the store.
+		if idx, err = resolve.Build(snap); err != nil {
+			_ = d.Close()
+			return nil, nil, fmt.Errorf("grantdb: load %s: index: %w", pc.path, err)
+		}
 	}
 	var dir durableDir = d
 	if pc.dirHook != nil {
@@ -193,4 +206,42 @@ func (e *Engine) Snapshot(ctx context.Context, path string) error {
 		return fmt.Errorf("grantdb: snapshot of revision %d to %s: %w", snap.Revision(), path, err)
 	}
 	return nil
+}
+
+// indexBuild derives the loaded revision's index from a snapshot's rows while
+// the store indexes them, then applies the commits replayed after it. Load
+// calls start and replayed on its own goroutine, one after the other.
+type indexBuild struct {
+	rev   uint64
+	done  chan *resolve.Index
+	after []store.ChangeSet
+}
+
+// start begins building the index of rows, the snapshot's.
+func (b *indexBuild) start(rows store.ChangeSet) {
+	b.rev = rows.Revision
+	b.done = make(chan *resolve.Index, 1)
+	go func() { b.done <- (*resolve.Index)(nil).Apply(rows) }()
+}
+
+// replayed notes a commit replayed from the journal; those the snapshot
+// holds already (kept for the change feed) are not applied again.
+func (b *indexBuild) replayed(cs store.ChangeSet) {
+	if b.done != nil && cs.Revision > b.rev {
+		b.after = append(b.after, cs)
+	}
+}
+
+// wait returns the index of the snapshot with the replayed commits applied,
+// or nil when Load read no snapshot.
+func (b *indexBuild) wait() *resolve.Index {
+	if b.done == nil {
+		return nil
+	}
+	idx := <-b.done
+	for _, cs := range b.after {
+		idx = idx.Apply(cs)
+	}
+	b.after = nil
+	return idx
 }

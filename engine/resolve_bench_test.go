@@ -311,12 +311,14 @@ func BenchmarkResolvedAccess(b *testing.B) {
 		ctx, org := context.Background(), f.org.ID
 		q := resolve.Query{MinLevel: model.LevelRead}
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			ds, err := f.e.ResolvedAccess(ctx, org, user, q)
 			if err != nil || len(ds) != reach {
 				b.Fatalf("ResolvedAccess(%s) = %d entities, %v; the generator says %d", user, len(ds), err, reach)
 			}
 		}
+		reportCPU(b, start)
 		b.ReportMetric(float64(reach), "entities")
 	})
 }
@@ -341,12 +343,14 @@ func BenchmarkUsersWithAccess(b *testing.B) {
 		entity, audience := audienceTarget(f.org)
 		ctx, org := context.Background(), f.org.ID
 		b.ReportAllocs()
+		start := cpuTime()
 		for b.Loop() {
 			us, err := f.e.UsersWithAccess(ctx, org, entity, model.LevelRead)
 			if err != nil || len(us) != audience {
 				b.Fatalf("UsersWithAccess(%s) = %d users, %v; the generator says %d", entity, len(us), err, audience)
 			}
 		}
+		reportCPU(b, start)
 		b.ReportMetric(float64(audience), "users")
 	})
 }

@@ -7,6 +7,17 @@ import (
 	"github.com/grantdb/grantdb/model"
 )
 
+// subjects is the user a decision is for, as decideOver reads it: which
+// entries reach the user, and the chain along which one does. A closure
+// (explain.go) is one; UsersWithAccess decides user after user with a
+// cheaper one (lists.go).
+type subjects interface {
+	applies(e *entry) bool
+	// chain returns the chain from the user to grantee, which applies, in
+	// a slice taken from buf.
+	chain(grantee sid, buf *pathBuf) []model.Subject
+}
+
 // applying is one active entry that reaches the user, on the entity at pos
 // of an entityClosure.
 type applying struct {
@@ -21,7 +32,7 @@ type applying struct {
 // applying deny at or below the highest allow, each sorted by grant id. The
 // paths, chains and entity chains are taken from buf (nil: allocated on
 // their own).
-func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathBuf) (model.Level, []Path, []Path) {
+func (ix *Index) decideOver(ec *entityClosure, c subjects, now int64, buf *pathBuf) (model.Level, []Path, []Path) {
 	highest, lowestDeny := model.LevelNone, noDeny
 	var found []applying
 	var inline [8]applying
@@ -33,7 +44,7 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 		}
 		for i := range r.entries {
 			e := &r.entries[i]
-			if !r.active(i, now) || !c.has(e.grantee) {
+			if !r.active(i, now) || !c.applies(e) {
 				continue
 			}
 			if e.effect == effectDeny {
@@ -79,7 +90,7 @@ func (ix *Index) decideOver(ec *entityClosure, c *closure, now int64, buf *pathB
 		if !keep {
 			continue
 		}
-		p := Path{Grant: *a.g, Chain: ix.chain(c, a.e.grantee, buf), Entities: ec.chain(a.pos, buf)}
+		p := Path{Grant: *a.g, Chain: c.chain(a.e.grantee, buf), Entities: ec.chain(a.pos, buf)}
 		if a.e.effect == effectDeny {
 			denied = append(denied, p)
 		} else {

@@ -18,7 +18,11 @@ import (
 // least-ordered subject of the level above, and the next level is ordered by
 // that parent's rank, then by the subject itself.
 type closure struct {
+	ix   *Index
 	user sid
+	// m answers applies as Check does, from the groups' ancestor sets,
+	// without a map probe per entry.
+	m matcher
 	// via maps each subject to the subject before it on its chain (the user
 	// maps to 0).
 	via   map[sid]sid
@@ -51,14 +55,17 @@ func (ix *Index) closureOf(org, user string) *closure {
 // reports whether the index knows user (c is left empty when not).
 func (ix *Index) fillClosure(c *closure, org, user string) bool {
 	clear(c.via)
+	c.ix = ix
 	c.order = c.order[:0]
 	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
 	if u == nil {
 		c.user = 0
+		c.m = matcher{unknown: true}
 		return false
 	}
 	uid := u.id
 	c.user = uid
+	c.m = matcher{ix: ix, uid: uid, parents: u.parents}
 	c.via[uid] = 0
 	c.order = append(c.order, uid)
 	level := append(c.level[:0], uid)
@@ -97,14 +104,12 @@ func compareSubjects(a, b model.Subject) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-func (c *closure) has(s sid) bool {
-	_, ok := c.via[s]
-	return ok
-}
+func (c *closure) applies(e *entry) bool { return c.m.applies(e) }
 
 // chain returns the chain from the user to s, which must be in the closure,
 // in a slice taken from buf.
-func (ix *Index) chain(c *closure, s sid, buf *pathBuf) []model.Subject {
+func (c *closure) chain(s sid, buf *pathBuf) []model.Subject {
+	ix := c.ix
 	n := 1
 	for x := s; x != c.user; x = c.via[x] {
 		n++

@@ -28,45 +28,47 @@ func (ix *Index) ResolvedAccess(tx *store.ReadTxn, org, user string, q Query, no
 		return out, nil
 	}
 	minLevel := max(q.MinLevel, model.LevelRead)
+	// The candidates are the entities the user's subjects hold an allow of
+	// the level or more on, and every entity below those; they are listed
+	// first, then decided in order, so that the answer needs no sorting.
 	seen := make(map[entityKey]bool)
+	var keys []entityKey
+	add := func(k entityKey) bool {
+		if q.EntityType == "" || k.typ == q.EntityType {
+			keys = append(keys, k)
+		}
+		return true
+	}
+	for _, s := range c.order {
+		tx.EachGrantTo(org, ix.nodes.get(s).subject, func(g *model.Grant) bool {
+			// With links, a grant on an entity of another type can reach
+			// entities of the asked type below it.
+			if g.Effect != model.EffectAllow || g.Level < minLevel || (ix.linkCount == 0 && q.EntityType != "" && g.Entity.Type != q.EntityType) {
+				return true
+			}
+			k := keyOfEntity(org, g.Entity)
+			if seen[k] {
+				return true
+			}
+			seen[k] = true
+			add(k)
+			ix.descendants(k, seen, add)
+			return true
+		})
+	}
+	slices.SortFunc(keys, func(a, b entityKey) int {
+		return cmp.Or(strings.Compare(a.typ, b.typ), strings.Compare(a.id, b.id))
+	})
+	out = make([]Decision, 0, len(keys))
 	var ec entityClosure
 	var buf pathBuf // shared by every decision's paths
-	consider := func(k entityKey) bool {
-		if q.EntityType != "" && k.typ != q.EntityType {
-			return true
-		}
+	for _, k := range keys {
 		ix.fillEntityClosure(&ec, org, k.ref())
 		level, via, denied := ix.decideOver(&ec, c, now, &buf)
 		if level >= minLevel {
 			out = append(out, Decision{Entity: k.ref(), Level: level, Via: via, Denied: denied})
 		}
-		return true
 	}
-	// With links, a grant on an entity of another type can reach entities of
-	// the asked type below it: the scan then takes every type.
-	scanType := q.EntityType
-	if ix.linkCount > 0 {
-		scanType = ""
-	}
-	for _, s := range c.order {
-		scan := store.GrantScan{Org: org, Entity: model.EntityRef{Type: scanType}, Grantee: ix.nodes.get(s).subject}
-		err := tx.ScanGrants(scan, func(_ string, g model.Grant) bool {
-			k := keyOfEntity(org, g.Entity)
-			if g.Effect != model.EffectAllow || g.Level < minLevel || seen[k] {
-				return true
-			}
-			seen[k] = true
-			consider(k)
-			ix.descendants(k, seen, consider)
-			return true
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.SortFunc(out, func(a, b Decision) int {
-		return cmp.Or(strings.Compare(a.Entity.Type, b.Entity.Type), strings.Compare(a.Entity.ID, b.Entity.ID))
-	})
 	return out, nil
 }
 
@@ -129,17 +131,110 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	}
 	slices.Sort(users)
 	users = slices.Compact(users)
-	// One closure and one path buffer serve every user in turn.
-	c := &closure{via: make(map[sid]sid)}
+	// Each user is decided from its groups' ancestor sets, as Check decides,
+	// and only the paths kept are traced, from the distances below each
+	// grantee (computed once per grantee, not once per user).
+	out = make([]UserAccess, 0, len(users))
+	a := audience{ix: ix, below: make(map[sid]map[sid]int32)}
 	var buf pathBuf
 	for _, user := range users {
-		if !ix.fillClosure(c, org, user) {
+		v := ix.user(org, user)
+		if v.node == nil {
 			continue
 		}
-		level, via, denied := ix.decideOver(&ec, c, now, &buf)
+		a.m = matcher{ix: ix, uid: v.id, parents: v.node.parents}
+		a.user = v.node
+		level, via, denied := ix.decideOver(&ec, &a, now, &buf)
 		if level >= minLevel {
 			out = append(out, UserAccess{User: user, Level: level, Via: via, Denied: denied})
 		}
 	}
 	return out, nil
+}
+
+// audience is one user of UsersWithAccess as decideOver reads it: which
+// entries reach the user (from its groups' ancestor sets), and the chain to
+// a grantee, traced from the user up through the groups on a shortest chain,
+// taking at each step the least group (in chain order) that is still on
+// one. That greedy walk gives the least of the shortest chains, the one a
+// closure's breadth-first search gives, without searching the user's
+// every group.
+type audience struct {
+	ix   *Index
+	m    matcher
+	user *node
+	// below holds, per grantee group, the distance from each group at or
+	// below it up to it, filled on first use.
+	below map[sid]map[sid]int32
+}
+
+func (a *audience) applies(e *entry) bool { return a.m.applies(e) }
+
+func (a *audience) chain(grantee sid, buf *pathBuf) []model.Subject {
+	if grantee == a.user.id {
+		out := buf.takeSubjects(1)
+		out[0] = a.user.subject
+		return out
+	}
+	dist := a.distances(grantee)
+	d := int32(-1)
+	for _, p := range a.user.parents {
+		if x, ok := dist[p]; ok && (d < 0 || x < d) {
+			d = x
+		}
+	}
+	if d < 0 {
+		return a.slowChain(grantee, buf)
+	}
+	out := buf.takeSubjects(int(d) + 2)
+	out[0] = a.user.subject
+	from := a.user.parents
+	for i := 1; i < len(out); i++ {
+		var best *node
+		for _, p := range from {
+			if x, ok := dist[p]; ok && x == d {
+				if n := a.ix.nodes.get(p); best == nil || compareSubjects(n.subject, best.subject) < 0 {
+					best = n
+				}
+			}
+		}
+		if best == nil {
+			return a.slowChain(grantee, buf)
+		}
+		out[i] = best.subject
+		from = best.parents
+		d--
+	}
+	return out
+}
+
+// distances returns, for each group at or below group g (following
+// children), the length of its shortest chain of memberships up to g.
+func (a *audience) distances(g sid) map[sid]int32 {
+	if dist, ok := a.below[g]; ok {
+		return dist
+	}
+	dist := map[sid]int32{g: 0}
+	level := []sid{g}
+	for d := int32(1); len(level) > 0; d++ {
+		var next []sid
+		for _, s := range level {
+			for _, c := range a.ix.nodes.get(s).children {
+				if _, ok := dist[c]; !ok {
+					dist[c] = d
+					next = append(next, c)
+				}
+			}
+		}
+		level = next
+	}
+	a.below[g] = dist
+	return dist
+}
+
+// slowChain traces the chain with the user's whole closure: for an index
+// whose children and ancestor sets disagree, which should never be.
+func (a *audience) slowChain(grantee sid, buf *pathBuf) []model.Subject {
+	c := a.ix.closureOf(a.user.org, a.user.subject.ID)
+	return c.chain(grantee, buf)
 }

@@ -86,7 +86,16 @@ func (x grantIndexes) restoreGrants(rows []*grantRow) error {
 	if !slices.IsSortedFunc(rows, cmpRowKeys) {
 		slices.SortFunc(rows, cmpRowKeys)
 	}
-	x.putByGrantee(rows)
+	// The trees are independent: the grantee tree is built on a second
+	// goroutine, from its own copy of the slice, while this one builds the
+	// others.
+	byGrantee := slices.Clone(rows)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		x.putByGrantee(byGrantee)
+	}()
+	defer func() { <-done }()
 	sortByString(rows, func(r *grantRow) string { return r.g.ID })
 	for _, row := range rows {
 		if _, dup := x.byID.ReplaceOrInsert(row); dup {

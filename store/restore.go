@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -33,6 +34,8 @@ type Restore struct {
 	// Commit, for the same reason: a snapshot's grants come in key order,
 	// which lands each at a random leaf of either tree.
 	grants []*grantRow
+	// links are the links restored, for Rows.
+	links []LinkChange
 }
 
 // Restore starts filling s, which must be new: at revision 0, with nothing
@@ -45,12 +48,37 @@ func (s *Store) Restore() (*Restore, error) {
 	return &Restore{w: s.Write(), last: make(map[string]string, 5)}, nil
 }
 
+// RestoreRow is a grant made into the row the store will keep, ready for
+// Restore.Row. PrepareGrant makes it from the grant alone, on any goroutine:
+// a loader makes the rows where it decodes them, while the goroutine that
+// owns the Restore stores the previous ones.
+type RestoreRow struct{ row *grantRow }
+
+// PrepareGrant returns the row of g, whose ID must be set. It is safe to call
+// from any goroutine; the row keeps no reference to g's memory.
+func PrepareGrant(g model.Grant) (RestoreRow, error) {
+	if g.ID == "" {
+		return RestoreRow{}, fmt.Errorf("store: restore: a grant without an id")
+	}
+	return RestoreRow{newGrantRow(g)}, nil
+}
+
 // Grant stores g, whose ID must be set.
 func (r *Restore) Grant(g model.Grant) error {
-	if g.ID == "" {
-		return fmt.Errorf("store: restore: a grant without an id")
+	p, err := PrepareGrant(g)
+	if err != nil {
+		return err
 	}
-	row := newGrantRow(g)
+	return r.Row(p)
+}
+
+// Row stores the grant of p, a row from PrepareGrant not stored before.
+func (r *Restore) Row(p RestoreRow) error {
+	row := p.row
+	if row == nil {
+		return fmt.Errorf("store: restore: a row not made by PrepareGrant")
+	}
+	g := &row.g
 	e, err := r.w.ownEntity(entityKeyOf(row.key), 0)
 	if err != nil {
 		return fmt.Errorf("store: restore grant: %w", err)
@@ -88,6 +116,7 @@ func (r *Restore) Link(org string, l model.EntityLink) error {
 	if err := r.w.putLink(row); err != nil {
 		return fmt.Errorf("store: restore link: %w", err)
 	}
+	r.links = append(r.links, LinkChange{Org: org, Link: l})
 	return nil
 }
 
@@ -136,6 +165,26 @@ func (r *Restore) fresh(table, key string) error {
 	return nil
 }
 
+// Rows returns the grants, memberships and links restored so far as one
+// change set at revision rev, in the order they came, each grant the row the
+// store keeps (the pointer EachGrant yields after Commit): what a derived
+// index built from the committed snapshot would read, handed over before
+// Commit builds the store's own indexes, so that the caller may build its
+// index meanwhile, on another goroutine. The rows must not be changed, and
+// Rows must not be called while Grant, Membership or Link run.
+func (r *Restore) Rows(rev uint64) ChangeSet {
+	cs := ChangeSet{Revision: rev, Links: slices.Clone(r.links)}
+	cs.Grants = make([]GrantChange, len(r.grants))
+	for i, row := range r.grants {
+		cs.Grants[i].Grant = &row.g
+	}
+	cs.Memberships = make([]MembershipChange, len(r.members))
+	for i, row := range r.members {
+		cs.Memberships[i] = MembershipChange{Org: row.org, Membership: row.m}
+	}
+	return cs
+}
+
 // Commit makes what was restored the store's state as revision rev and
 // returns its snapshot. It fails after Commit or Abort, and when two grants
 // have the same id; the restore must then be aborted.
@@ -150,6 +199,7 @@ func (r *Restore) Commit(rev uint64) (*Snapshot, error) {
 	r.grants = nil
 	r.w.gx.putMembers(r.members)
 	r.members = nil
+	r.links = nil
 	_, snap := r.w.commitAt(rev)
 	return snap, nil
 }

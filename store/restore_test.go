@@ -303,3 +303,56 @@ func TestEndedGrantsFollowsEveryWrite(t *testing.T) {
 	assert.Equal(t, 1, s.Snapshot().Read().GrantsWithEnd())
 	assert.Equal(t, []string{"g2", "g3", "g1"}, ended(first, 5), "an older snapshot keeps its own answer")
 }
+
+func TestRestoreRowsAreTheStoredRowsInOrder(t *testing.T) {
+	src := dumpOf(t, restoreSource(t).Snapshot())
+	s := newTestStore(t)
+	r, err := s.Restore()
+	require.NoError(t, err)
+	defer r.Abort()
+	for _, g := range src.Grants {
+		require.NoError(t, r.Grant(g))
+	}
+	for _, m := range src.Memberships {
+		require.NoError(t, r.Membership(m.Org, m.Membership))
+	}
+	for _, l := range src.Links {
+		require.NoError(t, r.Link(l.Org, l.Link))
+	}
+	rows := r.Rows(7)
+	snap, err := r.Commit(7)
+	require.NoError(t, err)
+
+	assert.Equal(t, uint64(7), rows.Revision)
+	assert.Equal(t, src.Memberships, rows.Memberships)
+	assert.Equal(t, src.Links, rows.Links)
+	var stored []*model.Grant
+	require.NoError(t, snap.Read().EachGrant(func(g *model.Grant) bool { stored = append(stored, g); return true }))
+	require.Len(t, rows.Grants, len(stored))
+	for i, gc := range rows.Grants {
+		assert.False(t, gc.Deleted)
+		assert.Same(t, stored[i], gc.Grant, "grant %d is the stored row, in scan order", i)
+	}
+}
+
+func TestRestoreRowStoresPreparedGrants(t *testing.T) {
+	s := newTestStore(t)
+	r, err := s.Restore()
+	require.NoError(t, err)
+	defer r.Abort()
+	g := testGrant("g1", "org_a", "doc", "d1", model.User("u1"), model.LevelRead)
+	p, err := store.PrepareGrant(g)
+	require.NoError(t, err)
+	require.NoError(t, r.Row(p))
+	_, err = store.PrepareGrant(testGrant("", "org_a", "doc", "d2", model.User("u1"), model.LevelRead))
+	assert.Error(t, err, "a grant without an id")
+	assert.Error(t, r.Row(store.RestoreRow{}), "a row not made by PrepareGrant")
+	again, err := store.PrepareGrant(g)
+	require.NoError(t, err)
+	assert.Error(t, r.Row(again), "a second grant under the key")
+	snap, err := r.Commit(1)
+	require.NoError(t, err)
+	got, ok := snap.Read().GrantByID("org_a", "g1")
+	require.True(t, ok)
+	assert.Equal(t, g, got)
+}

@@ -76,3 +76,14 @@ func (r *ReadTxn) EachJobStep(fn func(s JobStep) bool) error {
 	}
 	return nil
 }
+
+// EachGrantTo calls fn with every grant to grantee in org, ordered by entity
+// type, entity id, then effect, until fn returns false: what ScanGrants by
+// grantee yields, read from the grantee btree without making each row's
+// key. The grant is the stored row, to read and never change.
+func (r *ReadTxn) EachGrantTo(org string, grantee model.Subject, fn func(g *model.Grant) bool) {
+	pivot := &grantRow{g: model.Grant{Org: org, Grantee: grantee}}
+	r.gx.byGrantee.AscendGreaterOrEqual(pivot, func(row *grantRow) bool {
+		return row.g.Org == org && row.g.Grantee == grantee && fn(&row.g)
+	})
+}

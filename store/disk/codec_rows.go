@@ -105,7 +105,19 @@ func (c *grantCoder) encode(e *encoder, g *model.Grant, deleted bool) {
 // decodeGrantRun reads a run of n grants, and whether each change deletes
 // its grant. The fields of the whole run share one string.
 func decodeGrantRun(d *decoder, n int) ([]model.Grant, []bool) {
-	grants := make([]model.Grant, n)
+	return decodeGrantRunInto(d, n, nil)
+}
+
+// decodeGrantRunInto is decodeGrantRun decoding into spare's array when it
+// has room (a loader hands back the batches it has copied from).
+func decodeGrantRunInto(d *decoder, n int, spare []model.Grant) ([]model.Grant, []bool) {
+	var grants []model.Grant
+	if cap(spare) >= n {
+		grants = spare[:n]
+		clear(grants)
+	} else {
+		grants = make([]model.Grant, n)
+	}
 	deleted := make([]bool, n)
 	run := fieldRun{offs: make([][runFields][2]int32, n)}
 	var id, by string

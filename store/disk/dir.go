@@ -81,6 +81,15 @@ type Options struct {
 	// a change feed needs to serve the journal's commits after a restart.
 	// The change set's rows are the caller's to keep.
 	OnReplay func(cs store.ChangeSet, at time.Time)
+	// OnSnapshot, when set, is called by Load with the rows of the snapshot
+	// it loads (store.Restore.Rows: the rows as the store keeps them, at the
+	// snapshot's revision) once they are all in the store and before the
+	// store builds its indexes over them, which takes a while: a caller
+	// deriving its own index from the rows may build it meanwhile, on
+	// another goroutine, instead of scanning the store after Load. The rows
+	// are the store's, to read and never change. Commits replayed from the
+	// journal after the snapshot then follow through OnReplay.
+	OnSnapshot func(rows store.ChangeSet)
 	// KeepCommits is how many of the newest commits the journal keeps
 	// across checkpoints, for a change feed: a checkpoint (and Load) deletes
 	// only the segments whose commits are all in its snapshot and older than
@@ -212,7 +221,7 @@ func (d *Dir) Load(s *store.Store) (uint64, error) {
 	hasSnap := len(l.snapshots) > 0
 	if n := len(l.snapshots); n > 0 {
 		path := filepath.Join(d.path, snapshotName(l.snapshots[n-1]))
-		rev, shw, err := loadSnapshotFile(path, s)
+		rev, shw, err := loadSnapshotFile(path, s, d.opts.OnSnapshot)
 		if err != nil {
 			return 0, err
 		}

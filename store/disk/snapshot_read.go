@@ -14,8 +14,9 @@ import (
 
 // loadSnapshotFile loads the snapshot file at path into the new store s and
 // returns its revision and grant id high-water. One goroutine reads and
-// decodes records while this one restores their rows into s.
-func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string, err error) {
+// decodes records while this one restores their rows into s. onRows, when
+// set, gets the rows before the store indexes them (Options.OnSnapshot).
+func loadSnapshotFile(path string, s *store.Store, onRows func(store.ChangeSet)) (rev uint64, highWater string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", fmt.Errorf("store: snapshot: %w", err)
@@ -47,7 +48,7 @@ func loadSnapshotFile(path string, s *store.Store) (rev uint64, highWater string
 		}
 		return readErr
 	}
-	err = restore(s, rev, next, finish)
+	err = restore(s, rev, next, finish, onRows)
 	close(stop)
 	for range batches { // drain, so that the reader ends
 	}
@@ -96,9 +97,13 @@ func readSnapshotHeader(path string, rd *aofReader) (version byte, rev uint64, h
 }
 
 // readSnapshotRecords decodes the data records and the trailer, handing
-// each batch to emit until it returns false.
+// each batch to emit until it returns false. It also makes each grant into
+// the row the store keeps (store.PrepareGrant), so that the goroutine
+// restoring the rows has only to store them; the decoded grants are then
+// copied, and every record is decoded into the same array.
 func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*loadBatch) bool) error {
 	var got snapCounts
+	var decoded []model.Grant
 	for {
 		key, val, err := rd.next()
 		if err == io.EOF {
@@ -117,12 +122,22 @@ func readSnapshotRecords(path string, rd *aofReader, version byte, emit func(*lo
 		if !bytes.HasPrefix(key, []byte(snapRecordKey)) {
 			return fmt.Errorf("%w: %s: unexpected record %q", ErrCorrupt, path, key)
 		}
-		b, err := decodeSnapRecord(body, version)
+		b, err := decodeSnapRecord(body, version, decoded)
+		if err == nil && b.grants != nil {
+			decoded = b.grants
+			b.rows = make([]store.RestoreRow, len(b.grants))
+			for i := range b.grants {
+				if b.rows[i], err = store.PrepareGrant(b.grants[i]); err != nil {
+					break
+				}
+			}
+			b.grants = nil // the next record is decoded into the array
+		}
 		if err != nil {
 			return fmt.Errorf("%w: %s: record %q: %w", ErrCorrupt, path, key, err)
 		}
 		got.records++
-		got.grants += uint64(len(b.grants))
+		got.grants += uint64(len(b.rows))
 		got.memberships += uint64(len(b.memberships))
 		got.jobs += uint64(len(b.jobs))
 		got.links += uint64(len(b.links))
@@ -152,14 +167,14 @@ func checkTrailer(path string, rd *aofReader, body []byte, version byte, got sna
 }
 
 // decodeSnapRecord decodes one data record's rows, written by format
-// version.
-func decodeSnapRecord(body []byte, version byte) (*loadBatch, error) {
+// version, its grants into spare's array when it has room.
+func decodeSnapRecord(body []byte, version byte, spare []model.Grant) (*loadBatch, error) {
 	d := decoder{b: body, version: version}
 	b := &loadBatch{tag: d.byte()}
 	switch b.tag {
 	case tagGrants:
 		var deleted []bool
-		b.grants, deleted = decodeGrantRun(&d, d.count(minGrantBytes))
+		b.grants, deleted = decodeGrantRunInto(&d, d.count(minGrantBytes), spare)
 		if slices.Contains(deleted, true) {
 			d.fail("a snapshot holds no deletions")
 		}
@@ -200,8 +215,11 @@ func decodeSnapRecord(body []byte, version byte) (*loadBatch, error) {
 
 // loadBatch is a run of decoded snapshot rows of one table.
 type loadBatch struct {
-	tag         byte
+	tag byte
+	// grants are the decoded grants, which the reader makes into rows (the
+	// rows the store keeps) and drops before it hands the batch over.
 	grants      []model.Grant
+	rows        []store.RestoreRow
 	memberships []store.MembershipChange
 	links       []store.LinkChange
 	jobs        []store.JobChange
@@ -210,15 +228,15 @@ type loadBatch struct {
 // restore fills the new store s with the rows of the batches that next
 // yields (nil: no more), through one store.Restore, and, unless finish then
 // reports an error, commits them as revision rev.
-func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error) error {
+func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() error, onRows func(store.ChangeSet)) error {
 	r, err := s.Restore()
 	if err != nil {
 		return err
 	}
 	defer r.Abort()
 	for b := next(); b != nil; b = next() {
-		for i := range b.grants {
-			if err := r.Grant(b.grants[i]); err != nil {
+		for _, row := range b.rows {
+			if err := r.Row(row); err != nil {
 				return err
 			}
 		}
@@ -249,6 +267,9 @@ func restore(s *store.Store, rev uint64, next func() *loadBatch, finish func() e
 	}
 	if err := finish(); err != nil {
 		return err
+	}
+	if onRows != nil {
+		onRows(r.Rows(rev))
 	}
 	_, err = r.Commit(rev)
 	return err
