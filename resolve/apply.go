@@ -154,6 +154,8 @@ func (b *indexBuilder) settleUser(s sid) {
 	if !slices.Equal(n.ancestors, set) {
 		n = b.own(s)
 		n.ancestors = slices.Clone(set)
+	} else if !b.owned[s] {
+		return // neither node nor closure changed: the map value stands
 	}
 	h, k := n.key()
 	b.subjects.set(h, k, userVal(n))

@@ -92,8 +92,8 @@ func TestUserClosureOfManyGroups(t *testing.T) {
 // prefix, stay apart.
 func TestKeysOfShortAndLongIDs(t *testing.T) {
 	ids := []string{
-		strings.Repeat("a", 22), strings.Repeat("a", 23), strings.Repeat("a", 24),
-		strings.Repeat("a", 23) + "b", strings.Repeat("a", 40) + "1", strings.Repeat("a", 40) + "2",
+		strings.Repeat("a", 15), strings.Repeat("a", 16), strings.Repeat("a", 17),
+		strings.Repeat("a", 16) + "b", strings.Repeat("a", 40) + "1", strings.Repeat("a", 40) + "2",
 		"b", "a",
 	}
 	st, err := store.New()
@@ -117,4 +117,9 @@ func TestKeysOfShortAndLongIDs(t *testing.T) {
 		assert.True(t, ix.CheckSubject(org, model.User(user), docRef(user), model.LevelRead, at))
 	}
 	assert.False(t, ix.Check(org, strings.Repeat("a", 41), docRef(strings.Repeat("a", 40)+"1"), model.LevelRead, at))
+	// A zero byte (which no valid id holds) is not padding: such an id is
+	// unknown, whatever its prefix.
+	allowed, known := ix.CheckKnown(org, "b\x00", docRef("b\x00"), model.LevelRead, at)
+	assert.False(t, allowed)
+	assert.Zero(t, known)
 }

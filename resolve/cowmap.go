@@ -92,7 +92,7 @@ func (t *flatTable[K, V]) insert(s flatSlot[K, V]) {
 
 func (t *flatTable[K, V]) grow() {
 	old := t.slots
-	t.slots = make([]flatSlot[K, V], max(8, 2*len(old)))
+	t.slots = make([]flatSlot[K, V], max(4, 2*len(old)))
 	for _, s := range old {
 		if s.tag != 0 {
 			t.insert(s)

@@ -3,6 +3,7 @@ package resolve
 import (
 	"hash/maphash"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/grantdb/grantdb/model"
@@ -56,24 +57,22 @@ func subjectKeyOf(org string, s model.Subject) subjectKey {
 
 func (k entityKey) mapKey() entityMapKey { return entityMapKey{k.org, k.typ, keyIDOf(k.id)} }
 
-// keyID is an id as a map key holds it: its bytes inline when there are
-// at most len(short) of them (the generator's ids and most service ids),
-// else the string.
+// keyID is an id as a map key holds it: its bytes inline, zero-padded,
+// when there are at most len(short) of them and none is zero (so that the
+// padding tells lengths apart; the generator's ids and most service ids
+// fit), else the string.
 type keyID struct {
-	short [23]byte
-	n     uint8 // len(id) when inline, else longID
+	short [16]byte
 	long  string
 }
 
-const longID = ^uint8(0)
-
 func keyIDOf(id string) keyID {
 	var k keyID
-	if len(id) > len(k.short) {
-		k.n, k.long = longID, id
+	if len(id) > len(k.short) || strings.IndexByte(id, 0) >= 0 {
+		k.long = id
 		return k
 	}
-	k.n = uint8(copy(k.short[:], id))
+	copy(k.short[:], id)
 	return k
 }
 
@@ -148,7 +147,7 @@ func (ix *Index) subject(org string, s model.Subject) *node {
 // the entity's check array.
 type subjectVal struct {
 	node    *node
-	filter  [2]uint64
+	filter  uint64
 	closure []sid
 	id      sid
 }
@@ -161,20 +160,18 @@ func groupVal(n *node) subjectVal { return subjectVal{node: n, id: n.id} }
 func userVal(n *node) subjectVal {
 	v := subjectVal{node: n, id: n.id, closure: n.ancestors}
 	for _, g := range n.ancestors {
-		b := closureBit(g)
-		v.filter[b>>6] |= 1 << (b & 63)
+		v.filter |= 1 << closureBit(g)
 	}
 	return v
 }
 
 // closureBit is a group's bit in a closure filter.
-func closureBit(g sid) uint32 { return (g * 0x9e3779b1) >> 25 }
+func closureBit(g sid) uint32 { return (g * 0x9e3779b1) >> 26 }
 
 // reaches reports whether the user of v reaches group g. Unknown users (the
 // zero value) reach none.
 func (v *subjectVal) reaches(g sid) bool {
-	b := closureBit(g)
-	if v.filter[b>>6]&(1<<(b&63)) == 0 {
+	if v.filter&(1<<closureBit(g)) == 0 {
 		return false
 	}
 	for _, x := range v.closure {
