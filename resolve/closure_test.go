@@ -92,8 +92,8 @@ func TestUserClosureOfManyGroups(t *testing.T) {
 // prefix, stay apart.
 func TestKeysOfShortAndLongIDs(t *testing.T) {
 	ids := []string{
-		strings.Repeat("a", 15), strings.Repeat("a", 16), strings.Repeat("a", 17),
-		strings.Repeat("a", 16) + "b", strings.Repeat("a", 40) + "1", strings.Repeat("a", 40) + "2",
+		strings.Repeat("a", 23), strings.Repeat("a", 24), strings.Repeat("a", 25),
+		strings.Repeat("a", 24) + "b", strings.Repeat("a", 40) + "1", strings.Repeat("a", 40) + "2",
 		"b", "a",
 	}
 	st, err := store.New()

@@ -62,7 +62,7 @@ func (k entityKey) mapKey() entityMapKey { return entityMapKey{k.org, k.typ, key
 // padding tells lengths apart; the generator's ids and most service ids
 // fit), else the string.
 type keyID struct {
-	short [16]byte
+	short [24]byte
 	long  string
 }
 
