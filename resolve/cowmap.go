@@ -11,8 +11,10 @@ import "slices"
 //
 // The shards are flat tables rather than Go maps because the hot path is
 // bound by cache misses: a lookup reads the middle array (small and usually
-// cached), one slot, and the key's bytes, where a Go map would chase three
-// more pointers (map header, directory, table) first.
+// cached) and one slot (whose key holds a short id's bytes, keyID), where a
+// Go map would chase three more pointers (map header, directory, table)
+// first. A shard starts at 4 slots: most of a mid-sized organisation's
+// shards hold a few keys, and the empty slots were most of the maps' bytes.
 //
 // The caller supplies each key's hash, so that the hot path hashes a key once,
 // with a function of its choice.
