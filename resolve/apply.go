@@ -134,14 +134,17 @@ func (b *indexBuilder) own(s sid) *node {
 	n = n.clone()
 	b.nodes.set(s, n)
 	h, k := n.key()
-	b.subjects.set(h, k, groupVal(n))
+	v, _ := b.subjects.get(h, k)
+	v.node = n // a user keeps its closure until settleUser
+	b.subjects.set(h, k, v)
 	b.owned[s] = true
 	return n
 }
 
-// settleUser computes the closure of user s from its parents' ancestors,
-// makes it the node's ancestors (a copy of the node when it changed) and
-// puts it in the user's map value.
+// settleUser computes the closure of user s from its parents' ancestors
+// and puts it in the user's map value (only there: a user whose groups'
+// ancestors changed keeps its node, so that a group move copies no node
+// and no chunk of the node vector).
 func (b *indexBuilder) settleUser(s sid) {
 	n := b.nodes.get(s)
 	set := b.closure[:0]
@@ -151,14 +154,16 @@ func (b *indexBuilder) settleUser(s sid) {
 	slices.Sort(set)
 	set = slices.Compact(set)
 	b.closure = set
-	if !slices.Equal(n.ancestors, set) {
-		n = b.own(s)
-		n.ancestors = slices.Clone(set)
-	} else if !b.owned[s] {
-		return // neither node nor closure changed: the map value stands
-	}
 	h, k := n.key()
-	b.subjects.set(h, k, userVal(n))
+	v, _ := b.subjects.get(h, k)
+	if slices.Equal(v.closure, set) {
+		if !b.owned[s] {
+			return // neither node nor closure changed: the map value stands
+		}
+	} else {
+		v.closure = slices.Clone(set)
+	}
+	b.subjects.set(h, k, userVal(n, v.closure))
 }
 
 func (b *indexBuilder) membership(mc *store.MembershipChange) {

@@ -142,7 +142,7 @@ func (ix *Index) subject(org string, s model.Subject) *node {
 // user, its closure, so that a check reads the groups the user reaches from
 // the map's slot and one array beside it, never a group's node: a filter of
 // the closure, which says no in one load to most groups a check asks
-// about, and the closure itself (the node's ancestors), which Check starts
+// about, and the closure itself (held only here), which Check starts
 // reading as soon as it has the slot, so that its miss overlaps that of
 // the entity's check array.
 type subjectVal struct {
@@ -156,10 +156,10 @@ type subjectVal struct {
 // settled (indexBuilder.settleUser).
 func groupVal(n *node) subjectVal { return subjectVal{node: n, id: n.id} }
 
-// userVal is the map value of user n, whose ancestors are its closure.
-func userVal(n *node) subjectVal {
-	v := subjectVal{node: n, id: n.id, closure: n.ancestors}
-	for _, g := range n.ancestors {
+// userVal is the map value of user n, whose closure is set (sorted).
+func userVal(n *node, set []sid) subjectVal {
+	v := subjectVal{node: n, id: n.id, closure: set}
+	for _, g := range set {
 		v.filter |= 1 << closureBit(g)
 	}
 	return v

@@ -20,11 +20,11 @@ type node struct {
 	// parents are the groups the subject is a direct member of.
 	parents []sid
 	// ancestors is, for a group, the sorted set of itself and every group it
-	// reaches along memberships; for a user, its closure: the sorted set
-	// of every group it reaches (the union of its parents' ancestors),
-	// which Check reads through the subject map's slot (subjectVal) and
-	// reads no group. A membership change recomputes the sets of the
-	// groups below it and the closures of their users (members).
+	// reaches along memberships. Users have none here: a user's closure
+	// (the sorted set of every group it reaches, the union of its parents'
+	// ancestors) is held in its subject map value (subjectVal), where Check
+	// reads it and no group. A membership change recomputes the sets of
+	// the groups below it and the closures of their users (members).
 	ancestors []sid
 	// inline holds a user's parents or a group's ancestors when they fit.
 	inline [inlineSids]sid
