@@ -15,7 +15,8 @@ import (
 // commit copies one shard of the entity map and a few small arrays; a large
 // commit touches each entity once, whatever the number of changes to it. A
 // membership change recomputes the ancestor sets of the member group and the
-// groups below it only.
+// groups below it, and the closures of the users in those groups (or of the
+// member user) only.
 func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	if ix == nil {
 		ix = &Index{}
@@ -41,14 +42,21 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	}
 	b.grantChanges(cs.Grants)
 	b.recomputeAncestors()
-	groupSets := newValVecBuilder(ix.groupSets)
+	// The nodes changed in place since they were put in the map; users
+	// below a group whose ancestors changed keep their node but not their
+	// closure.
 	for s := range b.owned {
-		// The nodes changed in place since they were put in the map.
 		n := b.nodes.get(s)
-		h, k := n.key()
-		b.subjects.set(h, k, subjectValOf(n))
 		if n.isGroup() {
-			groupSets.set(s, ancSetOf(n.ancestors))
+			h, k := n.key()
+			b.subjects.set(h, k, groupVal(n))
+		} else {
+			b.settleUser(s)
+		}
+	}
+	for _, s := range b.stale {
+		if !b.owned[s] {
+			b.settleUser(s)
 		}
 	}
 	linkCount := ix.linkCount
@@ -66,7 +74,6 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		entities:  b.ents.m.done(),
 		subjects:  b.subjects.done(),
 		nodes:     b.nodes.done(),
-		groupSets: groupSets.done(),
 		grants:    b.grants,
 		linkCount: linkCount,
 		denies:    b.denies,
@@ -83,13 +90,17 @@ type indexBuilder struct {
 	owned map[sid]bool
 	// moved are the groups whose parents changed: they and every group below
 	// them need their ancestor sets recomputed.
-	moved  []sid
-	grants int
-	denies int
+	moved []sid
+	// stale are the users whose groups' ancestors changed: their closures
+	// are recomputed.
+	stale   []sid
+	closure []sid // scratch for settleUser
+	grants  int
+	denies  int
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
-	if v, ok := b.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}); ok {
+	if v, ok := b.subjects.get(hashSubject(org, s.ID), subjectKeyOf(org, s)); ok {
 		return v.id
 	}
 	return 0
@@ -97,7 +108,7 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
-	h, k := hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID}
+	h, k := hashSubject(org, s.ID), subjectKeyOf(org, s)
 	if v, ok := b.subjects.get(h, k); ok {
 		return v.id
 	}
@@ -109,7 +120,7 @@ func (b *indexBuilder) intern(org string, s model.Subject) sid {
 		n.parents = n.inline[:0:inlineSids]
 	}
 	b.owned[n.id] = true
-	b.subjects.set(h, k, subjectValOf(n))
+	b.subjects.set(h, k, groupVal(n))
 	return n.id
 }
 
@@ -123,9 +134,36 @@ func (b *indexBuilder) own(s sid) *node {
 	n = n.clone()
 	b.nodes.set(s, n)
 	h, k := n.key()
-	b.subjects.set(h, k, subjectValOf(n))
+	v, _ := b.subjects.get(h, k)
+	v.node = n // a user keeps its closure until settleUser
+	b.subjects.set(h, k, v)
 	b.owned[s] = true
 	return n
+}
+
+// settleUser computes the closure of user s from its parents' ancestors
+// and puts it in the user's map value (only there: a user whose groups'
+// ancestors changed keeps its node, so that a group move copies no node
+// and no chunk of the node vector).
+func (b *indexBuilder) settleUser(s sid) {
+	n := b.nodes.get(s)
+	set := b.closure[:0]
+	for _, p := range n.parents {
+		set = append(set, b.nodes.get(p).ancestors...)
+	}
+	slices.Sort(set)
+	set = slices.Compact(set)
+	b.closure = set
+	h, k := n.key()
+	v, _ := b.subjects.get(h, k)
+	if slices.Equal(v.closure, set) {
+		if !b.owned[s] {
+			return // neither node nor closure changed: the map value stands
+		}
+	} else {
+		v.closure = slices.Clone(set)
+	}
+	b.subjects.set(h, k, userVal(n, v.closure))
 }
 
 func (b *indexBuilder) membership(mc *store.MembershipChange) {
@@ -141,12 +179,14 @@ func (b *indexBuilder) membership(mc *store.MembershipChange) {
 			return
 		}
 		mn.parents = slices.Delete(mn.parents, i, i+1)
+		gn := b.own(group)
 		if mn.isGroup() {
-			gn := b.own(group)
 			if j := slices.Index(gn.children, member); j >= 0 {
 				gn.children = slices.Delete(gn.children, j, j+1)
 			}
 			b.moved = append(b.moved, member)
+		} else if j := slices.Index(gn.members, member); j >= 0 {
+			gn.members = slices.Delete(gn.members, j, j+1)
 		}
 		return
 	}
@@ -156,10 +196,12 @@ func (b *indexBuilder) membership(mc *store.MembershipChange) {
 	}
 	mn := b.own(member)
 	mn.parents = append(mn.parents, group)
+	gn := b.own(group)
 	if mn.isGroup() {
-		gn := b.own(group)
 		gn.children = append(gn.children, member)
 		b.moved = append(b.moved, member)
+	} else {
+		gn.members = append(gn.members, member)
 	}
 }
 
@@ -201,6 +243,7 @@ func (b *indexBuilder) recomputeAncestors() {
 		}
 		slices.Sort(set)
 		n.setAncestors(slices.Compact(set))
+		b.stale = append(b.stale, n.members...)
 		state[s] = done
 	}
 	for s := range state {

@@ -31,27 +31,42 @@ func (ix *Index) CheckKnown(org, user string, entity model.EntityRef, level mode
 	if ix == nil {
 		return false, 0
 	}
-	// The user is looked up before the entity, so that the two probes'
-	// cache misses overlap.
-	u := ix.user(org, user)
-	v := ix.entity(org, entity)
+	// Both lookups read their shard and home slot before either compares
+	// a key, so that the two slots' cache misses overlap; the org is hashed
+	// once for both.
+	oh := hashOrg(org)
+	uh, eh := hashIn(oh, user), hashIn(oh, entity.ID)
+	up, ep := ix.subjects.start(uh), ix.entities.start(eh)
+	u := up.find(uh, subjectKey{org, model.SubjectUser, keyIDOf(user)})
+	v := ep.find(eh, entityMapKey{org, entity.Type, keyIDOf(entity.ID)})
 	var known Known
-	if u.node != nil {
+	m := matcher{unknown: u == nil, user: &unknownUser}
+	if u != nil {
 		known = KnownUser
+		m.user = u
+		if len(u.closure) > 0 {
+			// Read now, not when the first group entry asks: the
+			// closure's miss overlaps the check array's.
+			m.first = u.closure[0]
+		}
 	}
-	if v.rec == nil {
+	if v == nil {
 		return false, known
 	}
-	m := matcher{ix: ix, unknown: u.node == nil, uid: u.id, parents: u.userParents()}
-	return checkVal(v, &m, level, now), known | KnownEntity
+	return checkVal(*v, &m, level, now), known | KnownEntity
 }
+
+// unknownUser is the map value of a user the index does not know: it
+// reaches nothing.
+var unknownUser subjectVal
 
 // checkVal reports whether the subject m matches has at least level on the
 // entity of v at now: some active allow of level or more on the entity or
 // an entity above it reaches the subject, and no active deny at level or
 // below does. It reads one array, v.check, which holds the entries of the
 // entity and of every entity above it (and the record only for the window
-// of an entry that reaches the subject). Allows are looked for first: most
+// of an entry with a window that reaches the subject: an entry without one
+// is active without a read of the record). Allows are looked for first: most
 // checks that fail find none, and then no deny need be read. It does not
 // allocate.
 func checkVal(v entityVal, m *matcher, level model.Level, now int64) bool {
@@ -62,7 +77,7 @@ func checkVal(v entityVal, m *matcher, level model.Level, now int64) bool {
 		if e.level < level {
 			return false // sorted by level: nothing below reaches it
 		}
-		if e.effect == effectAllow && m.applies(e) && v.rec.checkActive(i, now) {
+		if e.effect == effectAllow && m.applies(e) && (e.win == 0 || v.rec.checkActive(i, now)) {
 			break
 		}
 		if m.unknown {
@@ -78,7 +93,7 @@ func checkVal(v entityVal, m *matcher, level model.Level, now int64) bool {
 		if e.level > level {
 			break
 		}
-		if e.effect == effectDeny && m.applies(e) && v.rec.checkActive(j, now) {
+		if e.effect == effectDeny && m.applies(e) && (e.win == 0 || v.rec.checkActive(j, now)) {
 			return false
 		}
 	}

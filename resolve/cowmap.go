@@ -11,8 +11,10 @@ import "slices"
 //
 // The shards are flat tables rather than Go maps because the hot path is
 // bound by cache misses: a lookup reads the middle array (small and usually
-// cached), one slot, and the key's bytes, where a Go map would chase three
-// more pointers (map header, directory, table) first.
+// cached) and one slot (whose key holds a short id's bytes, keyID), where a
+// Go map would chase three more pointers (map header, directory, table)
+// first. A shard starts at 4 slots: most of a mid-sized organisation's
+// shards hold a few keys, and the empty slots were most of the maps' bytes.
 //
 // The caller supplies each key's hash, so that the hot path hashes a key once,
 // with a function of its choice.
@@ -92,7 +94,7 @@ func (t *flatTable[K, V]) insert(s flatSlot[K, V]) {
 
 func (t *flatTable[K, V]) grow() {
 	old := t.slots
-	t.slots = make([]flatSlot[K, V], max(8, 2*len(old)))
+	t.slots = make([]flatSlot[K, V], max(4, 2*len(old)))
 	for _, s := range old {
 		if s.tag != 0 {
 			t.insert(s)
@@ -119,6 +121,54 @@ func (t *flatTable[K, V]) delete(h uint64, k K) {
 	}
 	t.slots[hole] = flatSlot[K, V]{}
 	t.n--
+}
+
+// probe is a lookup split in two, so that a caller making several can
+// issue the first reads of all (start) before it waits on any (find): their
+// cache misses then overlap.
+type probe[K comparable, V any] struct {
+	t    *flatTable[K, V] // nil: the key is not in the map
+	i    uint64           // the home slot
+	home flatSlot[K, V]   // a copy of it, read by start
+}
+
+// start begins the lookup of hash h: it reads the shard and the whole home
+// slot (which may span two cache lines: the reads of both are issued
+// together).
+func (m cowMap[K, V]) start(h uint64) probe[K, V] {
+	if m.top == nil {
+		return probe[K, V]{}
+	}
+	mid := m.top[h&(fan-1)]
+	if mid == nil {
+		return probe[K, V]{}
+	}
+	t := &mid[(h>>fanBits)&(fan-1)]
+	if len(t.slots) == 0 {
+		return probe[K, V]{}
+	}
+	i := t.home(h)
+	return probe[K, V]{t: t, i: i, home: t.slots[i]}
+}
+
+// find ends the lookup begun by start: it returns the value of k, whose
+// hash is h, or nil. The value lives in the immutable table; the caller
+// must not change it.
+func (p *probe[K, V]) find(h uint64, k K) *V {
+	if p.t == nil || p.home.tag == 0 {
+		return nil
+	}
+	tag := tagOf(h)
+	if p.home.tag == tag && p.home.key == k {
+		return &p.t.slots[p.i].val
+	}
+	mask := uint64(len(p.t.slots) - 1)
+	for i := (p.i + 1) & mask; p.t.slots[i].tag != 0; i = (i + 1) & mask {
+		if s := &p.t.slots[i]; s.tag == tag && s.key == k {
+			return &s.val
+		}
+	}
+	return nil
 }
 
 // get returns the value of k, whose hash is h.

@@ -25,91 +25,24 @@ const noDeny = model.LevelAdmin + 1
 // matcher says which entries reach a subject: a user (its own grants and
 // those of every group it reaches) or a group (the grants of the group and
 // of every group it reaches, never a user's). It lives on the stack: Check
-// does not allocate. The groups a user reaches are gathered on the first
-// entry that needs them, once, into set.
+// does not allocate. A user's groups are read from its map value, which
+// holds its closure (subjectVal).
 type matcher struct {
-	ix *Index
 	// unknown is set for a user the index does not know: no entry applies.
 	unknown bool
-	uid     sid   // the user
-	parents []sid // the user's groups
-	group   *node // set for a group
-	set     groupSet
+	user    *subjectVal // set for a user
+	first   sid         // the first group of the user's closure
+	group   *node       // set for a group
 }
 
 func (m *matcher) applies(e *entry) bool {
 	if m.group != nil {
 		return !e.toUser && m.group.hasAncestor(e.grantee)
 	}
-	if m.unknown {
-		return false
-	}
-	if e.grantee == m.uid {
+	if e.grantee == m.user.id {
 		return true
 	}
-	if e.toUser {
-		return false
-	}
-	if !m.set.filled {
-		m.set.fill(&m.ix.groupSets, m.parents)
-	}
-	if m.set.overflow {
-		for _, p := range m.parents {
-			if m.ix.nodes.get(p).hasAncestor(e.grantee) {
-				return true
-			}
-		}
-		return false
-	}
-	return m.set.has(e.grantee)
-}
-
-// groupSet is the set of groups a user reaches (the ancestors of its
-// parents), gathered once per check on the stack, with a 256-bit filter in
-// front of it: most entries a check reads name a group the user is not in,
-// and the filter says so in one load, without reading any group's node.
-type groupSet struct {
-	filled   bool
-	overflow bool // more groups than fit: test the parents' sets instead
-	n        int
-	filter   [4]uint64
-	sids     [maxGroupSet]sid
-}
-
-const maxGroupSet = 64
-
-func filterBit(s sid) uint32 { return (s * 0x9e3779b1) >> 24 }
-
-// fill gathers the groups reached from parents from their ancestor sets, which are
-// read independently of each other, so that their cache misses overlap.
-func (g *groupSet) fill(sets *valVec[ancSet], parents []sid) {
-	g.filled = true
-	for _, p := range parents {
-		set := sets.at(p)
-		if set == nil || set.n == tooMany || g.n+int(set.n) > maxGroupSet {
-			g.overflow = true
-			return
-		}
-		for _, a := range set.s[:set.n] {
-			g.sids[g.n] = a
-			g.n++
-			b := filterBit(a)
-			g.filter[b>>6] |= 1 << (b & 63)
-		}
-	}
-}
-
-func (g *groupSet) has(s sid) bool {
-	b := filterBit(s)
-	if g.filter[b>>6]&(1<<(b&63)) == 0 {
-		return false
-	}
-	for _, x := range g.sids[:g.n] {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return !e.toUser && e.grantee >= m.first && m.user.reaches(e.grantee)
 }
 
 // CheckSubject reports whether subject s has at least level on entity in org
@@ -129,7 +62,7 @@ func (ix *Index) CheckSubject(org string, s model.Subject, entity model.EntityRe
 		return false
 	}
 	v := ix.entity(org, entity)
-	m := matcher{ix: ix, group: g}
+	m := matcher{group: g}
 	return checkVal(v, &m, level, now)
 }
 

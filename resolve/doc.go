@@ -12,8 +12,10 @@
 // (entities.go): an interned id, its grants as compact entries sorted by
 // level, a count of its denies and, for a linked entity, the ids of every
 // entity above it; per subject an interned id and its direct groups; per
-// group the set of its ancestors, so that a membership change recomputes
-// only the sets of the groups below it and never a user's; per linked
+// group the set of its ancestors and its direct members; per user its
+// closure (every group it reaches), so that a check reads no group; a
+// membership change recomputes only the sets of the groups below it and the
+// closures of their users; per linked
 // entity its parents, children and ancestor set, likewise recomputed only
 // below a changed link (links.go). An entity with no deny and no link costs
 // Check nothing for either: its record says so. Check reads only the index

@@ -216,19 +216,19 @@ func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []
 // entity returns the map value of entity in org, zero when the index holds
 // nothing for it.
 func (ix *Index) entity(org string, e model.EntityRef) entityVal {
-	v, _ := ix.entities.get(hashEntity(org, e.ID), entityKey{org, e.Type, e.ID})
+	v, _ := ix.entities.get(hashEntity(org, e.ID), entityMapKey{org, e.Type, keyIDOf(e.ID)})
 	return v
 }
 
 // entityRec returns the record of k, or nil.
 func (ix *Index) entityRec(k entityKey) *entityRec {
-	v, _ := ix.entities.get(hashEntityKey(k), k)
+	v, _ := ix.entities.get(hashEntityKey(k), k.mapKey())
 	return v.rec
 }
 
 // entityBuilder derives the next revision's entity records.
 type entityBuilder struct {
-	m *cowMapBuilder[entityKey, entityVal]
+	m *cowMapBuilder[entityMapKey, entityVal]
 	// owned are the records copied (or created) in this revision, which may
 	// be changed in place.
 	owned map[*entityRec]bool
@@ -238,15 +238,15 @@ type entityBuilder struct {
 }
 
 func (b *entityBuilder) get(k entityKey) *entityRec {
-	v, _ := b.m.get(hashEntityKey(k), k)
+	v, _ := b.m.get(hashEntityKey(k), k.mapKey())
 	return v.rec
 }
 
 // own returns the record of k, copied first unless this revision already
 // owns it, or created.
 func (b *entityBuilder) own(k entityKey) *entityRec {
-	h := hashEntityKey(k)
-	v, ok := b.m.get(h, k)
+	h, mk := hashEntityKey(k), k.mapKey()
+	v, ok := b.m.get(h, mk)
 	r := v.rec
 	if ok && b.owned[r] {
 		return r
@@ -256,7 +256,7 @@ func (b *entityBuilder) own(k entityKey) *entityRec {
 	} else {
 		r = &entityRec{key: k}
 	}
-	b.m.set(h, k, entityVal{check: r.check, rec: r})
+	b.m.set(h, mk, entityVal{check: r.check, rec: r})
 	b.owned[r] = true
 	return r
 }
@@ -266,7 +266,7 @@ func (b *entityBuilder) settle(r *entityRec) {
 	if len(r.entries) > 0 || r.link != nil {
 		return
 	}
-	b.m.delete(hashEntityKey(r.key), r.key)
+	b.m.delete(hashEntityKey(r.key), r.key.mapKey())
 }
 
 // refreshChecks rebuilds the check arrays of the changed records and of
@@ -283,7 +283,7 @@ func (b *entityBuilder) refreshChecks() {
 			if r != nil {
 				r = b.own(k)
 				r.setCheck(b.get, nil)
-				b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
+				b.m.set(hashEntityKey(k), k.mapKey(), entityVal{check: r.check, rec: r})
 			}
 			return
 		}
@@ -303,7 +303,7 @@ func (b *entityBuilder) refreshChecks() {
 		}
 		r := b.own(k)
 		rows = r.setCheck(b.get, rows)
-		b.m.set(hashEntityKey(k), k, entityVal{check: r.check, rec: r})
+		b.m.set(hashEntityKey(k), k.mapKey(), entityVal{check: r.check, rec: r})
 		if r.link != nil {
 			stack = append(stack, r.link.children...)
 		}

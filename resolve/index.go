@@ -3,6 +3,7 @@ package resolve
 import (
 	"hash/maphash"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/grantdb/grantdb/model"
@@ -11,44 +12,81 @@ import (
 
 // Index is the derived, immutable index of one revision of the store: per
 // entity, its grants as compact entries; per subject, an interned id and its
-// memberships; per group, its ancestor set. It answers Check without
-// allocating and without touching memdb. An Index never changes once built:
-// Apply returns the next revision's index and leaves the receiver as it was,
-// so readers of an older revision keep a consistent view. The nil *Index is
-// the empty index.
+// memberships; per group, its ancestor set; per user, its closure (every
+// group it reaches). It answers Check without allocating and without
+// touching memdb. An Index never changes once built: Apply returns the next
+// revision's index and leaves the receiver as it was, so readers of an older
+// revision keep a consistent view. The nil *Index is the empty index.
 type Index struct {
 	rev uint64
 	// entities holds the record of every entity with grants or links, by
 	// key (entities.go).
-	entities cowMap[entityKey, entityVal]
+	entities cowMap[entityMapKey, entityVal]
 	subjects cowMap[subjectKey, subjectVal]
 	nodes    nodeVec
-	// groupSets holds each group's ancestor set again, by sid, where a
-	// check reads it in one load without the group's node (nodes.go).
-	groupSets valVec[ancSet]
-	grants    int
+	grants   int
 	// linkCount and denies count the links and deny entries.
 	linkCount int
 	denies    int
 }
 
-// entityKey and subjectKey are scoped to an organisation. Their strings are
-// those of the stored grant rows (shared, not copied).
+// entityKey names an entity of an organisation; its strings are those of
+// the stored grant and link rows (shared, not copied).
 type entityKey struct{ org, typ, id string }
+
+// entityMapKey and subjectKey are the keys of the entity and subject maps:
+// scoped to an organisation, with the id's bytes in the key itself when
+// they fit (keyID), so that a lookup that finds its slot compares the key
+// without a cache miss on the bytes of a stored string. The org and type
+// strings are those of the stored rows; they are few, shared by many keys,
+// and stay cached.
+type entityMapKey struct {
+	org, typ string
+	id       keyID
+}
 
 type subjectKey struct {
 	org string
 	typ model.SubjectType
-	id  string
+	id  keyID
+}
+
+func subjectKeyOf(org string, s model.Subject) subjectKey {
+	return subjectKey{org, s.Type, keyIDOf(s.ID)}
+}
+
+func (k entityKey) mapKey() entityMapKey { return entityMapKey{k.org, k.typ, keyIDOf(k.id)} }
+
+// keyID is an id as a map key holds it: its bytes inline, zero-padded,
+// when there are at most len(short) of them and none is zero (so that the
+// padding tells lengths apart; the generator's ids and most service ids
+// fit), else the string.
+type keyID struct {
+	short [24]byte
+	long  string
+}
+
+func keyIDOf(id string) keyID {
+	var k keyID
+	if len(id) > len(k.short) || strings.IndexByte(id, 0) >= 0 {
+		k.long = id
+		return k
+	}
+	copy(k.short[:], id)
+	return k
 }
 
 var hashSeed = maphash.MakeSeed()
 
 // The shard hashes leave out the type: ids carry the entropy, and keys that
 // differ only in type merely share a shard.
-func hashEntity(org, id string) uint64 {
-	return maphash.String(hashSeed, id) ^ maphash.String(hashSeed, org)*0x9e3779b97f4a7c15
-}
+func hashEntity(org, id string) uint64 { return hashIn(hashOrg(org), id) }
+
+// hashOrg and hashIn split hashEntity, so that a check hashes its org once
+// for both of its lookups.
+func hashOrg(org string) uint64 { return maphash.String(hashSeed, org) * 0x9e3779b97f4a7c15 }
+
+func hashIn(orgHash uint64, id string) uint64 { return maphash.String(hashSeed, id) ^ orgHash }
 
 func hashSubject(org, id string) uint64 { return hashEntity(org, id) }
 
@@ -96,40 +134,58 @@ func (ix *Index) Grants() int {
 
 // subject returns the node of s in org, or nil.
 func (ix *Index) subject(org string, s model.Subject) *node {
-	v, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKey{org, s.Type, s.ID})
+	v, _ := ix.subjects.get(hashSubject(org, s.ID), subjectKeyOf(org, s))
 	return v.node
 }
 
-// subjectVal is what the subject map holds: the node and, for a user, its
-// id and its groups when they fit, so that a check reads them from the
-// map's slot, never the node.
+// subjectVal is what the subject map holds: the node and its id and, for a
+// user, its closure, so that a check reads the groups the user reaches from
+// the map's slot and one array beside it, never a group's node: a filter of
+// the closure, which says no in one load to most groups a check asks
+// about, and the closure itself (held only here), which Check starts
+// reading as soon as it has the slot, so that its miss overlaps that of
+// the entity's check array.
 type subjectVal struct {
 	node    *node
+	filter  uint64
+	closure []sid
 	id      sid
-	np      uint8 // parents holds the user's groups when np <= len(parents)
-	parents [8]sid
 }
 
-func subjectValOf(n *node) subjectVal {
-	v := subjectVal{node: n, id: n.id, np: ^uint8(0)}
-	if !n.isGroup() && len(n.parents) <= len(v.parents) {
-		v.np = uint8(copy(v.parents[:], n.parents))
+// groupVal is the map value of a group, or of a user before its closure is
+// settled (indexBuilder.settleUser).
+func groupVal(n *node) subjectVal { return subjectVal{node: n, id: n.id} }
+
+// userVal is the map value of user n, whose closure is set (sorted).
+func userVal(n *node, set []sid) subjectVal {
+	v := subjectVal{node: n, id: n.id, closure: set}
+	for _, g := range set {
+		v.filter |= 1 << closureBit(g)
 	}
 	return v
 }
 
-// userParents returns the groups of v's user.
-func (v *subjectVal) userParents() []sid {
-	if int(v.np) <= len(v.parents) {
-		return v.parents[:v.np]
+// closureBit is a group's bit in a closure filter.
+func closureBit(g sid) uint32 { return (g * 0x9e3779b1) >> 26 }
+
+// reaches reports whether the user of v reaches group g. Unknown users (the
+// zero value) reach none.
+func (v *subjectVal) reaches(g sid) bool {
+	if v.filter&(1<<closureBit(g)) == 0 {
+		return false
 	}
-	return v.node.parents
+	for _, x := range v.closure {
+		if x >= g {
+			return x == g // sorted
+		}
+	}
+	return false
 }
 
 // user returns the map value of user in org; its node is nil when the
 // index does not know the user.
 func (ix *Index) user(org, user string) subjectVal {
-	v, _ := ix.subjects.get(hashSubject(org, user), subjectKey{org, model.SubjectUser, user})
+	v, _ := ix.subjects.get(hashSubject(org, user), subjectKey{org, model.SubjectUser, keyIDOf(user)})
 	return v
 }
 

@@ -20,47 +20,31 @@ type node struct {
 	// parents are the groups the subject is a direct member of.
 	parents []sid
 	// ancestors is, for a group, the sorted set of itself and every group it
-	// reaches along memberships. Users have none: a user's subjects are the
-	// user and the ancestors of its parents, so that a membership change
-	// recomputes only the sets of the groups below it, never a user's.
+	// reaches along memberships. Users have none here: a user's closure
+	// (the sorted set of every group it reaches, the union of its parents'
+	// ancestors) is held in its subject map value (subjectVal), where Check
+	// reads it and no group. A membership change recomputes the sets of
+	// the groups below it and the closures of their users (members).
 	ancestors []sid
 	// inline holds a user's parents or a group's ancestors when they fit.
 	inline [inlineSids]sid
 	id     sid
-	// children are the groups that are direct members of this group
-	// (groups only; user members are read from the store when listing).
+	// children are the groups that are direct members of this group, and
+	// members the users that are (groups only): what a change of the
+	// group's ancestors reaches.
 	children []sid
+	members  []sid
 	org      string
 	subject  model.Subject
 }
 
 const inlineSids = 8
 
-// ancSet is a group's ancestor set as Check reads it: up to len(s) sids
-// inline, 32 bytes, two to a cache line; n is tooMany when the set does not
-// fit, and then the group's node holds it.
-type ancSet struct {
-	n uint32
-	s [7]sid
-}
-
-const tooMany = ^uint32(0)
-
-func ancSetOf(set []sid) ancSet {
-	var a ancSet
-	if len(set) > len(a.s) {
-		a.n = tooMany
-		return a
-	}
-	a.n = uint32(copy(a.s[:], set))
-	return a
-}
-
 func (n *node) isGroup() bool { return n.subject.Type.IsGroup() }
 
 // key returns the node's key and hash in the subject map.
 func (n *node) key() (uint64, subjectKey) {
-	return hashSubject(n.org, n.subject.ID), subjectKey{n.org, n.subject.Type, n.subject.ID}
+	return hashSubject(n.org, n.subject.ID), subjectKeyOf(n.org, n.subject)
 }
 
 // setAncestors makes set the group's ancestors, inline when it fits.
@@ -76,6 +60,7 @@ func (n *node) setAncestors(set []sid) {
 func (n *node) clone() *node {
 	c := *n
 	c.children = slices.Clone(n.children)
+	c.members = slices.Clone(n.members)
 	if n.isGroup() {
 		c.parents = slices.Clone(n.parents)
 		c.setAncestors(n.ancestors)
@@ -84,6 +69,8 @@ func (n *node) clone() *node {
 	} else {
 		c.parents = slices.Clone(n.parents)
 	}
+	// A user's closure is replaced, never written in place, so the copy
+	// may share it.
 	return &c
 }
 
