@@ -35,6 +35,20 @@ type matcher struct {
 	group   *node       // set for a group
 }
 
+// userMatcher returns the matcher of the user whose map value is v; the
+// matcher reads v, which must outlive it. A value without a node is an
+// unknown user: nothing applies.
+func userMatcher(v *subjectVal) matcher {
+	if v.node == nil {
+		return matcher{unknown: true, user: &unknownUser}
+	}
+	m := matcher{user: v}
+	if len(v.closure) > 0 {
+		m.first = v.closure[0]
+	}
+	return m
+}
+
 func (m *matcher) applies(e *entry) bool {
 	if m.group != nil {
 		return !e.toUser && m.group.hasAncestor(e.grantee)

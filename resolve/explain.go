@@ -21,8 +21,9 @@ type closure struct {
 	ix   *Index
 	user sid
 	// m answers applies as Check does, from the groups' ancestor sets,
-	// without a map probe per entry.
-	m matcher
+	// without a map probe per entry; uv is the user's map value it reads.
+	m  matcher
+	uv subjectVal
 	// via maps each subject to the subject before it on its chain (the user
 	// maps to 0).
 	via   map[sid]sid
@@ -57,15 +58,14 @@ func (ix *Index) fillClosure(c *closure, org, user string) bool {
 	clear(c.via)
 	c.ix = ix
 	c.order = c.order[:0]
-	u := ix.subject(org, model.Subject{Type: model.SubjectUser, ID: user})
-	if u == nil {
+	c.uv = ix.user(org, user)
+	c.m = userMatcher(&c.uv)
+	if c.uv.node == nil {
 		c.user = 0
-		c.m = matcher{unknown: true}
 		return false
 	}
-	uid := u.id
+	uid := c.uv.id
 	c.user = uid
-	c.m = matcher{ix: ix, uid: uid, parents: u.parents}
 	c.via[uid] = 0
 	c.order = append(c.order, uid)
 	level := append(c.level[:0], uid)

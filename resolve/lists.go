@@ -138,12 +138,12 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 	a := audience{ix: ix, below: make(map[sid]map[sid]int32)}
 	var buf pathBuf
 	for _, user := range users {
-		v := ix.user(org, user)
-		if v.node == nil {
+		a.uv = ix.user(org, user)
+		if a.uv.node == nil {
 			continue
 		}
-		a.m = matcher{ix: ix, uid: v.id, parents: v.node.parents}
-		a.user = v.node
+		a.m = userMatcher(&a.uv)
+		a.user = a.uv.node
 		level, via, denied := ix.decideOver(&ec, &a, now, &buf)
 		if level >= minLevel {
 			out = append(out, UserAccess{User: user, Level: level, Via: via, Denied: denied})
@@ -162,6 +162,7 @@ func (ix *Index) UsersWithAccess(tx *store.ReadTxn, org string, entity model.Ent
 type audience struct {
 	ix   *Index
 	m    matcher
+	uv   subjectVal // the user's map value, which m reads
 	user *node
 	// below holds, per grantee group, the distance from each group at or
 	// below it up to it, filled on first use.
