@@ -66,7 +66,8 @@ type orgPart struct {
 	memberships []store.MembershipChange
 	links       []store.LinkChange
 	// change is the part as a model.Change, made by its first reader and
-	// shared by the later ones (see feedChange); nil until then.
+	// shared by the later ones (see feedChange); nil until then, and again
+	// once the commit is sharedSpan commits old.
 	change atomic.Pointer[sharedChange]
 	// next is the organisation's next part, nil until the writer adds one.
 	// Eviction sets evicted and then cuts next, so that a reader stuck on an
@@ -127,6 +128,30 @@ func (w *changeWindow) add(cs store.ChangeSet, at time.Time) {
 		o.tail.Store(p)
 	}
 	w.last.Store(cs.Revision)
+	w.unshare(sharedSpan)
+}
+
+// sharedSpan is how many of the newest commits keep the Change their first
+// reader made (see orgPart.feedChange). Watchers that keep up read each
+// commit within a few milliseconds of its publishing, far inside the span,
+// and share one Change; past it, the writer drops it, so that watchers cost
+// the window no lasting copy of every grant of every commit it retains
+// (some 6 MB of pointer-rich heap at the default retention for one-grant
+// commits, which every garbage collection marks again). A reader further
+// behind makes the Change again, and keeps it for the readers after it.
+const sharedSpan = 1024
+
+// unshare drops the shared Changes of the commit span commits behind the
+// newest, if the window holds it. The caller holds mu for writing.
+func (w *changeWindow) unshare(span int) {
+	n := len(w.ring)
+	if n <= span {
+		return
+	}
+	old := &w.ring[(w.head+n-1-span)%n]
+	for i := range old.parts {
+		old.parts[i].change.Store(nil)
+	}
 }
 
 func (w *changeWindow) limit() int {

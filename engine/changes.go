@@ -86,12 +86,13 @@ func compactedError(org string, after uint64) error {
 const sharedChangeItems = 1000
 
 // sharedChange is a part's Change as made once for all its readers, with
-// room for the one grant (or the delete of the one it replaced and its
-// write) most commits carry: making it is one allocation per commit,
-// however many watchers read it.
+// room for the one grant most commits carry: making it is one allocation
+// per commit, however many watchers read it. A grant change is some 250
+// bytes, and room for a second (a write over another id) would nearly
+// double what every one-grant commit allocates.
 type sharedChange struct {
 	change model.Change
-	grants [2]model.GrantChange
+	grants [1]model.GrantChange
 }
 
 // feedChange returns one organisation's part of a retained commit as its
@@ -122,13 +123,20 @@ func (p *orgPart) feedChange() model.Change {
 // of each id, appended to buf when it has room. A write that replaced a row
 // of another id under its key deletes that id just before it.
 func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.GrantChange {
-	all := buf
-	if cap(all) < len(changes)+1 {
-		all = make([]model.GrantChange, 0, len(changes))
+	n := len(changes)
+	for i := range changes {
+		if replacesAnother(&changes[i]) {
+			n++
+		}
 	}
-	for _, gc := range changes {
-		if r := gc.Replaced; !gc.Deleted && r != nil && r.ID != gc.Grant.ID {
-			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *r})
+	all := buf
+	if cap(all) < n {
+		all = make([]model.GrantChange, 0, n)
+	}
+	for i := range changes {
+		gc := &changes[i]
+		if replacesAnother(gc) {
+			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *gc.Replaced})
 		}
 		op := model.ChangeWrite
 		if gc.Deleted {
@@ -137,6 +145,13 @@ func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.Gr
 		all = append(all, model.GrantChange{Op: op, Grant: *gc.Grant})
 	}
 	return lastOfEach(all, func(c *model.GrantChange) string { return c.Grant.ID })
+}
+
+// replacesAnother reports whether gc wrote over a row of another id under
+// its key, which the feed shows as that id's delete.
+func replacesAnother(gc *store.GrantChange) bool {
+	r := gc.Replaced
+	return !gc.Deleted && r != nil && r.ID != gc.Grant.ID
 }
 
 func feedMemberships(changes []store.MembershipChange) []model.MembershipChange {
