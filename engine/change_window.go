@@ -299,21 +299,34 @@ type windowCursor struct {
 // the window (ErrCompacted): the commits before it were all given.
 func (w *changeWindow) read(c *windowCursor, published uint64, limit int, fn func(*orgPart) bool) (n int, ok bool) {
 	for n < limit {
-		next, ok := w.following(c, published)
-		if !ok {
-			return n, false
+		next, ok := w.next(c, published)
+		if !ok || next == nil {
+			return n, ok
 		}
-		if next == nil {
-			c.after = max(c.after, published)
-			return n, true
-		}
-		c.after, c.last = next.rev, next
 		n++
 		if !fn(next) {
 			return n, true
 		}
 	}
 	return n, true
+}
+
+// next moves c to org's next commit after c.after up to published and
+// returns it: nil when there is none (c is then past published), ok false
+// when a commit the cursor had not reached left the window. A watcher
+// calls it in a loop of its own, so that each commit it reads costs it a
+// few loads and no call through a func value.
+func (w *changeWindow) next(c *windowCursor, published uint64) (*orgPart, bool) {
+	next, ok := w.following(c, published)
+	if !ok {
+		return nil, false
+	}
+	if next == nil {
+		c.after = max(c.after, published)
+		return nil, true
+	}
+	c.after, c.last = next.rev, next
+	return next, true
 }
 
 // following returns the part after c's place, nil when there is none up to

@@ -253,7 +253,7 @@ func TestChangeWindowUnsharesOldChanges(t *testing.T) {
 	read, ok := pick(&w, "a", 0, 2, 10)
 	require.True(t, ok)
 	require.Len(t, read, 2)
-	first, second := read[0].feedChange(), read[1].feedChange()
+	first, second := *read[0].feedChange(), *read[1].feedChange()
 	require.NotNil(t, read[0].change.Load(), "made once, kept for the next readers")
 
 	for rev := uint64(3); rev <= sharedSpan+1; rev++ {
@@ -261,7 +261,7 @@ func TestChangeWindowUnsharesOldChanges(t *testing.T) {
 	}
 	assert.Nil(t, read[0].change.Load(), "commit 1 is sharedSpan commits behind the newest")
 	assert.NotNil(t, read[1].change.Load(), "commit 2 is not yet")
-	assert.Equal(t, first, read[0].feedChange(), "made again alike")
+	assert.Equal(t, first, *read[0].feedChange(), "made again alike")
 	assert.NotNil(t, read[0].change.Load(), "and kept again: its readers are behind")
-	assert.Equal(t, second, read[1].feedChange())
+	assert.Equal(t, second, *read[1].feedChange())
 }

@@ -62,7 +62,7 @@ func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit in
 	out := make([]model.Change, 0, e.changes.countAfter(org, after, limit))
 	cursor := windowCursor{org: org, after: after}
 	n, ok := e.changes.read(&cursor, v.snap.Revision(), limit, func(p *orgPart) bool {
-		out = append(out, p.feedChange())
+		out = append(out, *p.feedChange())
 		return true
 	})
 	if !ok && n == 0 {
@@ -97,11 +97,19 @@ type sharedChange struct {
 
 // feedChange returns one organisation's part of a retained commit as its
 // model.Change: each grant (by id), membership and link once, in the order of
-// its last change in the commit, as it stands after the commit.
-func (p *orgPart) feedChange() model.Change {
+// its last change in the commit, as it stands after the commit. The Change
+// may be shared: callers copy it and never write through it. It is small
+// enough to inline, since a watcher calls it for every commit it reads.
+func (p *orgPart) feedChange() *model.Change {
 	if sc := p.change.Load(); sc != nil {
-		return sc.change
+		return &sc.change
 	}
+	return p.makeChange()
+}
+
+// makeChange makes p's Change, and keeps it for the next readers when it is
+// small (see sharedChangeItems).
+func (p *orgPart) makeChange() *model.Change {
 	sc := new(sharedChange)
 	sc.change = model.Change{Revision: p.rev, At: p.at}
 	if len(p.grants) > 0 {
@@ -116,7 +124,7 @@ func (p *orgPart) feedChange() model.Change {
 	if len(p.grants)+len(p.memberships)+len(p.links) <= sharedChangeItems {
 		p.change.CompareAndSwap(nil, sc)
 	}
-	return sc.change
+	return &sc.change
 }
 
 // feedGrants lists the grant changes of one commit, keeping the last change

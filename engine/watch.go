@@ -41,13 +41,6 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 		stopRinging := context.AfterFunc(ctx, e.published.wakeWatchers)
 		defer stopRinging()
 		cursor := windowCursor{org: org, after: after}
-		stopped := false
-		emit := func(p *orgPart) bool {
-			if !yield(p.feedChange(), nil) {
-				stopped = true
-			}
-			return !stopped
-		}
 		for {
 			// Taken before the read, so that a commit published during
 			// the read still wakes the wait below.
@@ -60,13 +53,20 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 				yield(model.Change{}, err)
 				return
 			}
-			n, ok := e.changes.read(&cursor, e.Revision(), model.MaxPageSize, emit)
-			if stopped {
-				return
-			}
-			if !ok {
-				yield(model.Change{}, compactedError(org, cursor.after))
-				return
+			published := e.Revision()
+			n := 0
+			for ; n < model.MaxPageSize; n++ {
+				p, ok := e.changes.next(&cursor, published)
+				if !ok {
+					yield(model.Change{}, compactedError(org, cursor.after))
+					return
+				}
+				if p == nil {
+					break
+				}
+				if !yield(*p.feedChange(), nil) {
+					return
+				}
 			}
 			if n == model.MaxPageSize {
 				continue // more may be published already: check ctx, read on
