@@ -317,6 +317,9 @@ func (w *changeWindow) read(c *windowCursor, published uint64, limit int, fn fun
 // calls it in a loop of its own, so that each commit it reads costs it a
 // few loads and no call through a func value.
 func (w *changeWindow) next(c *windowCursor, published uint64) (*orgPart, bool) {
+	if p := c.step(published); p != nil {
+		return p, true
+	}
 	next, ok := w.following(c, published)
 	if !ok {
 		return nil, false
@@ -327,6 +330,21 @@ func (w *changeWindow) next(c *windowCursor, published uint64) (*orgPart, bool) 
 	}
 	c.after, c.last = next.rev, next
 	return next, true
+}
+
+// step is next's way for a cursor that keeps up, small enough to inline
+// into a watcher's loop: it moves c to the part linked after its last one
+// and returns it, when that part is published; nil means "call next".
+func (c *windowCursor) step(published uint64) *orgPart {
+	if c.last == nil {
+		return nil
+	}
+	p := c.last.next.Load()
+	if p == nil || p.rev > published {
+		return nil
+	}
+	c.after, c.last = p.rev, p
+	return p
 }
 
 // following returns the part after c's place, nil when there is none up to

@@ -56,13 +56,16 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 			published := e.Revision()
 			n := 0
 			for ; n < model.MaxPageSize; n++ {
-				p, ok := e.changes.next(&cursor, published)
-				if !ok {
-					yield(model.Change{}, compactedError(org, cursor.after))
-					return
-				}
+				p := cursor.step(published)
 				if p == nil {
-					break
+					var ok bool
+					if p, ok = e.changes.next(&cursor, published); !ok {
+						yield(model.Change{}, compactedError(org, cursor.after))
+						return
+					}
+					if p == nil {
+						break
+					}
 				}
 				if !yield(*p.feedChange(), nil) {
 					return
