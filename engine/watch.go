@@ -22,9 +22,8 @@ import (
 // more watchers, the longer between wake-ups: 5 ms for a hundred, never
 // more than 10 ms) and read every commit since in one go; the Change
 // values are made once and shared by every watcher (treat their slices as
-// read-only). After ErrCompacted,
-// take Revision, read the state afresh and watch again after that
-// revision.
+// read-only). After ErrCompacted, take Revision, read the state afresh and
+// watch again after that revision.
 func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[model.Change, error] {
 	return func(yield func(model.Change, error) bool) {
 		if err := e.admit(ctx, org); err != nil {
