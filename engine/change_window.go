@@ -66,7 +66,8 @@ type orgPart struct {
 	memberships []store.MembershipChange
 	links       []store.LinkChange
 	// change is the part as a model.Change, made by its first reader and
-	// shared by the later ones (see feedChange); nil until then.
+	// shared by the later ones (see feedChange); nil until then, and again
+	// once the commit is sharedSpan commits old.
 	change atomic.Pointer[sharedChange]
 	// next is the organisation's next part, nil until the writer adds one.
 	// Eviction sets evicted and then cuts next, so that a reader stuck on an
@@ -127,6 +128,30 @@ func (w *changeWindow) add(cs store.ChangeSet, at time.Time) {
 		o.tail.Store(p)
 	}
 	w.last.Store(cs.Revision)
+	w.unshare(sharedSpan)
+}
+
+// sharedSpan is how many of the newest commits keep the Change their first
+// reader made (see orgPart.feedChange). Watchers that keep up read each
+// commit within a few milliseconds of its publishing, far inside the span,
+// and share one Change; past it, the writer drops it, so that watchers cost
+// the window no lasting copy of every grant of every commit it retains
+// (some 6 MB of pointer-rich heap at the default retention for one-grant
+// commits, which every garbage collection marks again). A reader further
+// behind makes the Change again, and keeps it for the readers after it.
+const sharedSpan = 1024
+
+// unshare drops the shared Changes of the commit span commits behind the
+// newest, if the window holds it. The caller holds mu for writing.
+func (w *changeWindow) unshare(span int) {
+	n := len(w.ring)
+	if n <= span {
+		return
+	}
+	old := &w.ring[(w.head+n-1-span)%n]
+	for i := range old.parts {
+		old.parts[i].change.Store(nil)
+	}
 }
 
 func (w *changeWindow) limit() int {
@@ -274,21 +299,52 @@ type windowCursor struct {
 // the window (ErrCompacted): the commits before it were all given.
 func (w *changeWindow) read(c *windowCursor, published uint64, limit int, fn func(*orgPart) bool) (n int, ok bool) {
 	for n < limit {
-		next, ok := w.following(c, published)
-		if !ok {
-			return n, false
+		next, ok := w.next(c, published)
+		if !ok || next == nil {
+			return n, ok
 		}
-		if next == nil {
-			c.after = max(c.after, published)
-			return n, true
-		}
-		c.after, c.last = next.rev, next
 		n++
 		if !fn(next) {
 			return n, true
 		}
 	}
 	return n, true
+}
+
+// next moves c to org's next commit after c.after up to published and
+// returns it: nil when there is none (c is then past published), ok false
+// when a commit the cursor had not reached left the window. A watcher
+// calls it in a loop of its own, so that each commit it reads costs it a
+// few loads and no call through a func value.
+func (w *changeWindow) next(c *windowCursor, published uint64) (*orgPart, bool) {
+	if p := c.step(published); p != nil {
+		return p, true
+	}
+	next, ok := w.following(c, published)
+	if !ok {
+		return nil, false
+	}
+	if next == nil {
+		c.after = max(c.after, published)
+		return nil, true
+	}
+	c.after, c.last = next.rev, next
+	return next, true
+}
+
+// step is next's way for a cursor that keeps up, small enough to inline
+// into a watcher's loop: it moves c to the part linked after its last one
+// and returns it, when that part is published; nil means "call next".
+func (c *windowCursor) step(published uint64) *orgPart {
+	if c.last == nil {
+		return nil
+	}
+	p := c.last.next.Load()
+	if p == nil || p.rev > published {
+		return nil
+	}
+	c.after, c.last = p.rev, p
+	return p
 }
 
 // following returns the part after c's place, nil when there is none up to

@@ -239,3 +239,29 @@ func TestChangeWindowCutsEvictedParts(t *testing.T) {
 	_, ok = readOn(&w, lost, 3, 10)
 	assert.False(t, ok, "a's commit 1 left before this cursor read it")
 }
+
+// A commit's shared Change lives while the commit is among the newest
+// sharedSpan: past them the writer drops it, and a later reader makes an
+// equal one again, which it keeps for the readers after it.
+func TestChangeWindowUnsharesOldChanges(t *testing.T) {
+	w := changeWindow{retention: 2 * sharedSpan}
+	add := func(rev uint64) {
+		w.add(store.ChangeSet{Revision: rev, Grants: []store.GrantChange{{Grant: windowGrant("a", fmt.Sprint(rev))}}}, time.Time{})
+	}
+	add(1)
+	add(2)
+	read, ok := pick(&w, "a", 0, 2, 10)
+	require.True(t, ok)
+	require.Len(t, read, 2)
+	first, second := *read[0].feedChange(), *read[1].feedChange()
+	require.NotNil(t, read[0].change.Load(), "made once, kept for the next readers")
+
+	for rev := uint64(3); rev <= sharedSpan+1; rev++ {
+		add(rev)
+	}
+	assert.Nil(t, read[0].change.Load(), "commit 1 is sharedSpan commits behind the newest")
+	assert.NotNil(t, read[1].change.Load(), "commit 2 is not yet")
+	assert.Equal(t, first, *read[0].feedChange(), "made again alike")
+	assert.NotNil(t, read[0].change.Load(), "and kept again: its readers are behind")
+	assert.Equal(t, second, *read[1].feedChange())
+}

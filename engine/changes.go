@@ -62,7 +62,7 @@ func (e *Engine) Changes(ctx context.Context, org string, after uint64, limit in
 	out := make([]model.Change, 0, e.changes.countAfter(org, after, limit))
 	cursor := windowCursor{org: org, after: after}
 	n, ok := e.changes.read(&cursor, v.snap.Revision(), limit, func(p *orgPart) bool {
-		out = append(out, p.feedChange())
+		out = append(out, *p.feedChange())
 		return true
 	})
 	if !ok && n == 0 {
@@ -86,21 +86,30 @@ func compactedError(org string, after uint64) error {
 const sharedChangeItems = 1000
 
 // sharedChange is a part's Change as made once for all its readers, with
-// room for the one grant (or the delete of the one it replaced and its
-// write) most commits carry: making it is one allocation per commit,
-// however many watchers read it.
+// room for the one grant most commits carry: making it is one allocation
+// per commit, however many watchers read it. A grant change is some 250
+// bytes, and room for a second (a write over another id) would nearly
+// double what every one-grant commit allocates.
 type sharedChange struct {
 	change model.Change
-	grants [2]model.GrantChange
+	grants [1]model.GrantChange
 }
 
 // feedChange returns one organisation's part of a retained commit as its
 // model.Change: each grant (by id), membership and link once, in the order of
-// its last change in the commit, as it stands after the commit.
-func (p *orgPart) feedChange() model.Change {
+// its last change in the commit, as it stands after the commit. The Change
+// may be shared: callers copy it and never write through it. It is small
+// enough to inline, since a watcher calls it for every commit it reads.
+func (p *orgPart) feedChange() *model.Change {
 	if sc := p.change.Load(); sc != nil {
-		return sc.change
+		return &sc.change
 	}
+	return p.makeChange()
+}
+
+// makeChange makes p's Change, and keeps it for the next readers when it is
+// small (see sharedChangeItems).
+func (p *orgPart) makeChange() *model.Change {
 	sc := new(sharedChange)
 	sc.change = model.Change{Revision: p.rev, At: p.at}
 	if len(p.grants) > 0 {
@@ -115,20 +124,27 @@ func (p *orgPart) feedChange() model.Change {
 	if len(p.grants)+len(p.memberships)+len(p.links) <= sharedChangeItems {
 		p.change.CompareAndSwap(nil, sc)
 	}
-	return sc.change
+	return &sc.change
 }
 
 // feedGrants lists the grant changes of one commit, keeping the last change
 // of each id, appended to buf when it has room. A write that replaced a row
 // of another id under its key deletes that id just before it.
 func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.GrantChange {
-	all := buf
-	if cap(all) < len(changes)+1 {
-		all = make([]model.GrantChange, 0, len(changes))
+	n := len(changes)
+	for i := range changes {
+		if replacesAnother(&changes[i]) {
+			n++
+		}
 	}
-	for _, gc := range changes {
-		if r := gc.Replaced; !gc.Deleted && r != nil && r.ID != gc.Grant.ID {
-			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *r})
+	all := buf
+	if cap(all) < n {
+		all = make([]model.GrantChange, 0, n)
+	}
+	for i := range changes {
+		gc := &changes[i]
+		if replacesAnother(gc) {
+			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *gc.Replaced})
 		}
 		op := model.ChangeWrite
 		if gc.Deleted {
@@ -137,6 +153,13 @@ func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.Gr
 		all = append(all, model.GrantChange{Op: op, Grant: *gc.Grant})
 	}
 	return lastOfEach(all, func(c *model.GrantChange) string { return c.Grant.ID })
+}
+
+// replacesAnother reports whether gc wrote over a row of another id under
+// its key, which the feed shows as that id's delete.
+func replacesAnother(gc *store.GrantChange) bool {
+	r := gc.Replaced
+	return !gc.Deleted && r != nil && r.ID != gc.Grant.ID
 }
 
 func feedMemberships(changes []store.MembershipChange) []model.MembershipChange {

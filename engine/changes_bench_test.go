@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ var sinkChanges []model.Change
 // organisations (woken, they find nothing of theirs). A watcher never
 // holds a writer: the two should cost alike. cpu-ns/op is the whole
 // process's CPU time per write, the watchers' included: on a shared machine
-// the wall time also counts the time other processes held the cores.
+// the wall time also counts the time other processes held the cores. After
+// the timed writes, the benchmark waits for every watcher of the
+// organisation written to have read all of them, in order, and fails if
+// one did not.
 func BenchmarkCreateGrant_Watchers(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
@@ -37,6 +41,7 @@ func BenchmarkCreateGrant_Watchers(b *testing.B) {
 			defer e.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
+			read := make([]watcherCount, tc.watchers)
 			for i := range tc.watchers {
 				org := tc.org
 				if org == "" {
@@ -45,12 +50,19 @@ func BenchmarkCreateGrant_Watchers(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					n := 0
-					for _, err := range e.Watch(ctx, org, 0) {
+					n, last := int64(0), uint64(0)
+					for ch, err := range e.Watch(ctx, org, 0) {
 						if err != nil {
 							return
 						}
+						// Read the change as a consumer would: in order,
+						// each grant it carries.
+						if ch.Revision <= last || len(ch.Grants) == 0 || ch.Grants[0].Grant.Org != org {
+							read[i].bad.Store(true)
+						}
+						last = ch.Revision
 						n++
+						read[i].n.Store(n)
 					}
 				}()
 			}
@@ -65,9 +77,37 @@ func BenchmarkCreateGrant_Watchers(b *testing.B) {
 			}
 			b.StopTimer()
 			reportCPU(b, cpu)
+			if tc.org == testOrg {
+				waitForWatchers(b, read, int64(b.N))
+			}
 			cancel()
 			wg.Wait()
 		})
+	}
+}
+
+// watcherCount is what one benchmark watcher has read, on a cache line of
+// its own so that the watchers' counting does not slow one another.
+type watcherCount struct {
+	n   atomic.Int64
+	bad atomic.Bool
+	_   [48]byte
+}
+
+// waitForWatchers fails b unless every watcher reads want changes, all
+// well-formed, within a bound (a hang fails, it does not time anything).
+func waitForWatchers(b *testing.B, read []watcherCount, want int64) {
+	deadline := time.Now().Add(30 * time.Second)
+	for i := range read {
+		for read[i].n.Load() < want {
+			if time.Now().After(deadline) {
+				b.Fatalf("watcher %d read %d of %d changes", i, read[i].n.Load(), want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if read[i].bad.Load() || read[i].n.Load() != want {
+			b.Fatalf("watcher %d read %d changes, want %d in order, each with its grant", i, read[i].n.Load(), want)
+		}
 	}
 }
 

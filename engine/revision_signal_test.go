@@ -54,3 +54,60 @@ func TestRevisionSignal(t *testing.T) {
 	}
 	assert.Nil(t, s.stop)
 }
+
+// WaitRevision's waiters and the watchers are woken each on their own
+// cadence, and every notify after a wait wakes both kinds, alone or in a
+// stream, whatever the number of watchers; a watcher's ctx ending wakes the
+// watchers alone.
+func TestRevisionSignalWakesWatchersAndWaiters(t *testing.T) {
+	var s revisionSignal
+	defer s.close()
+	for _, watchers := range []int{1, 100, 1000} {
+		var done []func()
+		for range watchers {
+			done = append(done, s.watching())
+		}
+		assert.Equal(t, int64(watchers), s.watchers.Load())
+		for i := range 5 {
+			waiter, watcher := s.wait(), s.waitWatch()
+			for range i * 10 {
+				s.notify()
+			}
+			s.notify()
+			requireWoken(t, waiter, fmt.Sprintf("%d watchers, round %d: waiter", watchers, i))
+			requireWoken(t, watcher, fmt.Sprintf("%d watchers, round %d: watcher", watchers, i))
+		}
+		for _, d := range done {
+			d()
+		}
+		assert.Zero(t, s.watchers.Load())
+	}
+
+	waiter, watcher := s.wait(), s.waitWatch()
+	s.wakeWatchers()
+	requireWoken(t, watcher, "a watcher's ctx ending")
+	select {
+	case <-waiter:
+		t.Fatal("a watcher's ctx ending wakes no WaitRevision")
+	default:
+	}
+}
+
+// The watchers' wake-ups come no more often than WaitRevision's, further
+// apart as there are more watchers, and never further than
+// maxWatchInterval.
+func TestWatchInterval(t *testing.T) {
+	for _, tc := range []struct {
+		watchers int64
+		want     time.Duration
+	}{
+		{0, wakeInterval},
+		{1, wakeInterval},
+		{40, wakeInterval},
+		{100, 5 * time.Millisecond},
+		{200, maxWatchInterval},
+		{100_000, maxWatchInterval},
+	} {
+		assert.Equal(t, tc.want, watchInterval(tc.watchers), "%d watchers", tc.watchers)
+	}
+}
