@@ -1,12 +1,10 @@
 package engine_test
 
 import (
-	"context"
 	"math/rand/v2"
 	"runtime"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -93,41 +91,6 @@ func BenchmarkCheckUniform(b *testing.B) {
 			benchCheck(b, &genFixture{org: f.o, e: f.e}, f.queries)
 			b.ReportMetric(float64(allowed)/float64(len(f.queries)), "allowed")
 			b.ReportMetric(float64(len(f.o.Grants)), "grants")
-		})
-	}
-}
-
-// BenchmarkAddMembersBulk adds every membership of a generated organisation
-// in one AddMembers call to a new engine, and reports the wall and CPU time
-// per membership (the CPU time counts the collector's share of the call and
-// none of other processes').
-//
-//	go test -run '^$' -bench 'AddMembersBulk' -benchtime 1x -count 3 ./engine/
-func BenchmarkAddMembersBulk(b *testing.B) {
-	for _, size := range benchSizes {
-		b.Run(size.String(), func(b *testing.B) {
-			if size == gen.Large && testing.Short() {
-				b.Skip("the large organisation is too big for -short")
-			}
-			o := gen.Generate(1, size)
-			ctx := context.Background()
-			var cpu time.Duration
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				e, err := engine.Open(engine.WithSweepInterval(0))
-				require.NoError(b, err)
-				start := cpuTime()
-				b.StartTimer()
-				require.NoError(b, e.AddMembers(ctx, o.ID, o.Memberships...))
-				b.StopTimer()
-				cpu += cpuTime() - start
-				require.NoError(b, e.Close())
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(o.Memberships)), "ns/membership")
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*len(o.Memberships)), "cpu-ns/membership")
-			b.ReportMetric(float64(len(o.Memberships)), "memberships")
 		})
 	}
 }

@@ -84,3 +84,35 @@ func splitKeyFields(key string, f []string) bool {
 	f[len(f)-1] = rest
 	return rest != "" && strings.IndexByte(rest, sep[0]) < 0
 }
+
+// joinKeys returns n keys, org and the four parts of item i joined by sep,
+// as substrings of one string: one allocation for every key of a call
+// instead of one a key.
+func joinKeys(org string, n int, parts func(i int) [4]string) []string {
+	size := 0
+	for i := range n {
+		size += len(org) + 4*len(sep)
+		for _, p := range parts(i) {
+			size += len(p)
+		}
+	}
+	var b strings.Builder
+	b.Grow(size)
+	ends := make([]int, n)
+	for i := range n {
+		b.WriteString(org)
+		for _, p := range parts(i) {
+			b.WriteString(sep)
+			b.WriteString(p)
+		}
+		ends[i] = b.Len()
+	}
+	all := b.String()
+	keys := make([]string, n)
+	start := 0
+	for i, end := range ends {
+		keys[i] = all[start:end]
+		start = end
+	}
+	return keys
+}

@@ -180,34 +180,19 @@ type pendingLink struct {
 }
 
 // newLinkRows makes the rows of ls in org, in their order, from one block
-// of rows and one string of their keys: two allocations, not two a link.
-// Rows of one call live and die together in the common case; one removed
-// later keeps its block alive, a bounded cost.
+// of rows and one string of their keys (joinKeys): a few allocations a
+// call, not two a link. Rows of one call live and die together in the common case; one
+// removed later keeps its block alive, a bounded cost.
 func newLinkRows(org string, ls []model.EntityLink) []pendingLink {
-	n := 0
-	for _, l := range ls {
-		n += len(org) + len(l.Child.Type) + len(l.Child.ID) + len(l.Parent.Type) + len(l.Parent.ID) + 4*len(sep)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	ends := make([]int, len(ls))
-	for i, l := range ls {
-		for j, part := range [...]string{org, l.Child.Type, l.Child.ID, l.Parent.Type, l.Parent.ID} {
-			if j > 0 {
-				b.WriteString(sep)
-			}
-			b.WriteString(part)
-		}
-		ends[i] = b.Len()
-	}
-	keys := b.String()
+	keys := joinKeys(org, len(ls), func(i int) [4]string {
+		l := ls[i]
+		return [4]string{l.Child.Type, l.Child.ID, l.Parent.Type, l.Parent.ID}
+	})
 	block := make([]linkRow, len(ls))
 	rows := make([]pendingLink, len(ls))
-	start := 0
 	for i, l := range ls {
-		block[i] = linkRow{key: keys[start:ends[i]], org: org, l: l}
+		block[i] = linkRow{key: keys[i], org: org, l: l}
 		rows[i] = pendingLink{row: &block[i], pos: i}
-		start = ends[i]
 	}
 	return rows
 }

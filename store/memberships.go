@@ -216,30 +216,15 @@ type pendingMembership struct {
 // newMembershipRows makes the rows of ms in org, in their order, from one
 // block of rows and one string of their keys (as newLinkRows).
 func newMembershipRows(org string, ms []model.Membership) []pendingMembership {
-	n := 0
-	for _, m := range ms {
-		n += len(org) + len(m.Member.Type) + len(m.Member.ID) + len(m.Group.Type) + len(m.Group.ID) + 4*len(sep)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	ends := make([]int, len(ms))
-	for i, m := range ms {
-		for j, part := range [...]string{org, string(m.Member.Type), m.Member.ID, string(m.Group.Type), m.Group.ID} {
-			if j > 0 {
-				b.WriteString(sep)
-			}
-			b.WriteString(part)
-		}
-		ends[i] = b.Len()
-	}
-	keys := b.String()
+	keys := joinKeys(org, len(ms), func(i int) [4]string {
+		m := ms[i]
+		return [4]string{string(m.Member.Type), m.Member.ID, string(m.Group.Type), m.Group.ID}
+	})
 	block := make([]membershipRow, len(ms))
 	rows := make([]pendingMembership, len(ms))
-	start := 0
 	for i, m := range ms {
-		block[i] = membershipRow{key: keys[start:ends[i]], org: org, m: m}
+		block[i] = membershipRow{key: keys[i], org: org, m: m}
 		rows[i] = pendingMembership{row: &block[i], pos: i}
-		start = ends[i]
 	}
 	return rows
 }
