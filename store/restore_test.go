@@ -22,6 +22,20 @@ type dump struct {
 	Steps       []store.JobStep
 }
 
+// restoreAccessRows loads d's grants, memberships and links into r.
+func restoreAccessRows(t *testing.T, r *store.Restore, d dump) {
+	t.Helper()
+	for _, g := range d.Grants {
+		require.NoError(t, r.Grant(g))
+	}
+	for _, m := range d.Memberships {
+		require.NoError(t, r.Membership(m.Org, m.Membership))
+	}
+	for _, l := range d.Links {
+		require.NoError(t, r.Link(l.Org, l.Link))
+	}
+}
+
 func dumpOf(t *testing.T, snap *store.Snapshot) dump {
 	t.Helper()
 	r := snap.Read()
@@ -95,15 +109,7 @@ func TestRestoreRebuildsTheState(t *testing.T) {
 			r, err := s.Restore()
 			require.NoError(t, err)
 			defer r.Abort()
-			for _, g := range rows.Grants {
-				require.NoError(t, r.Grant(g))
-			}
-			for _, m := range rows.Memberships {
-				require.NoError(t, r.Membership(m.Org, m.Membership))
-			}
-			for _, l := range rows.Links {
-				require.NoError(t, r.Link(l.Org, l.Link))
-			}
+			restoreAccessRows(t, r, rows)
 			for _, j := range rows.Jobs {
 				require.NoError(t, r.Job(j))
 			}
@@ -310,15 +316,7 @@ func TestRestoreRowsAreTheStoredRowsInOrder(t *testing.T) {
 	r, err := s.Restore()
 	require.NoError(t, err)
 	defer r.Abort()
-	for _, g := range src.Grants {
-		require.NoError(t, r.Grant(g))
-	}
-	for _, m := range src.Memberships {
-		require.NoError(t, r.Membership(m.Org, m.Membership))
-	}
-	for _, l := range src.Links {
-		require.NoError(t, r.Link(l.Org, l.Link))
-	}
+	restoreAccessRows(t, r, src)
 	rows := r.Rows(7)
 	snap, err := r.Commit(7)
 	require.NoError(t, err)
