@@ -3,6 +3,7 @@ package resolve
 import (
 	"cmp"
 	"slices"
+	"unsafe"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -27,6 +28,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		return &next
 	}
 	b := &indexBuilder{
+		interned: newInternCache(len(cs.Grants) + 2*len(cs.Memberships)),
 		ents: &entityBuilder{
 			m:     newCowMapBuilder(ix.entities),
 			owned: make(map[*entityRec]bool),
@@ -95,8 +97,43 @@ type indexBuilder struct {
 	// are recomputed.
 	stale   []sid
 	closure []sid // scratch for settleUser
-	grants  int
-	denies  int
+	// interned remembers the sid of every subject this commit interned, by
+	// the address of its strings (nil for a small commit).
+	interned internCache
+	grants   int
+	denies   int
+}
+
+// internCache maps a subject, named by the address and length of its
+// strings, to its sid. Stored rows share their strings, so a large commit
+// names each distinct grantee or group a few times over under one address:
+// the cache answers those from a small key that hashes no id bytes, where
+// the subject map would hash the id and probe a slot of two cache lines.
+// Equal strings at different addresses merely miss it.
+type internCache map[internKey]sid
+
+type internKey struct {
+	org, typ, id          *byte
+	orgLen, typLen, idLen int
+}
+
+// internCacheMin is the number of subjects named by a commit from which a
+// cache pays for itself.
+const internCacheMin = 256
+
+func newInternCache(named int) internCache {
+	if named < internCacheMin {
+		return nil
+	}
+	return make(internCache)
+}
+
+func internKeyOf(org string, s model.Subject) internKey {
+	typ := string(s.Type)
+	return internKey{
+		unsafe.StringData(org), unsafe.StringData(typ), unsafe.StringData(s.ID),
+		len(org), len(typ), len(s.ID),
+	}
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
@@ -108,6 +145,20 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
+	if b.interned == nil {
+		return b.internSlow(org, s)
+	}
+	ck := internKeyOf(org, s)
+	if id, ok := b.interned[ck]; ok {
+		return id
+	}
+	id := b.internSlow(org, s)
+	b.interned[ck] = id
+	return id
+}
+
+// internSlow is intern through the subject map.
+func (b *indexBuilder) internSlow(org string, s model.Subject) sid {
 	h, k := hashSubject(org, s.ID), subjectKeyOf(org, s)
 	if v, ok := b.subjects.get(h, k); ok {
 		return v.id
@@ -262,6 +313,10 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	heads := make(map[entityKey]int32)
 	next := make([]int32, len(gcs))
 	grantees := make([]sid, len(gcs))
+	// Writers usually list an entity's grants together: a run of changes
+	// to one entity is chained without a map probe per change, and its
+	// head written when the run ends.
+	var run entityKey
 	for i := range gcs {
 		g := gcs[i].Grant
 		if gcs[i].Deleted {
@@ -270,13 +325,21 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			grantees[i] = b.intern(g.Org, g.Grantee)
 		}
 		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
+		if i > 0 && k == run {
+			next[i] = int32(i - 1)
+			continue
+		}
+		if i > 0 {
+			heads[run] = int32(i - 1)
+		}
+		run = k
 		if h, ok := heads[k]; ok {
 			next[i] = h
 		} else {
 			next[i] = -1
 		}
-		heads[k] = int32(i)
 	}
+	heads[run] = int32(len(gcs) - 1)
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
 	var rows []grantRow // reused from entity to entity
