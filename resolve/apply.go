@@ -3,7 +3,6 @@ package resolve
 import (
 	"cmp"
 	"slices"
-	"unsafe"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -28,7 +27,6 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		return &next
 	}
 	b := &indexBuilder{
-		interned: newInternCache(len(cs.Grants) + 2*len(cs.Memberships)),
 		ents: &entityBuilder{
 			m:     newCowMapBuilder(ix.entities),
 			owned: make(map[*entityRec]bool),
@@ -36,6 +34,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		subjects: newCowMapBuilder(ix.subjects),
 		nodes:    newNodeVecBuilder(ix.nodes),
 		owned:    make(map[sid]bool),
+		firstNew: ix.nodes.n + 1,
 		grants:   ix.grants,
 		denies:   ix.denies,
 	}
@@ -48,16 +47,13 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	// below a group whose ancestors changed keep their node but not their
 	// closure.
 	for s := range b.owned {
-		n := b.nodes.get(s)
-		if n.isGroup() {
-			h, k := n.key()
-			b.subjects.set(h, k, groupVal(n))
-		} else {
-			b.settleUser(s)
-		}
+		b.settle(s)
+	}
+	for s := b.firstNew; s <= b.nodes.v.n; s++ {
+		b.settle(s)
 	}
 	for _, s := range b.stale {
-		if !b.owned[s] {
+		if !b.isOwned(s) {
 			b.settleUser(s)
 		}
 	}
@@ -87,9 +83,11 @@ type indexBuilder struct {
 	ents     *entityBuilder
 	subjects *cowMapBuilder[subjectKey, subjectVal]
 	nodes    *nodeVecBuilder
-	// owned are the nodes copied (or created) in this revision, which may be
-	// changed in place.
-	owned map[sid]bool
+	// owned are the nodes of the previous revision copied in this one, and
+	// firstNew the first sid this revision created: the nodes of both may be
+	// changed in place (isOwned).
+	owned    map[sid]bool
+	firstNew sid
 	// moved are the groups whose parents changed: they and every group below
 	// them need their ancestor sets recomputed.
 	moved []sid
@@ -97,42 +95,22 @@ type indexBuilder struct {
 	// are recomputed.
 	stale   []sid
 	closure []sid // scratch for settleUser
-	// interned remembers the sid of every subject this commit interned, by
-	// the address of its strings (nil for a small commit).
-	interned internCache
-	grants   int
-	denies   int
+	grants  int
+	denies  int
 }
 
-// internCache maps a subject, named by the address and length of its
-// strings, to its sid. Stored rows share their strings, so a large commit
-// names each distinct grantee or group a few times over under one address:
-// the cache answers those from a small key that hashes no id bytes, where
-// the subject map would hash the id and probe a slot of two cache lines.
-// Equal strings at different addresses merely miss it.
-type internCache map[internKey]sid
+// isOwned reports whether this revision copied or created node s.
+func (b *indexBuilder) isOwned(s sid) bool { return s >= b.firstNew || b.owned[s] }
 
-type internKey struct {
-	org, typ, id          *byte
-	orgLen, typLen, idLen int
-}
-
-// internCacheMin is the number of subjects named by a commit from which a
-// cache pays for itself.
-const internCacheMin = 256
-
-func newInternCache(named int) internCache {
-	if named < internCacheMin {
-		return nil
-	}
-	return make(internCache)
-}
-
-func internKeyOf(org string, s model.Subject) internKey {
-	typ := string(s.Type)
-	return internKey{
-		unsafe.StringData(org), unsafe.StringData(typ), unsafe.StringData(s.ID),
-		len(org), len(typ), len(s.ID),
+// settle puts node s, which this revision owns, in the subject map: a
+// group as it is, a user with its closure.
+func (b *indexBuilder) settle(s sid) {
+	n := b.nodes.get(s)
+	if n.isGroup() {
+		h, k := n.key()
+		b.subjects.set(h, k, groupVal(n))
+	} else {
+		b.settleUser(s)
 	}
 }
 
@@ -145,20 +123,6 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
-	if b.interned == nil {
-		return b.internSlow(org, s)
-	}
-	ck := internKeyOf(org, s)
-	if id, ok := b.interned[ck]; ok {
-		return id
-	}
-	id := b.internSlow(org, s)
-	b.interned[ck] = id
-	return id
-}
-
-// internSlow is intern through the subject map.
-func (b *indexBuilder) internSlow(org string, s model.Subject) sid {
 	h, k := hashSubject(org, s.ID), subjectKeyOf(org, s)
 	if v, ok := b.subjects.get(h, k); ok {
 		return v.id
@@ -170,8 +134,7 @@ func (b *indexBuilder) internSlow(org string, s model.Subject) sid {
 	} else {
 		n.parents = n.inline[:0:inlineSids]
 	}
-	b.owned[n.id] = true
-	b.subjects.set(h, k, groupVal(n))
+	b.subjects.add(h, k, groupVal(n))
 	return n.id
 }
 
@@ -179,7 +142,7 @@ func (b *indexBuilder) internSlow(org string, s model.Subject) sid {
 // it. Both the sid vector and the subject map point at the copy.
 func (b *indexBuilder) own(s sid) *node {
 	n := b.nodes.get(s)
-	if b.owned[s] {
+	if b.isOwned(s) {
 		return n
 	}
 	n = n.clone()
@@ -208,7 +171,7 @@ func (b *indexBuilder) settleUser(s sid) {
 	h, k := n.key()
 	v, _ := b.subjects.get(h, k)
 	if slices.Equal(v.closure, set) {
-		if !b.owned[s] {
+		if !b.isOwned(s) {
 			return // neither node nor closure changed: the map value stands
 		}
 	} else {
