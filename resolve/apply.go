@@ -273,13 +273,14 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	if len(gcs) == 0 {
 		return
 	}
-	heads := make(map[entityKey]int32)
+	heads := newEntityHeads(len(gcs))
 	next := make([]int32, len(gcs))
 	grantees := make([]sid, len(gcs))
 	// Writers usually list an entity's grants together: a run of changes
-	// to one entity is chained without a map probe per change, and its
-	// head written when the run ends.
+	// to one entity is chained without a probe per change, and its head
+	// written when the run ends.
 	var run entityKey
+	var runHash uint64
 	for i := range gcs {
 		g := gcs[i].Grant
 		if gcs[i].Deleted {
@@ -293,21 +294,25 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			continue
 		}
 		if i > 0 {
-			heads[run] = int32(i - 1)
+			heads.set(runHash, run, int32(i-1), gcs)
 		}
-		run = k
-		if h, ok := heads[k]; ok {
-			next[i] = h
-		} else {
-			next[i] = -1
-		}
+		run, runHash = k, hashEntityKey(k)
+		next[i] = heads.get(runHash, k, gcs)
 	}
-	heads[run] = int32(len(gcs) - 1)
+	heads.set(runHash, run, int32(len(gcs)-1), gcs)
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
 	var rows []grantRow // reused from entity to entity
-	for k, head := range heads {
-		old := b.ents.get(k)
+	for _, hs := range heads.slots {
+		if hs.head == 0 {
+			continue
+		}
+		h, head := hs.hash, hs.head-1
+		g := gcs[head].Grant
+		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
+		mk := k.mapKey()
+		oldVal, _ := b.ents.m.get(h, mk)
+		old := oldVal.rec
 		// The last change per grantee wins; with few changes a slice is
 		// cheaper than a set.
 		seen, seenSet = seen[:0], nil
@@ -354,12 +359,97 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			continue // deletes of grants the index never held
 		}
 		sortRows(rows)
-		r := b.ents.own(k)
+		var r *entityRec
+		if old == nil {
+			r = &entityRec{key: k}
+			b.ents.owned[r] = true
+		} else {
+			r = b.ents.own(k)
+		}
 		r.setRows(rows)
-		b.ents.changed = append(b.ents.changed, k)
 		b.grants += len(rows) - oldLen
 		b.denies += int(r.denies) - oldDenies
-		b.ents.settle(r)
+		switch {
+		case r.link != nil:
+			// Its check array holds the entries of the entities above it,
+			// and those below it hold its own: refreshChecks rebuilds them.
+			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+			b.ents.changed = append(b.ents.changed, k)
+		case len(r.entries) == 0:
+			if old != nil {
+				b.ents.m.delete(h, mk)
+			}
+		default:
+			// No entity above or below it (a link this commit adds marks
+			// it for refreshChecks then): its check array is its entries.
+			r.check, r.checkWindows = r.entries, r.windows
+			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+		}
+	}
+}
+
+// entityHeads maps an entity, by its hash in the entity map, to the latest
+// of a commit's grant changes to it (whose grant names the entity, so that
+// the table holds no key): a linear-probing table of 16-byte slots, which
+// hashes each entity once for both itself and the entity map.
+type entityHeads struct {
+	slots []headSlot // a power of two
+	n     int
+}
+
+type headSlot struct {
+	hash uint64
+	head int32 // the change's index + 1; 0: empty
+}
+
+func newEntityHeads(changes int) *entityHeads {
+	// Bulk writers put about ten grants on an entity.
+	n := 16
+	for n*3 < changes/2 {
+		n *= 2
+	}
+	return &entityHeads{slots: make([]headSlot, n)}
+}
+
+func grantEntityIs(g *model.Grant, k entityKey) bool {
+	return g.Entity.ID == k.id && g.Entity.Type == k.typ && g.Org == k.org
+}
+
+// get returns the latest change to k, whose hash is h, or -1.
+func (t *entityHeads) get(h uint64, k entityKey, gcs []store.GrantChange) int32 {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; t.slots[i].head != 0; i = (i + 1) & mask {
+		if s := t.slots[i]; s.hash == h && grantEntityIs(gcs[s.head-1].Grant, k) {
+			return s.head - 1
+		}
+	}
+	return -1
+}
+
+// set makes change i the latest to k, whose hash is h.
+func (t *entityHeads) set(h uint64, k entityKey, i int32, gcs []store.GrantChange) {
+	mask := uint64(len(t.slots) - 1)
+	j := h & mask
+	for ; t.slots[j].head != 0; j = (j + 1) & mask {
+		if s := t.slots[j]; s.hash == h && grantEntityIs(gcs[s.head-1].Grant, k) {
+			t.slots[j].head = i + 1
+			return
+		}
+	}
+	t.slots[j] = headSlot{hash: h, head: i + 1}
+	if t.n++; t.n*4 > len(t.slots)*3 {
+		old := t.slots
+		t.slots = make([]headSlot, 2*len(old))
+		mask = uint64(len(t.slots) - 1)
+		for _, s := range old {
+			if s.head != 0 {
+				j := s.hash & mask
+				for t.slots[j].head != 0 {
+					j = (j + 1) & mask
+				}
+				t.slots[j] = s
+			}
+		}
 	}
 }
 
