@@ -106,6 +106,11 @@ func (b *indexBuilder) isOwned(s sid) bool { return s >= b.firstNew || b.owned[s
 // group as it is, a user with its closure.
 func (b *indexBuilder) settle(s sid) {
 	n := b.nodes.get(s)
+	if s >= b.firstNew && (n.isGroup() || len(n.parents) == 0) {
+		// intern put the value: a group's names its node, changed in
+		// place since, and a user in no group has no closure.
+		return
+	}
 	if n.isGroup() {
 		h, k := n.key()
 		b.subjects.set(h, k, groupVal(n))
