@@ -34,6 +34,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		subjects: newCowMapBuilder(ix.subjects),
 		nodes:    newNodeVecBuilder(ix.nodes),
 		owned:    make(map[sid]bool),
+		firstNew: ix.nodes.n + 1,
 		grants:   ix.grants,
 		denies:   ix.denies,
 	}
@@ -46,16 +47,13 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	// below a group whose ancestors changed keep their node but not their
 	// closure.
 	for s := range b.owned {
-		n := b.nodes.get(s)
-		if n.isGroup() {
-			h, k := n.key()
-			b.subjects.set(h, k, groupVal(n))
-		} else {
-			b.settleUser(s)
-		}
+		b.settle(s)
+	}
+	for s := b.firstNew; s <= b.nodes.v.n; s++ {
+		b.settle(s)
 	}
 	for _, s := range b.stale {
-		if !b.owned[s] {
+		if !b.isOwned(s) {
 			b.settleUser(s)
 		}
 	}
@@ -85,9 +83,11 @@ type indexBuilder struct {
 	ents     *entityBuilder
 	subjects *cowMapBuilder[subjectKey, subjectVal]
 	nodes    *nodeVecBuilder
-	// owned are the nodes copied (or created) in this revision, which may be
-	// changed in place.
-	owned map[sid]bool
+	// owned are the nodes of the previous revision copied in this one, and
+	// firstNew the first sid this revision created: the nodes of both may be
+	// changed in place (isOwned).
+	owned    map[sid]bool
+	firstNew sid
 	// moved are the groups whose parents changed: they and every group below
 	// them need their ancestor sets recomputed.
 	moved []sid
@@ -97,6 +97,26 @@ type indexBuilder struct {
 	closure []sid // scratch for settleUser
 	grants  int
 	denies  int
+}
+
+// isOwned reports whether this revision copied or created node s.
+func (b *indexBuilder) isOwned(s sid) bool { return s >= b.firstNew || b.owned[s] }
+
+// settle puts node s, which this revision owns, in the subject map: a
+// group as it is, a user with its closure.
+func (b *indexBuilder) settle(s sid) {
+	n := b.nodes.get(s)
+	if s >= b.firstNew && (n.isGroup() || len(n.parents) == 0) {
+		// intern put the value: a group's names its node, changed in
+		// place since, and a user in no group has no closure.
+		return
+	}
+	if n.isGroup() {
+		h, k := n.key()
+		b.subjects.set(h, k, groupVal(n))
+	} else {
+		b.settleUser(s)
+	}
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
@@ -119,8 +139,7 @@ func (b *indexBuilder) intern(org string, s model.Subject) sid {
 	} else {
 		n.parents = n.inline[:0:inlineSids]
 	}
-	b.owned[n.id] = true
-	b.subjects.set(h, k, groupVal(n))
+	b.subjects.add(h, k, groupVal(n))
 	return n.id
 }
 
@@ -128,7 +147,7 @@ func (b *indexBuilder) intern(org string, s model.Subject) sid {
 // it. Both the sid vector and the subject map point at the copy.
 func (b *indexBuilder) own(s sid) *node {
 	n := b.nodes.get(s)
-	if b.owned[s] {
+	if b.isOwned(s) {
 		return n
 	}
 	n = n.clone()
@@ -157,7 +176,7 @@ func (b *indexBuilder) settleUser(s sid) {
 	h, k := n.key()
 	v, _ := b.subjects.get(h, k)
 	if slices.Equal(v.closure, set) {
-		if !b.owned[s] {
+		if !b.isOwned(s) {
 			return // neither node nor closure changed: the map value stands
 		}
 	} else {
@@ -259,9 +278,14 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	if len(gcs) == 0 {
 		return
 	}
-	heads := make(map[entityKey]int32)
+	heads := newEntityHeads(len(gcs))
 	next := make([]int32, len(gcs))
 	grantees := make([]sid, len(gcs))
+	// Writers usually list an entity's grants together: a run of changes
+	// to one entity is chained without a probe per change, and its head
+	// written when the run ends.
+	var run entityKey
+	var runHash uint64
 	for i := range gcs {
 		g := gcs[i].Grant
 		if gcs[i].Deleted {
@@ -270,18 +294,30 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			grantees[i] = b.intern(g.Org, g.Grantee)
 		}
 		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
-		if h, ok := heads[k]; ok {
-			next[i] = h
-		} else {
-			next[i] = -1
+		if i > 0 && k == run {
+			next[i] = int32(i - 1)
+			continue
 		}
-		heads[k] = int32(i)
+		if i > 0 {
+			heads.set(runHash, run, int32(i-1), gcs)
+		}
+		run, runHash = k, hashEntityKey(k)
+		next[i] = heads.get(runHash, k, gcs)
 	}
+	heads.set(runHash, run, int32(len(gcs)-1), gcs)
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
 	var rows []grantRow // reused from entity to entity
-	for k, head := range heads {
-		old := b.ents.get(k)
+	for _, hs := range heads.slots {
+		if hs.head == 0 {
+			continue
+		}
+		h, head := hs.hash, hs.head-1
+		g := gcs[head].Grant
+		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
+		mk := k.mapKey()
+		oldVal, _ := b.ents.m.get(h, mk)
+		old := oldVal.rec
 		// The last change per grantee wins; with few changes a slice is
 		// cheaper than a set.
 		seen, seenSet = seen[:0], nil
@@ -328,12 +364,97 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 			continue // deletes of grants the index never held
 		}
 		sortRows(rows)
-		r := b.ents.own(k)
+		var r *entityRec
+		if old == nil {
+			r = &entityRec{key: k}
+			b.ents.owned[r] = true
+		} else {
+			r = b.ents.own(k)
+		}
 		r.setRows(rows)
-		b.ents.changed = append(b.ents.changed, k)
 		b.grants += len(rows) - oldLen
 		b.denies += int(r.denies) - oldDenies
-		b.ents.settle(r)
+		switch {
+		case r.link != nil:
+			// Its check array holds the entries of the entities above it,
+			// and those below it hold its own: refreshChecks rebuilds them.
+			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+			b.ents.changed = append(b.ents.changed, k)
+		case len(r.entries) == 0:
+			if old != nil {
+				b.ents.m.delete(h, mk)
+			}
+		default:
+			// No entity above or below it (a link this commit adds marks
+			// it for refreshChecks then): its check array is its entries.
+			r.check, r.checkWindows = r.entries, r.windows
+			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+		}
+	}
+}
+
+// entityHeads maps an entity, by its hash in the entity map, to the latest
+// of a commit's grant changes to it (whose grant names the entity, so that
+// the table holds no key): a linear-probing table of 16-byte slots, which
+// hashes each entity once for both itself and the entity map.
+type entityHeads struct {
+	slots []headSlot // a power of two
+	n     int
+}
+
+type headSlot struct {
+	hash uint64
+	head int32 // the change's index + 1; 0: empty
+}
+
+func newEntityHeads(changes int) *entityHeads {
+	// Bulk writers put about ten grants on an entity.
+	n := 16
+	for n*3 < changes/2 {
+		n *= 2
+	}
+	return &entityHeads{slots: make([]headSlot, n)}
+}
+
+func grantEntityIs(g *model.Grant, k entityKey) bool {
+	return g.Entity.ID == k.id && g.Entity.Type == k.typ && g.Org == k.org
+}
+
+// get returns the latest change to k, whose hash is h, or -1.
+func (t *entityHeads) get(h uint64, k entityKey, gcs []store.GrantChange) int32 {
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; t.slots[i].head != 0; i = (i + 1) & mask {
+		if s := t.slots[i]; s.hash == h && grantEntityIs(gcs[s.head-1].Grant, k) {
+			return s.head - 1
+		}
+	}
+	return -1
+}
+
+// set makes change i the latest to k, whose hash is h.
+func (t *entityHeads) set(h uint64, k entityKey, i int32, gcs []store.GrantChange) {
+	mask := uint64(len(t.slots) - 1)
+	j := h & mask
+	for ; t.slots[j].head != 0; j = (j + 1) & mask {
+		if s := t.slots[j]; s.hash == h && grantEntityIs(gcs[s.head-1].Grant, k) {
+			t.slots[j].head = i + 1
+			return
+		}
+	}
+	t.slots[j] = headSlot{hash: h, head: i + 1}
+	if t.n++; t.n*4 > len(t.slots)*3 {
+		old := t.slots
+		t.slots = make([]headSlot, 2*len(old))
+		mask = uint64(len(t.slots) - 1)
+		for _, s := range old {
+			if s.head != 0 {
+				j := s.hash & mask
+				for t.slots[j].head != 0 {
+					j = (j + 1) & mask
+				}
+				t.slots[j] = s
+			}
+		}
 	}
 }
 

@@ -75,6 +75,11 @@ func (t *flatTable[K, V]) set(h uint64, k K, v V) {
 		t.slots[i].val = v
 		return
 	}
+	t.add(h, k, v)
+}
+
+// add puts k, which t does not hold.
+func (t *flatTable[K, V]) add(h uint64, k K, v V) {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.grow()
 	}
@@ -230,6 +235,9 @@ func (b *cowMapBuilder[K, V]) shard(h uint64) *flatTable[K, V] {
 }
 
 func (b *cowMapBuilder[K, V]) set(h uint64, k K, v V) { b.shard(h).set(h, k, v) }
+
+// add puts k, which the map does not hold, without looking for it first.
+func (b *cowMapBuilder[K, V]) add(h uint64, k K, v V) { b.shard(h).add(h, k, v) }
 
 func (b *cowMapBuilder[K, V]) delete(h uint64, k K) {
 	if _, ok := b.get(h, k); ok {

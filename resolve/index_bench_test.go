@@ -231,3 +231,29 @@ func BenchmarkIndexApplyMembership(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexApplyBatch applies n grants of gen.BatchInputs (10 per
+// document, mostly to distinct users, in random order: what BulkCreate
+// derives its index from) as one commit to an empty index.
+func BenchmarkIndexApplyBatch(b *testing.B) {
+	for _, n := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+			rows := make([]model.Grant, n)
+			cs := store.ChangeSet{Revision: 1, Grants: make([]store.GrantChange, n)}
+			for i, in := range gen.BatchInputs(n) {
+				rows[i] = model.Grant{
+					ID: fmt.Sprintf("agrant_%010d", i), Org: "org_bench", Entity: in.Entity, Grantee: in.Grantee,
+					Level: in.Level, GrantedBy: in.GrantedBy, CreatedAt: at, UpdatedAt: at,
+				}
+				cs.Grants[i].Grant = &rows[i]
+			}
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				sinkIndex = (*resolve.Index)(nil).Apply(cs)
+			}
+			reportCPU(b, start)
+		})
+	}
+}

@@ -30,11 +30,14 @@ func (v *ptrVec[T]) get(i uint32) *T {
 type ptrVecBuilder[T any] struct {
 	v         ptrVec[T]
 	ownChunks bool
+	// ownChunk are the chunks of the previous revision copied; those from
+	// newChunks on were made by this one.
 	ownChunk  map[uint32]bool
+	newChunks uint32
 }
 
 func newPtrVecBuilder[T any](v ptrVec[T]) *ptrVecBuilder[T] {
-	return &ptrVecBuilder[T]{v: v, ownChunk: make(map[uint32]bool)}
+	return &ptrVecBuilder[T]{v: v, ownChunk: make(map[uint32]bool), newChunks: uint32(len(v.chunks))}
 }
 
 func (b *ptrVecBuilder[T]) get(i uint32) *T { return b.v.get(i) }
@@ -55,9 +58,8 @@ func (b *ptrVecBuilder[T]) set(i uint32, x *T) {
 	c := i >> chunkBits
 	for int(c) >= len(b.v.chunks) {
 		b.v.chunks = append(b.v.chunks, new([chunkLen]*T))
-		b.ownChunk[uint32(len(b.v.chunks)-1)] = true
 	}
-	if !b.ownChunk[c] {
+	if c < b.newChunks && !b.ownChunk[c] {
 		cp := *b.v.chunks[c]
 		b.v.chunks[c] = &cp
 		b.ownChunk[c] = true

@@ -1,0 +1,92 @@
+package resolve_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/grantdb/grantdb/model"
+	"github.com/grantdb/grantdb/resolve"
+	"github.com/grantdb/grantdb/store"
+)
+
+// TestLargeCommitMatchesSmallOnes applies the same changes as two large
+// commits (grants on many entities in random order, links made in the same
+// commit as the grants, then revocations that empty some entities) and as
+// one commit per change, and compares every decision, and Check with it.
+func TestLargeCommitMatchesSmallOnes(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	folder := func(i int) model.EntityRef { return model.EntityRef{Type: "folder", ID: fmt.Sprintf("f%d", i)} }
+	user := func(i int) string { return fmt.Sprintf("u%d", i) }
+	var first, second store.ChangeSet
+	for u := range 40 {
+		first.Memberships = append(first.Memberships, store.MembershipChange{Org: org, Membership: model.Membership{
+			Member: model.User(user(u)), Group: model.Department(fmt.Sprintf("dept%d", u%6)),
+		}})
+	}
+	for d := range 300 {
+		if d%3 == 0 { // a third of the documents are filed
+			first.Links = append(first.Links, store.LinkChange{Org: org, Link: model.EntityLink{Child: docRef(fmt.Sprintf("d%d", d)), Parent: folder(d % 7)}})
+		}
+	}
+	var grants []*model.Grant
+	for i := range 3000 {
+		var entity model.EntityRef
+		if i%10 == 0 {
+			entity = folder(r.IntN(7))
+		} else {
+			entity = docRef(fmt.Sprintf("d%d", r.IntN(300)))
+		}
+		grantee := model.User(user(r.IntN(50))) // u40..u49 are in no group
+		if r.IntN(4) == 0 {
+			grantee = model.Department(fmt.Sprintf("dept%d", r.IntN(8)))
+		}
+		effect := model.EffectAllow
+		if r.IntN(20) == 0 {
+			effect = model.EffectDeny
+		}
+		g := &model.Grant{ID: fmt.Sprintf("g%05d", i), Org: org, Entity: entity, Grantee: grantee, Level: model.Level(1 + r.IntN(3)), Effect: effect, CreatedAt: now, UpdatedAt: now}
+		grants = append(grants, g)
+		first.Grants = append(first.Grants, store.GrantChange{Grant: g})
+	}
+	for _, g := range grants {
+		if g.Entity.Type == "folder" && g.Entity.ID == "f3" || g.Entity.ID < "d2" {
+			second.Grants = append(second.Grants, store.GrantChange{Grant: g, Deleted: true})
+		}
+	}
+
+	large := (*resolve.Index)(nil).Apply(first).Apply(second)
+	small := (*resolve.Index)(nil)
+	for _, cs := range []store.ChangeSet{first, second} {
+		for _, m := range cs.Memberships {
+			small = small.Apply(store.ChangeSet{Memberships: []store.MembershipChange{m}})
+		}
+		for _, g := range cs.Grants {
+			small = small.Apply(store.ChangeSet{Grants: []store.GrantChange{g}})
+		}
+		for _, l := range cs.Links {
+			small = small.Apply(store.ChangeSet{Links: []store.LinkChange{l}})
+		}
+	}
+	assert.Equal(t, small.Grants(), large.Grants())
+	at := now.UnixNano()
+	for u := range 51 { // u50 is unknown
+		for e := range 307 {
+			entity := docRef(fmt.Sprintf("d%d", e))
+			if e >= 300 {
+				entity = folder(e - 300)
+			}
+			want, got := small.Resolve(org, user(u), entity, at), large.Resolve(org, user(u), entity, at)
+			if !assert.Equal(t, want, got, "%s on %s", user(u), entity) {
+				return
+			}
+			for _, level := range []model.Level{model.LevelRead, model.LevelWrite, model.LevelAdmin} {
+				// Check reads the check arrays, Resolve the entries.
+				assert.Equal(t, got.Level >= level, large.Check(org, user(u), entity, level, at), "%s %s on %s", user(u), level, entity)
+				assert.Equal(t, want.Level >= level, small.Check(org, user(u), entity, level, at), "%s %s on %s", user(u), level, entity)
+			}
+		}
+	}
+}
