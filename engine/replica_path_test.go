@@ -25,6 +25,19 @@ func openDurableOn(t *testing.T, l engine.Log, dir string, opts ...engine.Option
 }
 
 // createGrants makes n grants on e, on entities named from prefix.
+// closedCopy returns the directory of a replica of l that followed writer
+// through n grants of its own making and then closed: a local copy behind
+// whatever the log holds next.
+func closedCopy(t *testing.T, l engine.Log, writer *engine.Engine, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	r := openDurableOn(t, l, dir)
+	createGrants(t, writer, "a", n)
+	waitFor(t, r, writer.Revision())
+	require.NoError(t, r.Close())
+	return dir
+}
+
 func createGrants(t *testing.T, e *engine.Engine, prefix string, n int) {
 	t.Helper()
 	for i := range n {
@@ -69,25 +82,17 @@ func TestReplicaWithPathReopensWhereItStopped(t *testing.T) {
 func TestReplicaWithPathAfterTheLogWasTrimmedBelowIt(t *testing.T) {
 	l := newMemLog()
 	writer := openOn(t, l)
-	dir := t.TempDir()
-	r := openDurableOn(t, l, dir)
-	createGrants(t, writer, "a", 6)
-	waitFor(t, r, writer.Revision())
-	require.NoError(t, r.Close())
+	dir := closedCopy(t, l, writer, 6)
 	l.trim(4) // the copy covers 6: what it needs is still there
 	createGrants(t, writer, "b", 2)
-	r = openDurableOn(t, l, dir)
+	r := openDurableOn(t, l, dir)
 	assert.Equal(t, writer.Revision(), r.Revision())
 }
 
 func TestReplicaWithPathRefusesAGapInTheLog(t *testing.T) {
 	l := newMemLog()
 	writer := openOn(t, l)
-	dir := t.TempDir()
-	r := openDurableOn(t, l, dir)
-	createGrants(t, writer, "a", 2)
-	waitFor(t, r, writer.Revision())
-	require.NoError(t, r.Close())
+	dir := closedCopy(t, l, writer, 2)
 	createGrants(t, writer, "b", 4)
 	l.trim(5) // records 3 to 5, which the copy lacks, are gone
 

@@ -65,18 +65,14 @@ func TestReplicaJoinsFromTheNewestSnapshot(t *testing.T) {
 func TestReplicaBehindATrimmedLogLoadsTheSnapshot(t *testing.T) {
 	l := newMemSnapshotLog()
 	writer := openOn(t, l)
-	dir := t.TempDir()
-	r := openDurableOn(t, l, dir)
-	createGrants(t, writer, "a", 3)
-	waitFor(t, r, writer.Revision())
-	require.NoError(t, r.Close())
+	dir := closedCopy(t, l, writer, 3)
 	createGrants(t, writer, "b", 7)
 	_, err := writer.PublishSnapshot(context.Background())
 	require.NoError(t, err)
 	l.trim(9) // the copy is at 3: records 4 to 9 are gone
 	createGrants(t, writer, "c", 2)
 
-	r = openDurableOn(t, l, dir)
+	r := openDurableOn(t, l, dir)
 	assert.Equal(t, writer.Revision(), r.Revision())
 	assert.Equal(t, grantsOf(t, writer), grantsOf(t, r))
 }

@@ -76,12 +76,6 @@ type fixtureSlot struct {
 	err  error
 }
 
-// loadFixture returns the size's flat fixture, building it on first use.
-func loadFixture(tb testing.TB, size gen.Size) *genFixture {
-	tb.Helper()
-	return loadKind(tb, fixtureKind{size: size})
-}
-
 // loadKind returns the fixture of the kind, building it on first use.
 func loadKind(tb testing.TB, kind fixtureKind) *genFixture {
 	tb.Helper()

@@ -150,10 +150,6 @@ func (c Config) Flat() Config {
 	return c
 }
 
-// flat reports whether c (defaults filled in) has neither folders nor
-// denies.
-func (c Config) flat() bool { return c.FiledShare < 0 && c.DenyShare < 0 }
-
 func (c Config) withDefaults() Config {
 	setInt := func(p *int, v int) {
 		if *p <= 0 {

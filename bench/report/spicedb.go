@@ -29,19 +29,29 @@ const spicedbSchemaMode = datalayer.SchemaModeReadNewWriteNew
 // checks ask for.
 func spicedbSchema(entityTypes []string) string {
 	var b strings.Builder
-	b.WriteString("definition user {}\n")
-	for _, group := range []string{"department", "role"} {
-		fmt.Fprintf(&b, "definition %s {\n  relation member: user | %s#member\n}\n", group, group)
-	}
-	const direct = "user | department#member | role#member"
+	writeSpicedbSubjects(&b)
 	for _, t := range entityTypes {
 		fmt.Fprintf(&b, "definition %s {\n", t)
 		for _, rel := range []string{"reader", "writer", "administrator"} {
-			fmt.Fprintf(&b, "  relation %s: %s\n", rel, direct)
+			fmt.Fprintf(&b, "  relation %s: %s\n", rel, spicedbDirect)
 		}
 		b.WriteString("  permission admin = administrator\n  permission write = writer + admin\n  permission read = reader + write\n}\n")
 	}
 	return b.String()
+}
+
+// spicedbDirect is who a relation that a grant writes may name: a user or
+// the members of a department or a role.
+const spicedbDirect = "user | department#member | role#member"
+
+// writeSpicedbSubjects writes the definitions of the subjects, which both
+// schemas share: users, and departments and roles whose members are users
+// or groups of the same type.
+func writeSpicedbSubjects(b *strings.Builder) {
+	b.WriteString("definition user {}\n")
+	for _, group := range []string{"department", "role"} {
+		fmt.Fprintf(b, "definition %s {\n  relation member: user | %s#member\n}\n", group, group)
+	}
 }
 
 // spicedbRichDesc says how the rich model is held.
@@ -56,15 +66,11 @@ const spicedbRichDesc = "pkg/embedded's in-process checker (no gRPC server) over
 // of the same entity.
 func spicedbRichSchema(entityTypes []string) string {
 	var b strings.Builder
-	b.WriteString("definition user {}\n")
-	for _, group := range []string{"department", "role"} {
-		fmt.Fprintf(&b, "definition %s {\n  relation member: user | %s#member\n}\n", group, group)
-	}
-	const direct = "user | department#member | role#member"
+	writeSpicedbSubjects(&b)
 	for _, t := range entityTypes {
 		fmt.Fprintf(&b, "definition %s {\n  relation parent: %s\n", t, gen.FolderType)
 		for _, rel := range []string{"reader", "writer", "administrator", "denied_read", "denied_write", "denied_admin"} {
-			fmt.Fprintf(&b, "  relation %s: %s\n", rel, direct)
+			fmt.Fprintf(&b, "  relation %s: %s\n", rel, spicedbDirect)
 		}
 		b.WriteString(`  permission allow_admin = administrator + parent->allow_admin
   permission allow_write = writer + administrator + parent->allow_write

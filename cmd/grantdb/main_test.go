@@ -71,14 +71,6 @@ func ok(t *testing.T, stdin string, args ...string) string {
 	return r.stdout
 }
 
-// writeFile writes content to a file in a temporary directory.
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	return p
-}
-
 // dbDir is a path for a new database directory.
 func dbDir(t *testing.T) string { return filepath.Join(t.TempDir(), "db") }
 
