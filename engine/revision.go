@@ -51,7 +51,9 @@ const wakeInterval = 2 * time.Millisecond
 // commits it then reads, so that waking n watchers at most every
 // n*wakePerWatcher keeps the wake-ups of any number of them to about 1% of
 // one core. A hundred watchers wake every 5 ms under a stream of commits;
-// none ever waits longer than maxWatchInterval past a commit.
+// a group of them may wait half as long again for its turn (see
+// watchGroups), so none waits longer than 1.5 × maxWatchInterval past a
+// commit.
 const (
 	wakePerWatcher   = 50 * time.Microsecond
 	maxWatchInterval = 10 * time.Millisecond
@@ -62,21 +64,38 @@ func watchInterval(n int64) time.Duration {
 	return min(max(time.Duration(n)*wakePerWatcher, wakeInterval), maxWatchInterval)
 }
 
+// watchGroups is how many groups the watchers are dealt into, each woken
+// on the watchers' cadence but never two within watchStep of each other:
+// a hundred watchers wake a dozen at a time, not all at once, so that a
+// writer sharing the processors with them never queues behind a hundred
+// runnable goroutines, and the commits a group reads are still in cache
+// for the next.
+const watchGroups = 8
+
+// watchStep is the least time between the wake-ups of two groups of
+// watchers, for an interval of the watchers' cadence: a group owed a
+// wake-up waits at most half an interval for the others' turns.
+func watchStep(interval time.Duration) time.Duration {
+	return interval / (2 * watchGroups)
+}
+
 // revisionSignal wakes every goroutine waiting for the next revision, or
 // for Close. The writer only rings a doorbell (a non-blocking send to one
 // goroutine, started by the first waiter); that goroutine closes the
 // channels the waiters wait on, so the writer never pays for their number.
 // Waiters take their channel with an atomic load: a hundred of them waking
-// at once do not queue on a lock. WaitRevision's waiters and the watchers
-// wait on two channels, each woken on its own cadence (wakeInterval,
-// watchInterval).
+// at once do not queue on a lock. WaitRevision's waiters wait on one
+// channel, woken on its own cadence (wakeInterval); the watchers on one per
+// group (see watchGroups), on theirs (watchInterval, watchStep).
 type revisionSignal struct {
-	// next is closed at the next wake-up of WaitRevision's waiters, watch
-	// at the next of the watchers; nil while nobody waits.
+	// next is closed at the next wake-up of WaitRevision's waiters, watch[g]
+	// at the next of watcher group g; nil while nobody waits.
 	next  atomic.Pointer[chan struct{}]
-	watch atomic.Pointer[chan struct{}]
-	// watchers is how many watchers are live (see watching).
+	watch [watchGroups]atomic.Pointer[chan struct{}]
+	// watchers is how many watchers are live, dealt deals them into groups
+	// (see watching).
 	watchers atomic.Int64
+	dealt    atomic.Uint32
 	// mu guards starting and stopping the fan-out goroutine.
 	mu     sync.Mutex
 	stop   chan struct{} // ends the fan-out goroutine
@@ -90,14 +109,15 @@ type revisionSignal struct {
 // must check for it itself.
 func (s *revisionSignal) wait() <-chan struct{} { return s.waitOn(&s.next) }
 
-// waitWatch is wait for a watcher, which has called watching.
-func (s *revisionSignal) waitWatch() <-chan struct{} { return s.waitOn(&s.watch) }
+// waitWatch is wait for a watcher of group g (see watching).
+func (s *revisionSignal) waitWatch(g int) <-chan struct{} { return s.waitOn(&s.watch[g]) }
 
-// watching counts a watcher in until the returned func is called: the
-// watchers' cadence follows their number.
-func (s *revisionSignal) watching() (done func()) {
+// watching counts a watcher in until done is called, and deals it its
+// group: the watchers' cadence follows their number, and the groups take
+// turns.
+func (s *revisionSignal) watching() (group int, done func()) {
 	s.watchers.Add(1)
-	return func() { s.watchers.Add(-1) }
+	return int(s.dealt.Add(1) % watchGroups), func() { s.watchers.Add(-1) }
 }
 
 func (s *revisionSignal) waitOn(next *atomic.Pointer[chan struct{}]) <-chan struct{} {
@@ -137,34 +157,47 @@ func (s *revisionSignal) notify() {
 	}
 }
 
-// fanOut wakes each kind of waiter once after each ring, each at most once
-// per its interval: a ring during the pause of one kind is covered by that
-// kind's coming wake-up.
+// allGroups has a bit set for each group of watchers.
+const allGroups = 1<<watchGroups - 1
+
+// fanOut wakes WaitRevision's waiters and each group of watchers once after
+// each ring, each at most once per its interval, and the groups at least
+// watchStep apart: a ring during a pause is covered by the coming
+// wake-ups. A group without waiters takes no turn, so that after a quiet
+// spell one watcher, or a first group, wakes at once.
 func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
-	var lastAll, lastWatch time.Time
-	owedAll, owedWatch := false, false
+	var lastAll, lastStep time.Time
+	var lastGroup [watchGroups]time.Time
+	owedAll, owedGroups := false, uint(0)
+	turn := 0
 	pause := time.NewTimer(time.Hour)
 	defer pause.Stop()
 	for {
-		if !owedAll && !owedWatch {
+		if !owedAll && owedGroups == 0 {
 			select {
 			case <-stop:
 				return
 			case <-bell:
-				owedAll, owedWatch = true, true
+				owedAll, owedGroups = true, allGroups
 			}
 		}
 		now := time.Now()
+		interval := watchInterval(s.watchers.Load())
 		due := time.Duration(math.MaxInt64)
 		if owedAll {
 			due = min(due, lastAll.Add(wakeInterval).Sub(now))
 		}
-		if owedWatch {
-			due = min(due, lastWatch.Add(watchInterval(s.watchers.Load())).Sub(now))
+		if owedGroups != 0 {
+			first := lastStep.Add(watchStep(interval))
+			for g := range watchGroups {
+				if owedGroups&(1<<g) != 0 {
+					due = min(due, maxTime(first, lastGroup[g].Add(interval)).Sub(now))
+				}
+			}
 		}
 		if due > 0 {
 			ring := bell
-			if owedAll && owedWatch {
+			if owedAll && owedGroups == allGroups {
 				ring = nil // a ring now changes nothing: wait for the pause alone
 			}
 			pause.Reset(due)
@@ -172,7 +205,7 @@ func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 			case <-stop:
 				return
 			case <-ring:
-				owedAll, owedWatch = true, true
+				owedAll, owedGroups = true, allGroups
 				pause.Stop()
 				continue // the pause to wait may be shorter now
 			case <-pause.C:
@@ -183,11 +216,30 @@ func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 			owedAll, lastAll = false, now
 			wake(&s.next)
 		}
-		if owedWatch && !now.Before(lastWatch.Add(watchInterval(s.watchers.Load()))) {
-			owedWatch, lastWatch = false, now
-			wake(&s.watch)
+		if owedGroups == 0 || now.Before(lastStep.Add(watchStep(interval))) {
+			continue
+		}
+		// Wake the first group, from turn on, whose interval has passed;
+		// one without waiters is settled and takes no turn.
+		for i := range watchGroups {
+			g := (turn + i) % watchGroups
+			if owedGroups&(1<<g) == 0 || now.Before(lastGroup[g].Add(interval)) {
+				continue
+			}
+			owedGroups &^= 1 << g
+			if wake(&s.watch[g]) {
+				lastGroup[g], lastStep, turn = now, now, g+1
+				break
+			}
 		}
 	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // wakeAll wakes every waiter now (Close).
@@ -197,12 +249,20 @@ func (s *revisionSignal) wakeAll() {
 }
 
 // wakeWatchers wakes every watcher now: one's ctx has ended.
-func (s *revisionSignal) wakeWatchers() { wake(&s.watch) }
+func (s *revisionSignal) wakeWatchers() {
+	for g := range s.watch {
+		wake(&s.watch[g])
+	}
+}
 
-func wake(next *atomic.Pointer[chan struct{}]) {
-	if ch := next.Swap(nil); ch != nil {
+// wake closes the channel next holds, if any, and reports whether it did:
+// whether anyone may have been waiting.
+func wake(next *atomic.Pointer[chan struct{}]) bool {
+	ch := next.Swap(nil)
+	if ch != nil {
 		close(*ch)
 	}
+	return ch != nil
 }
 
 // close wakes every waiter now and stops the fan-out goroutine. Close

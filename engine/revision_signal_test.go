@@ -57,25 +57,42 @@ func TestRevisionSignal(t *testing.T) {
 
 // WaitRevision's waiters and the watchers are woken each on their own
 // cadence, and every notify after a wait wakes both kinds, alone or in a
-// stream, whatever the number of watchers; a watcher's ctx ending wakes the
-// watchers alone.
+// stream, whatever the number of watchers and in whichever of their groups
+// they wait (all of them, or one alone); a watcher's ctx ending wakes every
+// group of watchers and no waiter.
 func TestRevisionSignalWakesWatchersAndWaiters(t *testing.T) {
 	var s revisionSignal
 	defer s.close()
 	for _, watchers := range []int{1, 100, 1000} {
 		var done []func()
+		dealt := make([]int, watchGroups)
 		for range watchers {
-			done = append(done, s.watching())
+			g, d := s.watching()
+			dealt[g]++
+			done = append(done, d)
 		}
 		assert.Equal(t, int64(watchers), s.watchers.Load())
+		for _, n := range dealt {
+			assert.InDelta(t, watchers/watchGroups, n, 1, "watchers are dealt evenly: %v", dealt)
+		}
 		for i := range 5 {
-			waiter, watcher := s.wait(), s.waitWatch()
+			waiting := []int{i % watchGroups}
+			if i%2 == 0 {
+				waiting = []int{0, 1, 2, 3, 4, 5, 6, 7}
+			}
+			waiter := s.wait()
+			var woken []<-chan struct{}
+			for _, g := range waiting {
+				woken = append(woken, s.waitWatch(g))
+			}
 			for range i * 10 {
 				s.notify()
 			}
 			s.notify()
 			requireWoken(t, waiter, fmt.Sprintf("%d watchers, round %d: waiter", watchers, i))
-			requireWoken(t, watcher, fmt.Sprintf("%d watchers, round %d: watcher", watchers, i))
+			for j, ch := range woken {
+				requireWoken(t, ch, fmt.Sprintf("%d watchers, round %d: watcher group %d", watchers, i, waiting[j]))
+			}
 		}
 		for _, d := range done {
 			d()
@@ -83,9 +100,15 @@ func TestRevisionSignalWakesWatchersAndWaiters(t *testing.T) {
 		assert.Zero(t, s.watchers.Load())
 	}
 
-	waiter, watcher := s.wait(), s.waitWatch()
+	waiter := s.wait()
+	var watching []<-chan struct{}
+	for g := range watchGroups {
+		watching = append(watching, s.waitWatch(g))
+	}
 	s.wakeWatchers()
-	requireWoken(t, watcher, "a watcher's ctx ending")
+	for g, ch := range watching {
+		requireWoken(t, ch, fmt.Sprintf("a watcher's ctx ending: group %d", g))
+	}
 	select {
 	case <-waiter:
 		t.Fatal("a watcher's ctx ending wakes no WaitRevision")
@@ -110,4 +133,6 @@ func TestWatchInterval(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, watchInterval(tc.watchers), "%d watchers", tc.watchers)
 	}
+	assert.Less(t, (watchGroups-1)*watchStep(maxWatchInterval), maxWatchInterval/2,
+		"a group waits at most half an interval for the others' turns")
 }

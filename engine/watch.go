@@ -19,8 +19,10 @@ import (
 // watcher reads on its own goroutine, following the organisation's commits
 // from one to the next without taking a lock the writer takes. Under a
 // stream of commits, watchers wake at most every few milliseconds (the
-// more watchers, the longer between wake-ups: 5 ms for a hundred, never
-// more than 10 ms) and read every commit since in one go; the Change
+// more watchers, the longer between wake-ups: 5 ms for a hundred, 10 ms at
+// most), in groups that take turns so that they never all run at once (a
+// commit reaches each within one and a half of that interval), and read
+// every commit since in one go; the Change
 // values are made once and shared by every watcher (treat their slices as
 // read-only). After ErrCompacted, take Revision, read the state afresh and
 // watch again after that revision.
@@ -36,14 +38,15 @@ func (e *Engine) Watch(ctx context.Context, org string, after uint64) iter.Seq2[
 		// twice, and a hundred watchers share both channels. Waking every
 		// watcher when one ctx ends costs what one wake-up for a commit
 		// does.
-		defer e.published.watching()()
+		group, done := e.published.watching()
+		defer done()
 		stopRinging := context.AfterFunc(ctx, e.published.wakeWatchers)
 		defer stopRinging()
 		cursor := windowCursor{org: org, after: after}
 		for {
 			// Taken before the read, so that a commit published during
 			// the read still wakes the wait below.
-			woken := e.published.waitWatch()
+			woken := e.published.waitWatch(group)
 			if e.closed.Load() {
 				yield(model.Change{}, closedError())
 				return
