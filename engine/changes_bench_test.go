@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +26,15 @@ var sinkChanges []model.Change
 // the timed writes, the benchmark waits for every watcher of the
 // organisation written to have read all of them, in order, and fails if
 // one did not.
+//
+// paired compares 100 same-org watchers with none in one run, so that a
+// machine's load, which drifts over seconds, weighs on both alike: two
+// engines, one watched by 100 watchers and one not, take b.N writes each in
+// alternating blocks of pairedBlock (the first of each pair alternating
+// too). Between blocks, untimed, the watchers catch up with the block
+// written. It reports each engine's ns/op and cpu-ns/op, and watchers-ratio
+// and watchers-cpu-ratio: the medians over pairs of blocks of the watched
+// engine's time over the other's.
 func BenchmarkCreateGrant_Watchers(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
@@ -40,39 +50,7 @@ func BenchmarkCreateGrant_Watchers(b *testing.B) {
 			require.NoError(b, err)
 			defer e.Close()
 			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			read := make([]watcherCount, tc.watchers)
-			want := int64(b.N)
-			for i := range tc.watchers {
-				org := tc.org
-				if org == "" {
-					org = fmt.Sprintf("org_w%03d", i)
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					n, last, bad := int64(0), uint64(0), false
-					// The count is published when it reaches want and
-					// when the watch ends, not per change: an atomic
-					// store per change would be the benchmark's cost,
-					// not the feed's.
-					defer func() { read[i].publish(n, bad) }()
-					for ch, err := range e.Watch(ctx, org, 0) {
-						if err != nil {
-							return
-						}
-						// Read the change as a consumer would: in order,
-						// each grant it carries.
-						if ch.Revision <= last || len(ch.Grants) == 0 || ch.Grants[0].Grant.Org != org {
-							bad = true
-						}
-						last = ch.Revision
-						if n++; n == want {
-							read[i].publish(n, bad)
-						}
-					}
-				}()
-			}
+			w := startWatchers(ctx, e, tc.watchers, tc.org, int64(b.N), int64(b.N))
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu := cpuTime()
@@ -85,12 +63,127 @@ func BenchmarkCreateGrant_Watchers(b *testing.B) {
 			b.StopTimer()
 			reportCPU(b, cpu)
 			if tc.org == testOrg {
-				waitForWatchers(b, read, want)
+				waitForWatchers(b, w.read, int64(b.N))
 			}
 			cancel()
-			wg.Wait()
+			w.wg.Wait()
 		})
 	}
+	b.Run("paired", benchWatchersPaired)
+}
+
+// pairedBlock is how many writes one engine takes in a row in the paired
+// benchmark: some 100 ms of writes, so that the watchers' reads left for
+// the untimed catch-up after a block (the last few milliseconds' worth,
+// their cadence) are a small part of the block's.
+const pairedBlock = 2000
+
+func benchWatchersPaired(b *testing.B) {
+	const watchers = 100
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var engines [2]*engine.Engine // 0: no watchers, 1: watched
+	for k := range engines {
+		e, err := engine.Open(engine.WithClock(func() time.Time { return t0 }))
+		require.NoError(b, err)
+		defer e.Close()
+		engines[k] = e
+	}
+	w := startWatchers(ctx, engines[1], watchers, testOrg, int64(b.N), pairedBlock)
+	defer w.wg.Wait()
+	defer cancel()
+	var wall, cpu [2]time.Duration
+	var ratios, cpuRatios []float64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for from, pair := 0, 0; from < b.N; from, pair = from+pairedBlock, pair+1 {
+		to := min(from+pairedBlock, b.N)
+		var blockWall, blockCPU [2]time.Duration
+		for j := range engines {
+			k := (j + pair) % 2 // who goes first alternates
+			start, startCPU := time.Now(), cpuTime()
+			for i := from; i < to; i++ {
+				g, err := engines[k].CreateGrant(ctx, testOrg, benchInput(i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				sinkGrant = g
+			}
+			blockWall[k], blockCPU[k] = time.Since(start), cpuTime()-startCPU
+			if k == 1 {
+				b.StopTimer()
+				waitForWatchers(b, w.read, int64(to))
+				b.StartTimer()
+			}
+		}
+		for k := range engines {
+			wall[k] += blockWall[k]
+			cpu[k] += blockCPU[k]
+		}
+		ratios = append(ratios, float64(blockWall[1])/float64(blockWall[0]))
+		cpuRatios = append(cpuRatios, float64(blockCPU[1])/float64(blockCPU[0]))
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(wall[0])/n, "ns/op-0")
+	b.ReportMetric(float64(wall[1])/n, "ns/op-100")
+	b.ReportMetric(float64(cpu[0])/n, "cpu-ns/op-0")
+	b.ReportMetric(float64(cpu[1])/n, "cpu-ns/op-100")
+	b.ReportMetric(median(ratios), "watchers-ratio")
+	b.ReportMetric(median(cpuRatios), "watchers-cpu-ratio")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// benchWatchers are a benchmark's watchers: read[i] is what watcher i has
+// read, and wg ends when every one has stopped (cancel their ctx).
+type benchWatchers struct {
+	read []watcherCount
+	wg   sync.WaitGroup
+}
+
+// startWatchers starts n watchers of e, all of org or, when org is empty,
+// each of its own; each reads every change as a consumer would (in order,
+// each grant it carries) and publishes its count every `every` changes and
+// when its watch ends, not per change: an atomic store per change would be
+// the benchmark's cost, not the feed's. want is how many changes it is to
+// read (its last count published).
+func startWatchers(ctx context.Context, e *engine.Engine, n int, org string, want, every int64) *benchWatchers {
+	w := &benchWatchers{read: make([]watcherCount, n)}
+	for i := range n {
+		org := org
+		if org == "" {
+			org = fmt.Sprintf("org_w%03d", i)
+		}
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			n, last, bad := int64(0), uint64(0), false
+			defer func() { w.read[i].publish(n, bad) }()
+			next := min(every, want)
+			for ch, err := range e.Watch(ctx, org, 0) {
+				if err != nil {
+					return
+				}
+				if ch.Revision <= last || len(ch.Grants) == 0 || ch.Grants[0].Grant.Org != org {
+					bad = true
+				}
+				last = ch.Revision
+				if n++; n == next {
+					w.read[i].publish(n, bad)
+					next = min(next+every, want)
+				}
+			}
+		}()
+	}
+	return w
 }
 
 // watcherCount is what one benchmark watcher has read, on a cache line of
@@ -112,8 +205,8 @@ func (c *watcherCount) publish(n int64, bad bool) {
 
 // waitForWatchers fails b unless every watcher reads want changes, all
 // well-formed, within a bound (a hang fails, it does not time anything). A
-// watcher publishes its count once it reaches want, or when its watch
-// ends.
+// watcher publishes its count at the counts waited for (see
+// startWatchers), and when its watch ends.
 func waitForWatchers(b *testing.B, read []watcherCount, want int64) {
 	deadline := time.Now().Add(30 * time.Second)
 	for i := range read {
