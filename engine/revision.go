@@ -80,9 +80,10 @@ func watchStep(interval time.Duration) time.Duration {
 }
 
 // revisionSignal wakes every goroutine waiting for the next revision, or
-// for Close. The writer only rings a doorbell (a non-blocking send to one
-// goroutine, started by the first waiter); that goroutine closes the
-// channels the waiters wait on, so the writer never pays for their number.
+// for Close. The writer only counts its commit, and rings a doorbell (a
+// non-blocking send) when the fan-out goroutine, started by the first
+// waiter, sleeps; that goroutine closes the channels the waiters wait on,
+// so the writer never pays for their number.
 // Waiters take their channel with an atomic load: a hundred of them waking
 // at once do not queue on a lock. WaitRevision's waiters wait on one
 // channel, woken on its own cadence (wakeInterval); the watchers on one per
@@ -96,6 +97,12 @@ type revisionSignal struct {
 	// (see watching).
 	watchers atomic.Int64
 	dealt    atomic.Uint32
+	// commits counts notify's calls; the fan-out compares it with the count
+	// at each kind's last wake-up to know which are owed one. sleeping is
+	// set while the fan-out waits for a commit with nothing owed: only then
+	// does notify ring the doorbell.
+	commits  atomic.Uint64
+	sleeping atomic.Bool
 	// mu guards starting and stopping the fan-out goroutine.
 	mu     sync.Mutex
 	stop   chan struct{} // ends the fan-out goroutine
@@ -147,12 +154,20 @@ func (s *revisionSignal) startFanOut() {
 }
 
 // notify tells the waiters a revision was published. It runs under
-// writeMu, once per commit, and never blocks.
+// writeMu, once per commit, and never blocks. Under a stream of commits it
+// is one atomic add: the fan-out goroutine is then on its timer and sees
+// the count, so that the writer readies no goroutine on its processor
+// (one it readied would run there, and ready the watchers there, as soon
+// as the writer was preempted, ahead of the writer). It rings the doorbell
+// only when the fan-out sleeps.
 func (s *revisionSignal) notify() {
-	if bell := s.doorbell.Load(); bell != nil {
-		select {
-		case *bell <- struct{}{}:
-		default: // already rung: the coming wake-up covers this commit
+	s.commits.Add(1)
+	if s.sleeping.Load() {
+		if bell := s.doorbell.Load(); bell != nil {
+			select {
+			case *bell <- struct{}{}:
+			default: // already rung
+			}
 		}
 	}
 }
@@ -160,73 +175,92 @@ func (s *revisionSignal) notify() {
 // allGroups has a bit set for each group of watchers.
 const allGroups = 1<<watchGroups - 1
 
-// fanOut wakes WaitRevision's waiters and each group of watchers once after
-// each ring, each at most once per its interval, and the groups at least
-// watchStep apart: a ring during a pause is covered by the coming
-// wake-ups. A group without waiters takes no turn, so that after a quiet
-// spell one watcher, or a first group, wakes at once.
+// fanOutPoll is how long the fan-out waits at most, while some kind of
+// waiter is owed a wake-up, before it looks again whether a commit has
+// made another kind owed one: that kind's wake-up comes at most this late.
+const fanOutPoll = 250 * time.Microsecond
+
+// fanOut wakes WaitRevision's waiters and each group of watchers once
+// after each commit, each at most once per its interval, and the groups at
+// least watchStep apart. A kind is owed a wake-up when commits has moved
+// since its last one (read before it woke them, so that a commit during a
+// wake-up is owed the next). A group without waiters takes no turn, so
+// that after a quiet spell one watcher, or a first group, wakes at once.
+// With nothing owed the fan-out sleeps until notify rings.
 func (s *revisionSignal) fanOut(bell <-chan struct{}, stop <-chan struct{}) {
 	var lastAll, lastStep time.Time
 	var lastGroup [watchGroups]time.Time
-	owedAll, owedGroups := false, uint(0)
+	var seenAll uint64
+	var seenGroup [watchGroups]uint64
 	turn := 0
 	pause := time.NewTimer(time.Hour)
 	defer pause.Stop()
 	for {
-		if !owedAll && owedGroups == 0 {
-			select {
-			case <-stop:
-				return
-			case <-bell:
-				owedAll, owedGroups = true, allGroups
+		seen := s.commits.Load()
+		owedAll := seen != seenAll
+		owedGroups := uint(0)
+		for g := range watchGroups {
+			if seen != seenGroup[g] {
+				owedGroups |= 1 << g
 			}
+		}
+		if !owedAll && owedGroups == 0 {
+			// sleeping before the second look at commits, as notify adds
+			// to commits before it looks at sleeping: one of the two sees
+			// the other.
+			s.sleeping.Store(true)
+			if s.commits.Load() == seen {
+				select {
+				case <-stop:
+					return
+				case <-bell:
+				}
+			}
+			s.sleeping.Store(false)
+			continue
 		}
 		now := time.Now()
 		interval := watchInterval(s.watchers.Load())
+		step := watchStep(interval)
 		due := time.Duration(math.MaxInt64)
-		if owedAll {
-			due = min(due, lastAll.Add(wakeInterval).Sub(now))
-		}
-		if owedGroups != 0 {
-			first := lastStep.Add(watchStep(interval))
-			for g := range watchGroups {
-				if owedGroups&(1<<g) != 0 {
-					due = min(due, maxTime(first, lastGroup[g].Add(interval)).Sub(now))
-				}
+		// wait is how long until kind k may be woken, given when it may
+		// be at the earliest; a kind not owed is looked at again by then,
+		// or after fanOutPoll.
+		wait := func(earliest time.Time, owed bool) {
+			d := earliest.Sub(now)
+			if !owed {
+				d = max(d, fanOutPoll)
 			}
+			due = min(due, d)
+		}
+		wait(lastAll.Add(wakeInterval), owedAll)
+		for g := range watchGroups {
+			wait(maxTime(lastStep.Add(step), lastGroup[g].Add(interval)), owedGroups&(1<<g) != 0)
 		}
 		if due > 0 {
-			ring := bell
-			if owedAll && owedGroups == allGroups {
-				ring = nil // a ring now changes nothing: wait for the pause alone
-			}
 			pause.Reset(due)
 			select {
 			case <-stop:
 				return
-			case <-ring:
-				owedAll, owedGroups = true, allGroups
-				pause.Stop()
-				continue // the pause to wait may be shorter now
 			case <-pause.C:
 			}
+			continue // look again at what is owed
 		}
-		now = time.Now()
 		if owedAll && !now.Before(lastAll.Add(wakeInterval)) {
-			owedAll, lastAll = false, now
+			lastAll, seenAll = now, seen
 			wake(&s.next)
 		}
-		if owedGroups == 0 || now.Before(lastStep.Add(watchStep(interval))) {
+		if now.Before(lastStep.Add(step)) {
 			continue
 		}
-		// Wake the first group, from turn on, whose interval has passed;
-		// one without waiters is settled and takes no turn.
+		// Wake the first owed group, from turn on, whose interval has
+		// passed; one without waiters is settled and takes no turn.
 		for i := range watchGroups {
 			g := (turn + i) % watchGroups
 			if owedGroups&(1<<g) == 0 || now.Before(lastGroup[g].Add(interval)) {
 				continue
 			}
-			owedGroups &^= 1 << g
+			seenGroup[g] = seen
 			if wake(&s.watch[g]) {
 				lastGroup[g], lastStep, turn = now, now, g+1
 				break

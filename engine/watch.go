@@ -15,8 +15,8 @@ import (
 // window (see WithChangeRetention), or the ErrValidation of a bad org.
 //
 // A watcher never blocks a writer, however slowly it consumes, and costs it
-// nothing per commit: a writer only rings one doorbell per commit, the
-// watcher reads on its own goroutine, following the organisation's commits
+// nothing per commit: a writer only counts its commit (and rings one
+// doorbell after a quiet spell), the watcher reads on its own goroutine, following the organisation's commits
 // from one to the next without taking a lock the writer takes. Under a
 // stream of commits, watchers wake at most every few milliseconds (the
 // more watchers, the longer between wake-ups: 5 ms for a hundred, 10 ms at
