@@ -85,14 +85,17 @@ func packChanges(grants []store.GrantChange, memberships []store.MembershipChang
 
 // pairTable makes the table of a part's (member, group) or (child,
 // parent) pairs. The second of a pair is one of few (a bulk load's groups,
-// its folders) and is looked up in a map; the first is one of many, listed
-// together (a member's groups, an entity's parents), and is taken from the
-// pair before when equal, else added again: hashing it would cost more
-// than a repeat, and most are not repeated at all.
+// its folders) and is looked up in a map, unless it is the pair before's;
+// the first is one of many, listed together (a member's groups, an
+// entity's parents), and is taken from the pair before when equal, else
+// added again: hashing it would cost more than a repeat, and most are not
+// repeated at all.
 type pairTable[T comparable] struct {
 	values []T
 	second map[T]uint32
-	first  uint32
+	// first is the position of the last pair's first, last its second's
+	// (a call adding many members to one group repeats it).
+	first, last uint32
 }
 
 func newPairTable[T comparable]() *pairTable[T] {
@@ -105,12 +108,16 @@ func (t *pairTable[T]) add(a, b T) (uint32, uint32) {
 		t.first = uint32(n)
 		t.values = append(t.values, a)
 	}
+	if len(t.second) > 0 && t.values[t.last] == b {
+		return t.first, t.last
+	}
 	i, ok := t.second[b]
 	if !ok {
 		i = uint32(len(t.values))
 		t.values = append(t.values, b)
 		t.second[b] = i
 	}
+	t.last = i
 	return t.first, i
 }
 
