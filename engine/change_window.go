@@ -13,7 +13,8 @@ import (
 // engine published (at most retention of them), each split into what it did
 // per organisation, and for each organisation its retained parts, oldest
 // first, each linked to the next. It holds the store's immutable rows, never
-// copies: a commit costs the window a few words per organisation it touched.
+// copies: a commit costs the window a few words per organisation it touched,
+// and a large one about 8 bytes a change (see packedChanges).
 //
 // Writers feed it under writeMu (add). A reader that holds its place in an
 // organisation's feed (a watcher) follows the links with atomic loads only,
@@ -55,9 +56,11 @@ type windowCommit struct {
 	parts []orgPart
 }
 
-// orgPart is what one commit did to one organisation: slices of the
-// commit's change set, in commit order. All but the atomic fields are set
-// before the part is added and never change.
+// orgPart is what one commit did to one organisation, in commit order:
+// slices of the commit's change set, or, for a part of more than
+// sharedChangeItems changes, the same packed (see packedChanges) and the
+// slices nil. All but the atomic fields are set before the part is added
+// and never change.
 type orgPart struct {
 	org         string
 	rev         uint64
@@ -65,6 +68,7 @@ type orgPart struct {
 	grants      []store.GrantChange
 	memberships []store.MembershipChange
 	links       []store.LinkChange
+	packed      *packedChanges
 	// change is the part as a model.Change, made by its first reader and
 	// shared by the later ones (see feedChange); nil until then, and again
 	// once the commit is sharedSpan commits old.
@@ -95,23 +99,29 @@ type orgRevisions struct {
 // commit order, before the revision is published, so that every part a
 // reader can reach up to the published revision is linked.
 func (w *changeWindow) add(cs store.ChangeSet, at time.Time) {
-	parts := splitByOrg(cs, at)
+	w.addParts(cs.Revision, splitByOrg(cs, at))
+}
+
+// addParts is add given the commit's parts, as splitByOrg made them (the
+// writer makes them on its core while the commit's index is derived on the
+// other).
+func (w *changeWindow) addParts(rev uint64, parts []orgPart) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.orgs == nil {
 		w.orgs = make(map[string]*orgRevisions)
 	}
-	if cs.Revision != w.last.Load()+1 {
+	if rev != w.last.Load()+1 {
 		// Revisions are consecutive on one engine: a first commit after
 		// Open loaded revision R is R+1. Nothing before a gap can be
 		// vouched for.
-		w.reset(cs.Revision - 1)
+		w.reset(rev - 1)
 	}
 	if len(w.ring) == w.limit() {
 		w.evictOldest()
-		w.ring[(w.head+len(w.ring)-1)%len(w.ring)] = windowCommit{rev: cs.Revision, parts: parts}
+		w.ring[(w.head+len(w.ring)-1)%len(w.ring)] = windowCommit{rev: rev, parts: parts}
 	} else {
-		w.ring = append(w.ring, windowCommit{rev: cs.Revision, parts: parts})
+		w.ring = append(w.ring, windowCommit{rev: rev, parts: parts})
 	}
 	for i := range parts {
 		p := &parts[i]
@@ -127,7 +137,7 @@ func (w *changeWindow) add(cs store.ChangeSet, at time.Time) {
 		}
 		o.tail.Store(p)
 	}
-	w.last.Store(cs.Revision)
+	w.last.Store(rev)
 	w.unshare(sharedSpan)
 }
 
@@ -377,10 +387,24 @@ func (w *changeWindow) following(c *windowCursor, published uint64) (*orgPart, b
 }
 
 // splitByOrg cuts cs, committed at at, into what it did to each
-// organisation, in the order each organisation first appears. Job rows are
-// left out: they are the engine's bookkeeping, not access. A commit of one
-// organisation (all but expiry sweeps) shares the change set's slices.
+// organisation, in the order each organisation first appears, packing the
+// large parts (see packedChanges). Job rows are left out: they are the
+// engine's bookkeeping, not access. A commit of one organisation (all but
+// expiry sweeps) shares the change set's slices.
 func splitByOrg(cs store.ChangeSet, at time.Time) []orgPart {
+	parts := splitParts(cs, at)
+	for i := range parts {
+		p := &parts[i]
+		if len(p.grants)+len(p.memberships)+len(p.links) > sharedChangeItems {
+			p.packed = packChanges(p.grants, p.memberships, p.links)
+			p.grants, p.memberships, p.links = nil, nil, nil
+		}
+	}
+	return parts
+}
+
+// splitParts is splitByOrg without the packing.
+func splitParts(cs store.ChangeSet, at time.Time) []orgPart {
 	org, single := "", true
 	for i := range cs.Grants {
 		single, org = sameOrg(single, org, cs.Grants[i].Grant.Org)

@@ -112,6 +112,18 @@ func (p *orgPart) feedChange() *model.Change {
 func (p *orgPart) makeChange() *model.Change {
 	sc := new(sharedChange)
 	sc.change = model.Change{Revision: p.rev, At: p.at}
+	if pc := p.packed; pc != nil {
+		if len(pc.grants) > 0 {
+			sc.change.Grants = pc.feedGrants()
+		}
+		if len(pc.memberships) > 0 {
+			sc.change.Memberships = pc.feedMemberships()
+		}
+		if len(pc.links) > 0 {
+			sc.change.Links = pc.feedLinks()
+		}
+		return &sc.change
+	}
 	if len(p.grants) > 0 {
 		sc.change.Grants = feedGrants(p.grants, sc.grants[:0])
 	}
@@ -143,16 +155,31 @@ func feedGrants(changes []store.GrantChange, buf []model.GrantChange) []model.Gr
 	}
 	for i := range changes {
 		gc := &changes[i]
+		var replaced *model.Grant
 		if replacesAnother(gc) {
-			all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *gc.Replaced})
+			replaced = gc.Replaced
 		}
-		op := model.ChangeWrite
-		if gc.Deleted {
-			op = model.ChangeDelete
-		}
-		all = append(all, model.GrantChange{Op: op, Grant: *gc.Grant})
+		all = appendGrantChange(all, gc.Grant, replaced, gc.Deleted)
 	}
 	return lastOfEach(all, func(c *model.GrantChange) string { return c.Grant.ID })
+}
+
+// appendGrantChange appends the feed's entries for one grant change: the
+// delete of the row of another id it replaced (nil when none), then the
+// change itself.
+func appendGrantChange(all []model.GrantChange, g, replaced *model.Grant, deleted bool) []model.GrantChange {
+	if replaced != nil {
+		all = append(all, model.GrantChange{Op: model.ChangeDelete, Grant: *replaced})
+	}
+	return append(all, model.GrantChange{Op: changeOp(deleted), Grant: *g})
+}
+
+// changeOp is the feed's op for a change deleted or not.
+func changeOp(deleted bool) model.ChangeOp {
+	if deleted {
+		return model.ChangeDelete
+	}
+	return model.ChangeWrite
 }
 
 // replacesAnother reports whether gc wrote over a row of another id under
@@ -165,11 +192,7 @@ func replacesAnother(gc *store.GrantChange) bool {
 func feedMemberships(changes []store.MembershipChange) []model.MembershipChange {
 	all := make([]model.MembershipChange, len(changes))
 	for i, mc := range changes {
-		op := model.ChangeWrite
-		if mc.Deleted {
-			op = model.ChangeDelete
-		}
-		all[i] = model.MembershipChange{Op: op, Membership: mc.Membership}
+		all[i] = model.MembershipChange{Op: changeOp(mc.Deleted), Membership: mc.Membership}
 	}
 	return lastOfEach(all, func(c *model.MembershipChange) model.Membership { return c.Membership })
 }
@@ -177,11 +200,7 @@ func feedMemberships(changes []store.MembershipChange) []model.MembershipChange 
 func feedLinks(changes []store.LinkChange) []model.LinkChange {
 	all := make([]model.LinkChange, len(changes))
 	for i, lc := range changes {
-		op := model.ChangeWrite
-		if lc.Deleted {
-			op = model.ChangeDelete
-		}
-		all[i] = model.LinkChange{Op: op, Link: lc.Link}
+		all[i] = model.LinkChange{Op: changeOp(lc.Deleted), Link: lc.Link}
 	}
 	return lastOfEach(all, func(c *model.LinkChange) model.EntityLink { return c.Link })
 }

@@ -248,7 +248,10 @@ func (e *Engine) commit(ctx context.Context, fill func(tx *store.WriteTxn) error
 			return store.ChangeSet{}, err
 		}
 	}
-	e.publishIndex(cs, snap, at, derived.wait())
+	// The change feed's parts of a large commit are packed on this core
+	// while the other may still derive the index.
+	parts := splitByOrg(cs, at)
+	e.publishIndex(cs, parts, snap, at, derived.wait())
 	return cs, nil
 }
 
@@ -336,19 +339,20 @@ func (e *Engine) publish(cs store.ChangeSet, snap *store.Snapshot, at time.Time)
 	if e.current.Load().snap == snap {
 		return // the transaction wrote nothing: the published view is current
 	}
-	e.publishIndex(cs, snap, at, e.current.Load().index.Apply(cs))
+	e.publishIndex(cs, splitByOrg(cs, at), snap, at, e.current.Load().index.Apply(cs))
 }
 
-// publishIndex is publish given idx, the index derived from cs (unused when
-// the transaction wrote nothing).
-func (e *Engine) publishIndex(cs store.ChangeSet, snap *store.Snapshot, at time.Time, idx *resolve.Index) {
+// publishIndex is publish given idx, the index derived from cs, and parts,
+// cs split for the change feed by splitByOrg (both unused when the
+// transaction wrote nothing).
+func (e *Engine) publishIndex(cs store.ChangeSet, parts []orgPart, snap *store.Snapshot, at time.Time, idx *resolve.Index) {
 	cur := e.current.Load()
 	if cur.snap == snap {
 		return // the transaction wrote nothing: the published view is current
 	}
 	// The index of the new revision is derived before it is published, so a
 	// reader never sees the snapshot of one revision with the index of another.
-	e.changes.add(cs, at)
+	e.changes.addParts(cs.Revision, parts)
 	e.current.Store(&view{snap: snap, index: idx, ids: e.ids.mark(), seq: e.repl.seq})
 	e.published.notify()
 	e.noteJobs(cs)

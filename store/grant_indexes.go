@@ -70,10 +70,18 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 // order (entity, grantee, effect). It puts them in grantee order first, so
 // that consecutive inserts touch the same leaves: each grantee's rows are in
 // entity order already, so only the grantees need sorting.
+//
+// Sorted runs go into a btree last first (here, at commit and at restore):
+// a full node splits in the middle, and the half that keeps its slice is the
+// one that goes on taking the next inserts. Ascending, that half stays
+// behind half full with room for twice its items (16 bytes a row, 8 of them
+// unused, for as long as the rows are stored: 1.7 MB of the report's medium
+// load); descending, the halves left behind are the new nodes, full, in
+// slices of their size.
 func (x grantIndexes) putByGrantee(rows []*grantRow) {
 	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
-	for _, row := range rows {
-		x.byGrantee.ReplaceOrInsert(row)
+	for i := len(rows) - 1; i >= 0; i-- {
+		x.byGrantee.ReplaceOrInsert(rows[i])
 	}
 }
 
@@ -97,7 +105,8 @@ func (x grantIndexes) restoreGrants(rows []*grantRow) error {
 	}()
 	defer func() { <-done }()
 	sortByString(rows, func(r *grantRow) string { return r.g.ID })
-	for _, row := range rows {
+	for i := len(rows) - 1; i >= 0; i-- { // last first: see putByGrantee
+		row := rows[i]
 		if _, dup := x.byID.ReplaceOrInsert(row); dup {
 			return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
 		}

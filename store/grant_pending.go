@@ -27,8 +27,8 @@ func (r *ReadTxn) grantIdx() grantIndexes {
 func (p *pendingGrants) flush(x grantIndexes) {
 	rows, replaced := p.rows, p.replaced
 	p.rows, p.replaced = nil, nil
-	for i, row := range rows {
-		x.putExceptGrantee(row, replaced[i])
+	for i := len(rows) - 1; i >= 0; i-- { // last first: see putByGrantee
+		x.putExceptGrantee(rows[i], replaced[i])
 	}
 	x.putByGrantee(rows)
 }
