@@ -66,7 +66,12 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		lb.recompute()
 		linkCount = lb.count
 	}
-	b.ents.refreshChecks()
+	if ix.grants > 0 || b.grants > 0 {
+		b.ents.refreshChecks()
+	}
+	// else no record holds a grant, before or after: every check array is
+	// empty, and stays so whatever moved (an organisation's links loaded
+	// before its grants rebuild none).
 	return &Index{
 		rev:       cs.Revision,
 		entities:  b.ents.m.done(),

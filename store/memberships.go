@@ -95,30 +95,52 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 // order of ms. The caller has validated ms and checked that none closes a
 // cycle. After an error the transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
+	return w.AddMembershipsThen(org, ms, nil)
+}
+
+// AddMembershipsThen is AddMemberships calling staged, when it is not nil,
+// once the change set (Pending) lists every new membership and before any
+// is stored, as PutGrantsThen does. staged must not use the transaction.
+func (w *WriteTxn) AddMembershipsThen(org string, ms []model.Membership, staged func()) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
 	rows := sortMembershipsByKey(newMembershipRows(org, ms))
 	fresh := make([]bool, len(ms))
 	added := make([]*membershipRow, 0, len(rows))
-	members := 1
-	for i := 1; i < len(rows); i++ {
-		if !ofMember(rows[i].row.key, entityKeyOf(rows[i-1].row.key)) {
-			members++
-		}
+	// Each member's rows are merged with what is stored first, reading the
+	// state w started from or w's own rows (never memdb through w), so
+	// that the change set is whole before memdb is written.
+	type merged struct {
+		key  string
+		own  *memberRow // w's row of the member, nil when w has none yet
+		rows []*membershipRow
 	}
-	w.growOwnMembers(members)
+	var members []merged
 	for start := 0; start < len(rows); {
 		key := entityKeyOf(rows[start].row.key)
 		end := start + 1
 		for end < len(rows) && ofMember(rows[end].row.key, key) {
 			end++
 		}
-		owner, err := w.ownMember(key)
-		if err != nil {
-			return 0, err
+		m := merged{key: key}
+		var stored []*membershipRow
+		if own, ok := w.ownMembers[key]; ok {
+			m.own, stored = own, own.rows
+		} else {
+			row, err := w.Committed().memberIn(key)
+			if err != nil {
+				return 0, err
+			}
+			if row != nil {
+				stored = row.rows
+			}
 		}
-		owner.rows, added = mergeMemberships(owner.rows, rows[start:end], added, fresh)
+		n := len(added)
+		m.rows, added = mergeMemberships(stored, rows[start:end], added, fresh)
+		if len(added) > n { // a member whose memberships are all stored keeps its row
+			members = append(members, m)
+		}
 		start = end
 	}
 	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(added))
@@ -126,6 +148,21 @@ func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error
 		if fresh[i] {
 			w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 		}
+	}
+	if staged != nil {
+		staged()
+	}
+	w.growOwnMembers(len(members))
+	for _, m := range members {
+		if m.own != nil {
+			m.own.rows = m.rows
+			continue
+		}
+		row := &memberRow{key: m.key, rows: m.rows}
+		if err := w.txn.Insert(tableMemberships, row); err != nil {
+			return 0, fmt.Errorf("store: put member: %w", err)
+		}
+		w.ownMembers[m.key] = row
 	}
 	w.gx.putMembers(added)
 	return len(added), nil
