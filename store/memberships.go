@@ -117,17 +117,24 @@ func (w *WriteTxn) AddMembershipsThen(org string, ms []model.Membership, staged 
 		rows []*membershipRow
 	}
 	var members []merged
+	// A first load of the organisation finds no member stored: it looks
+	// none up.
+	orgHasMembers := false
+	_ = w.Committed().Memberships(org, func(model.Membership) bool {
+		orgHasMembers = true
+		return false
+	})
 	for start := 0; start < len(rows); {
-		key := entityKeyOf(rows[start].row.key)
+		key := rows[start].memberKey()
 		end := start + 1
-		for end < len(rows) && ofMember(rows[end].row.key, key) {
+		for end < len(rows) && rows[end].memberKey() == key {
 			end++
 		}
 		m := merged{key: key}
 		var stored []*membershipRow
 		if own, ok := w.ownMembers[key]; ok {
 			m.own, stored = own, own.rows
-		} else {
+		} else if orgHasMembers {
 			row, err := w.Committed().memberIn(key)
 			if err != nil {
 				return 0, err
@@ -182,7 +189,7 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 	var members []string                       // by id
 	prev := ""
 	for i, p := range rows {
-		mk := entityKeyOf(p.row.key)
+		mk := p.memberKey()
 		if i > 0 && mk == prev {
 			bucket[i] = bucket[i-1]
 			continue
@@ -202,9 +209,9 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 	sortByString(order, func(id int32) string { return members[id] })
 	sorted := scatter(rows, bucket, order)
 	for start := 0; start < len(sorted); {
-		mk := entityKeyOf(sorted[start].row.key)
+		mk := sorted[start].memberKey()
 		end := start + 1
-		for end < len(sorted) && ofMember(sorted[end].row.key, mk) {
+		for end < len(sorted) && sorted[end].memberKey() == mk {
 			end++
 		}
 		if run := sorted[start:end]; !slices.IsSortedFunc(run, cmpKeys) {
@@ -237,18 +244,17 @@ func scatter[R any](rows []R, bucket []int32, order []int32) []R {
 	return out
 }
 
-// ofMember reports whether the membership key is one of the member of
-// memberKey (entityKeyOf(key) == memberKey), without searching key.
-func ofMember(key, memberKey string) bool {
-	return len(key) > len(memberKey) && key[len(memberKey)] == sep[0] && key[:len(memberKey)] == memberKey
-}
-
 // pendingMembership is a row AddMemberships may store, and the place of its
 // membership in the call.
 type pendingMembership struct {
 	row *membershipRow
-	pos int
+	pos int32
+	// member is the length of the key's member part, its memdb row's
+	// key (entityKeyOf), known when the key is made and never searched.
+	member int32
 }
+
+func (p pendingMembership) memberKey() string { return p.row.key[:p.member] }
 
 // newMembershipRows makes the rows of ms in org, in their order, from one
 // block of rows and one string of their keys (as newLinkRows).
@@ -261,7 +267,8 @@ func newMembershipRows(org string, ms []model.Membership) []pendingMembership {
 	rows := make([]pendingMembership, len(ms))
 	for i, m := range ms {
 		block[i] = membershipRow{key: keys[i], org: org, m: m}
-		rows[i] = pendingMembership{row: &block[i], pos: i}
+		member := len(org) + len(sep) + len(m.Member.Type) + len(sep) + len(m.Member.ID)
+		rows[i] = pendingMembership{row: &block[i], pos: int32(i), member: int32(member)}
 	}
 	return rows
 }
