@@ -116,7 +116,13 @@ func (w *WriteTxn) AddMembershipsThen(org string, ms []model.Membership, staged 
 		own  *memberRow // w's row of the member, nil when w has none yet
 		rows []*membershipRow
 	}
-	var members []merged
+	runs := 1
+	for i := 1; i < len(rows); i++ {
+		if rows[i].member != rows[i-1].member || rows[i].memberKey() != rows[i-1].memberKey() {
+			runs++
+		}
+	}
+	members := make([]merged, 0, runs)
 	// A first load of the organisation finds no member stored: it looks
 	// none up.
 	orgHasMembers := false
