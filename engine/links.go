@@ -27,7 +27,9 @@ func (e *Engine) LinkEntities(ctx context.Context, org string, links ...model.En
 		if err := newLinkGraph(&tx.ReadTxn, org, links).refuseCycle(); err != nil {
 			return err
 		}
-		_, err := tx.AddLinks(org, links)
+		// The index is derived on the other core while the links are
+		// stored.
+		_, err := tx.AddLinksThen(org, links, func() { e.deriveEarly(tx) })
 		return err
 	})
 	return err

@@ -38,7 +38,8 @@ func (e *Engine) AddMembers(ctx context.Context, org string, ms ...model.Members
 			}
 			added[m.Member] = append(added[m.Member], m.Group)
 		}
-		_, err := tx.AddMemberships(org, ms)
+		// The index is derived on the other core while memdb is written.
+		_, err := tx.AddMembershipsThen(org, ms, func() { e.deriveEarly(tx) })
 		return err
 	})
 	return err

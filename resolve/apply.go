@@ -66,7 +66,12 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		lb.recompute()
 		linkCount = lb.count
 	}
-	b.ents.refreshChecks()
+	if ix.grants > 0 || b.grants > 0 {
+		b.ents.refreshChecks()
+	}
+	// else no record holds a grant, before or after: every check array is
+	// empty, and stays so whatever moved (an organisation's links loaded
+	// before its grants rebuild none).
 	return &Index{
 		rev:       cs.Revision,
 		entities:  b.ents.m.done(),
@@ -97,6 +102,12 @@ type indexBuilder struct {
 	closure []sid // scratch for settleUser
 	grants  int
 	denies  int
+	// last is the member the latest added membership interned.
+	last struct {
+		org    string
+		member model.Subject
+		sid    sid
+	}
 }
 
 // isOwned reports whether this revision copied or created node s.
@@ -209,7 +220,12 @@ func (b *indexBuilder) membership(mc *store.MembershipChange) {
 		}
 		return
 	}
-	member, group := b.intern(mc.Org, m.Member), b.intern(mc.Org, m.Group)
+	// Writers list a member's memberships together: a run of them interns
+	// the member once.
+	if mc.Org != b.last.org || m.Member != b.last.member {
+		b.last.org, b.last.member, b.last.sid = mc.Org, m.Member, b.intern(mc.Org, m.Member)
+	}
+	member, group := b.last.sid, b.intern(mc.Org, m.Group)
 	if slices.Contains(b.nodes.get(member).parents, group) {
 		return
 	}

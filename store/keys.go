@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"unsafe"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -96,23 +97,19 @@ func joinKeys(org string, n int, parts func(i int) [4]string) []string {
 			size += len(p)
 		}
 	}
-	var b strings.Builder
-	b.Grow(size)
-	ends := make([]int, n)
-	for i := range n {
-		b.WriteString(org)
-		for _, p := range parts(i) {
-			b.WriteString(sep)
-			b.WriteString(p)
-		}
-		ends[i] = b.Len()
-	}
-	all := b.String()
+	// Appended to a buffer made big enough at once, then viewed as the
+	// string it will never stop being: no copy, and no builder call per
+	// part.
+	buf := make([]byte, 0, size)
 	keys := make([]string, n)
-	start := 0
-	for i, end := range ends {
-		keys[i] = all[start:end]
-		start = end
+	for i := range n {
+		start := len(buf)
+		buf = append(buf, org...)
+		for _, p := range parts(i) {
+			buf = append(buf, sep...)
+			buf = append(buf, p...)
+		}
+		keys[i] = unsafe.String(unsafe.SliceData(buf[start:]), len(buf)-start)
 	}
 	return keys
 }

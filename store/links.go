@@ -101,6 +101,14 @@ func (w *WriteTxn) AddLink(org string, l model.EntityLink) (bool, error) {
 // checked that none closes a cycle. After an error the transaction must be
 // aborted.
 func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
+	return w.AddLinksThen(org, ls, nil)
+}
+
+// AddLinksThen is AddLinks calling staged, when it is not nil, once the
+// change set (Pending) lists every new link and before any is stored, as
+// PutGrantsThen does: the engine derives its index from the change set
+// while the links are stored. staged must not use the transaction.
+func (w *WriteTxn) AddLinksThen(org string, ls []model.EntityLink, staged func()) (int, error) {
 	if len(ls) == 0 {
 		return 0, nil
 	}
@@ -131,6 +139,15 @@ func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
 		fresh[p.pos] = true
 		kept = append(kept, p)
 	}
+	w.changes.Links = slices.Grow(w.changes.Links, len(kept))
+	for i, l := range ls {
+		if fresh[i] {
+			w.changes.Links = append(w.changes.Links, LinkChange{Org: org, Link: l})
+		}
+	}
+	if staged != nil {
+		staged()
+	}
 	for _, p := range kept {
 		if err := w.txn.Insert(tableLinks, p.row); err != nil {
 			return 0, fmt.Errorf("store: add links: %w", err)
@@ -138,12 +155,6 @@ func (w *WriteTxn) AddLinks(org string, ls []model.EntityLink) (int, error) {
 	}
 	for _, p := range byParent(kept) {
 		w.gx.linksByParent.ReplaceOrInsert(p.row)
-	}
-	w.changes.Links = slices.Grow(w.changes.Links, len(kept))
-	for i, l := range ls {
-		if fresh[i] {
-			w.changes.Links = append(w.changes.Links, LinkChange{Org: org, Link: l})
-		}
 	}
 	return len(kept), nil
 }

@@ -95,30 +95,65 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 // order of ms. The caller has validated ms and checked that none closes a
 // cycle. After an error the transaction must be aborted.
 func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error) {
+	return w.AddMembershipsThen(org, ms, nil)
+}
+
+// AddMembershipsThen is AddMemberships calling staged, when it is not nil,
+// once the change set (Pending) lists every new membership and before any
+// is stored, as PutGrantsThen does. staged must not use the transaction.
+func (w *WriteTxn) AddMembershipsThen(org string, ms []model.Membership, staged func()) (int, error) {
 	if len(ms) == 0 {
 		return 0, nil
 	}
 	rows := sortMembershipsByKey(newMembershipRows(org, ms))
 	fresh := make([]bool, len(ms))
 	added := make([]*membershipRow, 0, len(rows))
-	members := 1
+	// Each member's rows are merged with what is stored first, reading the
+	// state w started from or w's own rows (never memdb through w), so
+	// that the change set is whole before memdb is written.
+	type merged struct {
+		key  string
+		own  *memberRow // w's row of the member, nil when w has none yet
+		rows []*membershipRow
+	}
+	runs := 1
 	for i := 1; i < len(rows); i++ {
-		if !ofMember(rows[i].row.key, entityKeyOf(rows[i-1].row.key)) {
-			members++
+		if rows[i].member != rows[i-1].member || rows[i].memberKey() != rows[i-1].memberKey() {
+			runs++
 		}
 	}
-	w.growOwnMembers(members)
+	members := make([]merged, 0, runs)
+	// A first load of the organisation finds no member stored: it looks
+	// none up.
+	orgHasMembers := false
+	_ = w.Committed().Memberships(org, func(model.Membership) bool {
+		orgHasMembers = true
+		return false
+	})
 	for start := 0; start < len(rows); {
-		key := entityKeyOf(rows[start].row.key)
+		key := rows[start].memberKey()
 		end := start + 1
-		for end < len(rows) && ofMember(rows[end].row.key, key) {
+		for end < len(rows) && rows[end].memberKey() == key {
 			end++
 		}
-		owner, err := w.ownMember(key)
-		if err != nil {
-			return 0, err
+		m := merged{key: key}
+		var stored []*membershipRow
+		if own, ok := w.ownMembers[key]; ok {
+			m.own, stored = own, own.rows
+		} else if orgHasMembers {
+			row, err := w.Committed().memberIn(key)
+			if err != nil {
+				return 0, err
+			}
+			if row != nil {
+				stored = row.rows
+			}
 		}
-		owner.rows, added = mergeMemberships(owner.rows, rows[start:end], added, fresh)
+		n := len(added)
+		m.rows, added = mergeMemberships(stored, rows[start:end], added, fresh)
+		if len(added) > n { // a member whose memberships are all stored keeps its row
+			members = append(members, m)
+		}
 		start = end
 	}
 	w.changes.Memberships = slices.Grow(w.changes.Memberships, len(added))
@@ -126,6 +161,21 @@ func (w *WriteTxn) AddMemberships(org string, ms []model.Membership) (int, error
 		if fresh[i] {
 			w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
 		}
+	}
+	if staged != nil {
+		staged()
+	}
+	w.growOwnMembers(len(members))
+	for _, m := range members {
+		if m.own != nil {
+			m.own.rows = m.rows
+			continue
+		}
+		row := &memberRow{key: m.key, rows: m.rows}
+		if err := w.txn.Insert(tableMemberships, row); err != nil {
+			return 0, fmt.Errorf("store: put member: %w", err)
+		}
+		w.ownMembers[m.key] = row
 	}
 	w.gx.putMembers(added)
 	return len(added), nil
@@ -145,7 +195,7 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 	var members []string                       // by id
 	prev := ""
 	for i, p := range rows {
-		mk := entityKeyOf(p.row.key)
+		mk := p.memberKey()
 		if i > 0 && mk == prev {
 			bucket[i] = bucket[i-1]
 			continue
@@ -165,9 +215,9 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 	sortByString(order, func(id int32) string { return members[id] })
 	sorted := scatter(rows, bucket, order)
 	for start := 0; start < len(sorted); {
-		mk := entityKeyOf(sorted[start].row.key)
+		mk := sorted[start].memberKey()
 		end := start + 1
-		for end < len(sorted) && ofMember(sorted[end].row.key, mk) {
+		for end < len(sorted) && sorted[end].memberKey() == mk {
 			end++
 		}
 		if run := sorted[start:end]; !slices.IsSortedFunc(run, cmpKeys) {
@@ -200,18 +250,17 @@ func scatter[R any](rows []R, bucket []int32, order []int32) []R {
 	return out
 }
 
-// ofMember reports whether the membership key is one of the member of
-// memberKey (entityKeyOf(key) == memberKey), without searching key.
-func ofMember(key, memberKey string) bool {
-	return len(key) > len(memberKey) && key[len(memberKey)] == sep[0] && key[:len(memberKey)] == memberKey
-}
-
 // pendingMembership is a row AddMemberships may store, and the place of its
 // membership in the call.
 type pendingMembership struct {
 	row *membershipRow
-	pos int
+	pos int32
+	// member is the length of the key's member part, its memdb row's
+	// key (entityKeyOf), known when the key is made and never searched.
+	member int32
 }
+
+func (p pendingMembership) memberKey() string { return p.row.key[:p.member] }
 
 // newMembershipRows makes the rows of ms in org, in their order, from one
 // block of rows and one string of their keys (as newLinkRows).
@@ -224,7 +273,8 @@ func newMembershipRows(org string, ms []model.Membership) []pendingMembership {
 	rows := make([]pendingMembership, len(ms))
 	for i, m := range ms {
 		block[i] = membershipRow{key: keys[i], org: org, m: m}
-		rows[i] = pendingMembership{row: &block[i], pos: i}
+		member := len(org) + len(sep) + len(m.Member.Type) + len(sep) + len(m.Member.ID)
+		rows[i] = pendingMembership{row: &block[i], pos: int32(i), member: int32(member)}
 	}
 	return rows
 }
