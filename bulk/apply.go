@@ -8,198 +8,235 @@ import (
 	"github.com/grantdb/grantdb/store"
 )
 
-// NewGrantFunc makes the stored form of a new, validated grant: its id,
-// organisation and timestamps. The engine provides it; Apply calls it only
-// for grants it is about to write, in key order, so a refused batch draws no
-// id.
-type NewGrantFunc func(in model.GrantInput) model.Grant
+// NewIDFunc returns the id of the next new grant. The engine provides it;
+// Apply calls it only for grants it is about to write, in key order, so
+// that a refused batch draws no id and new ids ascend with the keys (the
+// id index then grows at its end, which costs a fraction of inserting in
+// random places).
+type NewIDFunc func() string
+
+// outcome is what Apply decided for a valid input.
+type outcome uint8
+
+const (
+	outFailed outcome = iota // or not decided
+	outCreated
+	outUpdated
+	outSkipped
+)
 
 // Apply decides the outcome of each item against what tx holds at time now
 // and writes the batch into tx, reading every stored grant it needs before
 // its first write and writing in key order (what memdb inserts fastest).
+// A new grant is model.NewGrant(newID(), org, input, now).
 //
 // A refused AllOrNothing batch writes nothing and returns its Result (not an
 // error). The errors are ctx's, when it ends first, and the store's; after
 // an error tx holds part of the batch and must be aborted. Apply runs
 // Options.Progress on the calling goroutine.
-func (b *Batch) Apply(ctx context.Context, tx *store.WriteTxn, now time.Time, newGrant NewGrantFunc) (Result, error) {
-	return b.ApplyThen(ctx, tx, now, newGrant, nil)
+func (b *Batch) Apply(ctx context.Context, tx *store.WriteTxn, now time.Time, newID NewIDFunc) (Result, error) {
+	return b.ApplyThen(ctx, tx, now, newID, nil)
 }
 
 // ApplyThen is Apply calling staged, when it is not nil, once tx's change
 // set (WriteTxn.Pending) shows the whole batch and before the grants are
-// stored (store.WriteTxn.PutGrantsThen): the engine derives its index from
-// the change set meanwhile. staged must not use tx; it is not called when
-// the batch writes nothing or fails.
-func (b *Batch) ApplyThen(ctx context.Context, tx *store.WriteTxn, now time.Time, newGrant NewGrantFunc, staged func()) (Result, error) {
+// stored (store.WriteTxn.PutPreparedThen): the engine derives its index
+// from the change set meanwhile, and the items are filled in after it. staged
+// must not use tx; it is not called when the batch writes nothing or fails.
+func (b *Batch) ApplyThen(ctx context.Context, tx *store.WriteTxn, now time.Time, newID NewIDFunc, staged func()) (Result, error) {
 	p := newProgress(b.opts.Progress, len(b.inputs))
-	ref := make([]int32, len(b.inputs))
-	writes, err := b.decide(ctx, &tx.ReadTxn, now, ref)
-	if err != nil {
+	d := decision{
+		out: make([]outcome, len(b.inputs)),
+		src: make([]int32, len(b.inputs)),
+	}
+	if err := b.decide(ctx, &tx.ReadTxn, now, &d); err != nil {
 		return Result{}, err
 	}
-	sum := b.summary()
-	if b.opts.Mode == AllOrNothing && sum.Failed > 0 {
-		for i := range b.items {
-			if b.items[i].Status != StatusFailed {
-				b.items[i].Status, b.items[i].Grant = StatusRolledBack, model.Grant{}
+	if b.opts.Mode == AllOrNothing && len(b.failed)+len(d.failed) > 0 {
+		items := b.failedItems(&d)
+		for i := range items {
+			if items[i].Status == "" {
+				items[i].Status = StatusRolledBack
 			}
 		}
 		p.report(len(b.inputs))
-		return Result{Summary: b.summary(), Items: b.items, Committed: false}, nil
+		return Result{Summary: summary(items), Items: items, Committed: false}, nil
 	}
-	if err := b.fillGrants(ctx, now, ref, newGrant); err != nil {
+	if err := b.give(ctx, now, newID, &d, p); err != nil {
 		return Result{}, err
 	}
-	if err := b.write(ctx, tx, writes, p, staged); err != nil {
+	if len(d.writes) == 0 {
+		staged = nil
+	}
+	if err := tx.PutPreparedThen(b.rows, d.writes, staged); err != nil {
 		return Result{}, err
 	}
+	items := b.items(&d)
 	p.report(len(b.inputs))
-	return Result{Summary: sum, Items: b.items, Committed: true}, nil
+	return Result{Summary: summary(items), Items: items, Committed: true}, nil
+}
+
+// decision is what decide found: each valid input's outcome and, for a
+// skipped or updated one, whose grant it takes or updates (src: the row
+// position of the first input of its key, or -(k+1) for stored[k], the
+// grant stored under the key).
+type decision struct {
+	out    []outcome // by input
+	src    []int32   // by input
+	stored []model.Grant
+	failed []failure
+	// writes are the row positions to store, one per key, ascending.
+	writes []int32
 }
 
 // decide walks the valid inputs in key order alongside the stored grants
-// and sets each item's status. It returns the inputs whose grant is to be
-// written, one per key, in key order. For a skipped or updated item, ref
-// names the earlier input of its key whose grant it takes (or -1: the stored
-// grant, already in the item).
-func (b *Batch) decide(ctx context.Context, tx *store.ReadTxn, now time.Time, ref []int32) ([]int32, error) {
+// and decides each one's outcome.
+func (b *Batch) decide(ctx context.Context, tx *store.ReadTxn, now time.Time, d *decision) error {
 	seeker := tx.SeekGrants()
-	writes := make([]int32, 0, len(b.order))
+	d.writes = make([]int32, 0, len(b.order))
 	recheck := now.After(b.validatedAt)
 	for pos, seen := 0, 0; pos < len(b.order); {
 		if seen >= ctxEvery {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 			seen = 0
 		}
-		key := b.keys[b.order[pos]]
+		key := b.rows.Key(pos)
 		end := pos + 1
-		for end < len(b.order) && b.keys[b.order[end]] == key {
+		for end < len(b.order) && b.rows.Key(end) == key {
 			end++
 		}
-		group := b.order[pos:end]
+		first := pos
 		seen += end - pos
 		pos = end
 
 		stored, found, err := seeker.Get(key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		// An ended grant behaves as revoked: a new grant replaces it.
 		found = found && !stored.EndedAt(now)
-		holder, writer := int32(-1), int32(-1) // holder: the input whose grant the key has so far
-		for _, i := range group {
-			in := &b.inputs[i]
-			if recheck && !in.EffectiveTo.IsZero() && !in.EffectiveTo.After(now) {
+		storedRef := int32(0)
+		if found {
+			d.stored = append(d.stored, stored)
+			storedRef = -int32(len(d.stored))
+		}
+		holder, writer := int32(-1), int32(-1) // holder: the position whose grant the key has so far
+		for at := first; at < end; at++ {
+			i := b.order[at]
+			// The row holds the input's window, in the order rows are read.
+			if to := b.rows.Grant(at).EffectiveTo; recheck && !to.IsZero() && !to.After(now) {
 				// The window ended between validation and now.
-				b.fail(int(i), model.Window(in.EffectiveFrom, in.EffectiveTo, now))
+				in := &b.inputs[i]
+				d.failed = append(d.failed, failure{i, asModelError(model.Window(in.EffectiveFrom, in.EffectiveTo, now))})
 				continue
 			}
-			it := &b.items[i]
 			switch {
 			case !found && holder < 0:
-				it.Status = StatusCreated
-				holder, writer = i, i
+				d.out[i] = outCreated
+				holder, writer = int32(at), int32(at)
 			case b.opts.Mode == AllOrNothing:
 				if holder < 0 {
-					b.fail(int(i), duplicateOfStored(&stored))
+					d.failed = append(d.failed, failure{i, asModelError(duplicateOfStored(&stored))})
 				} else {
-					b.fail(int(i), duplicateInBatch(in, int(holder)))
+					d.failed = append(d.failed, failure{i, asModelError(duplicateInBatch(&b.inputs[i], int(b.order[holder])))})
 				}
 			case b.opts.Mode == Upsert:
-				it.Status, ref[i], writer = StatusUpdated, holder, i
+				d.out[i], writer = outUpdated, int32(at)
+				d.src[i] = holder
 				if holder < 0 {
-					it.Grant = updated(stored, in, now)
+					d.src[i] = storedRef
 				}
 			default:
-				it.Status, ref[i] = StatusSkipped, holder
+				d.out[i] = outSkipped
+				d.src[i] = holder
 				if holder < 0 {
-					it.Grant = stored
+					d.src[i] = storedRef
 				}
 			}
 		}
 		if writer >= 0 {
-			writes = append(writes, writer)
-		}
-	}
-	return writes, nil
-}
-
-// fillGrants gives created items their new grant, and items that take an
-// earlier input's grant that grant. It goes in key order, in which the
-// earlier inputs of a key come first, so that new ids ascend with the keys:
-// the id index then grows at its end, which costs a fraction of inserting
-// in random places.
-func (b *Batch) fillGrants(ctx context.Context, now time.Time, ref []int32, newGrant NewGrantFunc) error {
-	for n, i := range b.order {
-		if n%ctxEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		it := &b.items[i]
-		switch it.Status {
-		case StatusCreated:
-			it.Grant = newGrant(b.inputs[i])
-		case StatusSkipped:
-			if ref[i] >= 0 {
-				it.Grant = b.items[ref[i]].Grant
-			}
-		case StatusUpdated:
-			if ref[i] >= 0 {
-				it.Grant = updated(b.items[ref[i]].Grant, &b.inputs[i], now)
-			}
+			d.writes = append(d.writes, writer)
 		}
 	}
 	return nil
 }
 
-// write stores the grant of each input in writes (in key order), calling
-// staged as ApplyThen says.
-func (b *Batch) write(ctx context.Context, tx *store.WriteTxn, writes []int32, p *progress, staged func()) error {
-	done := len(b.inputs) - len(writes)
-	var stopped error
-	if len(writes) == 0 {
-		staged = nil
-	}
-	err := tx.PutGrantsThen(len(writes), func(yield func(store.GrantKey, *model.Grant) bool) {
-		for n, i := range writes {
-			if n%ctxEvery == 0 {
-				if stopped = ctx.Err(); stopped != nil {
-					return
-				}
-			}
-			p.report(done + n)
-			if !yield(b.keys[i], &b.items[i].Grant) {
-				return
+// give gives each created row a new id and the time now, and each updated
+// row the id, creator and creation time of the grant it updates, in key
+// order (so that new ids ascend with the keys), reporting progress.
+func (b *Batch) give(ctx context.Context, now time.Time, newID NewIDFunc, d *decision, p *progress) error {
+	done := len(b.inputs) - len(d.writes)
+	w := 0
+	for pos, i := range b.order {
+		if pos%ctxEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
 			}
 		}
-	}, func() {
-		if stopped == nil && staged != nil {
-			staged()
+		if w < len(d.writes) && d.writes[w] == int32(pos) {
+			p.report(done + w)
+			w++
 		}
-	})
-	if stopped != nil {
-		return stopped
+		switch d.out[i] {
+		case outCreated:
+			g := b.rows.Grant(pos)
+			g.ID, g.CreatedAt, g.UpdatedAt = newID(), now, now
+		case outUpdated:
+			base := d.grantOf(b.rows, d.src[i])
+			g := b.rows.Grant(pos)
+			g.ID, g.GrantedBy, g.CreatedAt, g.UpdatedAt = base.ID, base.GrantedBy, base.CreatedAt, now
+		}
 	}
-	return err
+	return nil
 }
 
-// updated is g after in updates it at now: the new level and window, the
-// same id, creator and creation time.
-func updated(g model.Grant, in *model.GrantInput, now time.Time) model.Grant {
-	g.Level = in.Level
-	g.EffectiveFrom, g.EffectiveTo = model.UTC(in.EffectiveFrom), model.UTC(in.EffectiveTo)
-	g.UpdatedAt = now
-	return g
+// grantOf is the grant src names: a row's or a stored one.
+func (d *decision) grantOf(rows *store.PreparedGrants, src int32) *model.Grant {
+	if src < 0 {
+		return &d.stored[-src-1]
+	}
+	return rows.Grant(int(src))
 }
 
-func (b *Batch) summary() Summary {
-	s := Summary{Total: len(b.items)}
-	for i := range b.items {
-		switch b.items[i].Status {
+// failedItems returns the items with each failed one set.
+func (b *Batch) failedItems(d *decision) []Item {
+	items := make([]Item, len(b.inputs))
+	for i := range items {
+		items[i].Index = i
+	}
+	for _, fs := range [...][]failure{b.failed, d.failed} {
+		for _, f := range fs {
+			items[f.i].Status, items[f.i].Err = StatusFailed, f.err
+		}
+	}
+	return items
+}
+
+// items returns the items of a committed batch: its row's grant for a
+// created or updated input, the grant it duplicates for a skipped one. It
+// goes in key order, which reads the rows in the order they were made.
+func (b *Batch) items(d *decision) []Item {
+	items := b.failedItems(d)
+	for pos, i := range b.order {
+		it := &items[i]
+		switch d.out[i] {
+		case outCreated:
+			it.Status, it.Grant = StatusCreated, *b.rows.Grant(pos)
+		case outUpdated:
+			it.Status, it.Grant = StatusUpdated, *b.rows.Grant(pos)
+		case outSkipped:
+			it.Status, it.Grant = StatusSkipped, *d.grantOf(b.rows, d.src[i])
+		}
+	}
+	return items
+}
+
+func summary(items []Item) Summary {
+	s := Summary{Total: len(items)}
+	for i := range items {
+		switch items[i].Status {
 		case StatusCreated, StatusUpdated:
 			s.Succeeded++
 		case StatusSkipped:

@@ -41,9 +41,9 @@ func (b *batchStore) apply(ctx context.Context, inputs []model.GrantInput, opts 
 	}
 	tx := b.s.Write()
 	defer tx.Abort()
-	res, err := batch.Apply(ctx, tx, now, func(in model.GrantInput) model.Grant {
+	res, err := batch.Apply(ctx, tx, now, func() string {
 		b.next++
-		return model.NewGrant(fmt.Sprintf("agrant_%04d", b.next), "org_a", in, now)
+		return fmt.Sprintf("agrant_%04d", b.next)
 	})
 	if err != nil {
 		return bulk.Result{}, err
@@ -191,9 +191,7 @@ func TestBatchRechecksWindowsAtApply(t *testing.T) {
 	tx := b.s.Write()
 	defer tx.Abort()
 	later := batchNow.Add(time.Minute)
-	res, err := batch.Apply(context.Background(), tx, later, func(in model.GrantInput) model.Grant {
-		return model.NewGrant("agrant_x", "org_a", in, later)
-	})
+	res, err := batch.Apply(context.Background(), tx, later, func() string { return "agrant_x" })
 	require.NoError(t, err)
 	assert.Equal(t, []bulk.Status{bulk.StatusFailed, bulk.StatusCreated}, statuses(res))
 	var me *model.Error
@@ -247,9 +245,7 @@ func TestBatchApplyStopsOnCancelledContext(t *testing.T) {
 	cancel()
 	tx := b.s.Write()
 	defer tx.Abort()
-	_, err = batch.Apply(ctx, tx, batchNow, func(in model.GrantInput) model.Grant {
-		return model.NewGrant("agrant_x", "org_a", in, batchNow)
-	})
+	_, err = batch.Apply(ctx, tx, batchNow, func() string { return "agrant_x" })
 	assert.ErrorIs(t, err, context.Canceled)
 }
 

@@ -144,3 +144,12 @@ func (r *JobRun) createTxn(tx *store.WriteTxn, res model.EntityRef, now time.Tim
 	}
 	return nil, nil
 }
+
+// updated is g after in updates it at now: the new level and window, the
+// same id, creator and creation time.
+func updated(g model.Grant, in *model.GrantInput, now time.Time) model.Grant {
+	g.Level = in.Level
+	g.EffectiveFrom, g.EffectiveTo = model.UTC(in.EffectiveFrom), model.UTC(in.EffectiveTo)
+	g.UpdatedAt = now
+	return g
+}

@@ -36,9 +36,7 @@ func (e *Engine) BulkCreate(ctx context.Context, org string, items []model.Grant
 	_, err = e.write(ctx, org, func(tx *store.WriteTxn) error {
 		now := e.clock()
 		var err error
-		res, err = batch.ApplyThen(ctx, tx, now, func(in model.GrantInput) model.Grant {
-			return e.newGrant(org, in, now)
-		}, func() { e.deriveEarly(tx) })
+		res, err = batch.ApplyThen(ctx, tx, now, func() string { return e.ids.next(now) }, func() { e.deriveEarly(tx) })
 		return err
 	})
 	if err != nil {

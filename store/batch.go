@@ -5,6 +5,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/hashicorp/go-memdb"
@@ -152,44 +153,58 @@ func (w *WriteTxn) PutGrantsThen(n int, grants iter.Seq2[GrantKey, *model.Grant]
 	if err != nil {
 		return err
 	}
+	grantee := w.byGranteeEarly(rows)
 	if staged != nil {
 		staged()
 	}
-	return w.storeStaged(rows, ends)
+	return w.storeStaged(rows, ends, grantee)
 }
 
 // stageGrants makes the rows of grants, in key order, and records the
-// change of each (finding the row it replaces in the entity rows as the
-// transaction sees them), storing nothing. ends[i] is where the rows of the
-// i-th entity end.
+// change of each (stageRows), storing nothing. ends[i] is where the rows of
+// the i-th entity end.
 func (w *WriteTxn) stageGrants(n int, grants iter.Seq2[GrantKey, *model.Grant]) (rows []*grantRow, ends []int32, err error) {
-	w.changes.Grants = slices.Grow(w.changes.Grants, n)
 	rows = make([]*grantRow, 0, n)
-	var cur *entityRow // the entity of the last row, as stored so far
-	var prev string
 	var prevRow *grantRow
 	for k, g := range grants {
-		if prevRow != nil && k.s <= prev {
-			return nil, nil, fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prev)
+		if prevRow != nil && k.s <= prevRow.key {
+			return nil, nil, fmt.Errorf("store: put grants: key %q does not follow %q", k.s, prevRow.key)
 		}
-		prev = k.s
 		row, ok := rowFromKey(k.s, g)
 		if !ok {
 			return nil, nil, fmt.Errorf("store: put grants: key %q is not the key of grant %s", k.s, g.ID)
-		}
-		ent := entityKeyOf(row.key)
-		if prevRow == nil || entityKeyOf(prevRow.key) != ent {
-			if prevRow != nil {
-				ends = append(ends, int32(len(rows)))
-			}
-			if cur, err = w.entityAt(ent); err != nil {
-				return nil, nil, err
-			}
 		}
 		if prevRow != nil {
 			shareStrings(row, prevRow)
 		}
 		prevRow = row
+		rows = append(rows, row)
+	}
+	ends, err = w.stageRows(rows, true)
+	return rows, ends, err
+}
+
+// stageRows records the change of storing each of rows (distinct keys, in
+// key order), finding the row it replaces in the entity rows as the
+// transaction sees them (none when lookups is false: the organisation has
+// no entity row), and returns where the rows of each entity end.
+func (w *WriteTxn) stageRows(rows []*grantRow, lookups bool) (ends []int32, err error) {
+	w.changes.Grants = slices.Grow(w.changes.Grants, len(rows))
+	var cur *entityRow // the entity of the last row, as stored so far
+	prevEnt := ""
+	for n, row := range rows {
+		ent := entityKeyOf(row.key)
+		if n == 0 || ent != prevEnt {
+			if n > 0 {
+				ends = append(ends, int32(n))
+			}
+			prevEnt = ent
+			if lookups {
+				if cur, err = w.entityAt(ent); err != nil {
+					return nil, err
+				}
+			}
+		}
 		var old *grantRow
 		if cur != nil {
 			if i, found := cur.search(row.key); found {
@@ -197,12 +212,11 @@ func (w *WriteTxn) stageGrants(n int, grants iter.Seq2[GrantKey, *model.Grant]) 
 			}
 		}
 		w.recordPut(row, old)
-		rows = append(rows, row)
 	}
 	if len(rows) > 0 {
 		ends = append(ends, int32(len(rows)))
 	}
-	return rows, ends, nil
+	return ends, nil
 }
 
 // storeStaged stores the rows stageGrants made: each entity's at once,
@@ -211,11 +225,14 @@ func (w *WriteTxn) stageGrants(n int, grants iter.Seq2[GrantKey, *model.Grant]) 
 // grantee order: the keys ascend in entity order, which would land each row
 // at a random leaf of that tree (a few cache misses per comparison), while
 // sorted inserts walk it once.
-func (w *WriteTxn) storeStaged(rows []*grantRow, ends []int32) error {
+//
+// grantee, when not nil, is closed once the rows' grantee entries are made
+// (byGranteeEarly).
+func (w *WriteTxn) storeStaged(rows []*grantRow, ends []int32, grantee chan struct{}) error {
 	olds := make([]*grantRow, 0, len(rows))
 	var replaced []*grantRow
 	start := 0
-	defer func() { w.pending = pendingGrants{rows: rows[:len(olds)], replaced: olds} }()
+	defer func() { w.pending = pendingGrants{rows: rows[:len(olds)], replaced: olds, grantee: grantee} }()
 	for _, end := range ends {
 		group := rows[start:end]
 		start = int(end)
@@ -248,4 +265,37 @@ func rowFromKey(key string, g *model.Grant) (*grantRow, bool) {
 		return nil, false
 	}
 	return rowOnKey(key, &f, *g), true
+}
+
+// KeyBlocks makes grant keys in shared blocks of memory rather than one
+// allocation each: for the keys of a batch, which live as long as it does
+// (a prepared row copies its key). A key keeps its whole block alive. A
+// KeyBlocks is for one goroutine.
+type KeyBlocks struct{ buf []byte }
+
+// keyBlockSize is the size of one block of keys.
+const keyBlockSize = 64 << 10
+
+// KeyOfEffect is KeyOfEffect's key, made in the current block.
+func (kb *KeyBlocks) KeyOfEffect(org string, e model.EntityRef, s model.Subject, eff model.Effect) GrantKey {
+	n := len(org) + len(e.Type) + len(e.ID) + len(s.Type) + len(s.ID) + 4*len(sep)
+	if eff == model.EffectDeny {
+		n += len(denySuffix)
+	}
+	if cap(kb.buf)-len(kb.buf) < n {
+		kb.buf = make([]byte, 0, max(keyBlockSize, n))
+	}
+	at := len(kb.buf)
+	b := append(kb.buf, org...)
+	b = append(append(b, sep...), e.Type...)
+	b = append(append(b, sep...), e.ID...)
+	b = append(append(b, sep...), s.Type...)
+	b = append(append(b, sep...), s.ID...)
+	if eff == model.EffectDeny {
+		b = append(b, denySuffix...)
+	}
+	kb.buf = b
+	// The block never grows past its capacity, and the bytes written are
+	// never written again: the key can share them.
+	return GrantKey{unsafe.String(&b[at], n)}
 }

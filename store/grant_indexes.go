@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/google/btree"
 	"github.com/grantdb/grantdb/model"
@@ -150,25 +151,38 @@ func lessByEnd(a, b *grantRow) bool {
 // id, effect: the order of granteeKeyEffect.
 func lessByGrantee(a, b *grantRow) bool { return cmpByGrantee(a, b) < 0 }
 
-// cmpByGrantee compares in lessByGrantee's order.
+// cmpByGrantee compares in lessByGrantee's order. The organisation and the
+// two types are usually one string shared by both rows (rows of a batch
+// share them, and grantee types are the model's constants), which cmpShared
+// decides without a call; a batch's grantee btree inserts make tens of
+// these comparisons a grant.
 func cmpByGrantee(a, b *grantRow) int {
 	x, y := &a.g, &b.g
-	if c := strings.Compare(x.Org, y.Org); c != 0 {
+	if c := cmpShared(x.Org, y.Org); c != 0 {
 		return c
 	}
-	if c := strings.Compare(string(x.Grantee.Type), string(y.Grantee.Type)); c != 0 {
+	if c := cmpShared(string(x.Grantee.Type), string(y.Grantee.Type)); c != 0 {
 		return c
 	}
 	if c := strings.Compare(x.Grantee.ID, y.Grantee.ID); c != 0 {
 		return c
 	}
-	if c := strings.Compare(x.Entity.Type, y.Entity.Type); c != 0 {
+	if c := cmpShared(x.Entity.Type, y.Entity.Type); c != 0 {
 		return c
 	}
 	if c := strings.Compare(x.Entity.ID, y.Entity.ID); c != 0 {
 		return c
 	}
 	return cmp.Compare(x.Effect, y.Effect)
+}
+
+// cmpShared is strings.Compare, answering at once when a and b are the
+// same string in memory.
+func cmpShared(a, b string) int {
+	if len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b) {
+		return 0
+	}
+	return strings.Compare(a, b)
 }
 
 // granteePivot is a probe row that sorts at the grantee-order position of

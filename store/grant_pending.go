@@ -1,5 +1,10 @@
 package store
 
+import (
+	"runtime"
+	"slices"
+)
+
 // A batch's side-index entries are made at commit, not as the batch is
 // written: the engine derives its read index from the change set on the
 // other core meanwhile (docs/design.md §4.2). Until then the rows wait in
@@ -12,6 +17,36 @@ package store
 // replaced under its key (nil: none).
 type pendingGrants struct {
 	rows, replaced []*grantRow
+	// grantee, when not nil, is closed once another goroutine has made the
+	// rows' grantee entries (byGranteeEarly); flush waits for it instead of
+	// making them.
+	grantee chan struct{}
+}
+
+// granteeEarlyAt is how many rows a batch has before their grantee entries
+// are made on another goroutine from the moment the rows exist, while the
+// batch is staged and stored: sorting and inserting them is the longest
+// part of the commit of a large batch, and the second core is idle while
+// the batch is staged.
+const granteeEarlyAt = 1024
+
+// byGranteeEarly starts making the grantee entries of rows (the rows about
+// to be stored, in key order) on another goroutine when they are many; the
+// flush of those rows then waits for it. Nothing else uses the grantee
+// btree of the transaction meanwhile: every use goes through grantIdx,
+// which flushes first.
+func (w *WriteTxn) byGranteeEarly(rows []*grantRow) chan struct{} {
+	if len(rows) < granteeEarlyAt || runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	x := w.gx.grantIndexes
+	rows = slices.Clone(rows) // putByGrantee reorders them
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		x.putByGrantee(rows)
+	}()
+	return done
 }
 
 // grantIdx returns the grant indexes as the transaction sees them, after
@@ -25,10 +60,14 @@ func (r *ReadTxn) grantIdx() grantIndexes {
 
 // flush makes the waiting rows' entries in x and forgets the rows.
 func (p *pendingGrants) flush(x grantIndexes) {
-	rows, replaced := p.rows, p.replaced
-	p.rows, p.replaced = nil, nil
+	rows, replaced, grantee := p.rows, p.replaced, p.grantee
+	p.rows, p.replaced, p.grantee = nil, nil, nil
 	for i := len(rows) - 1; i >= 0; i-- { // last first: see putByGrantee
 		x.putExceptGrantee(rows[i], replaced[i])
+	}
+	if grantee != nil {
+		<-grantee
+		return
 	}
 	x.putByGrantee(rows)
 }
