@@ -33,14 +33,18 @@ type cowMap[K comparable, V any] struct {
 }
 
 const (
+	// The low fanBits of a hash choose the shard in a middle array, the
+	// topBits above them the middle array.
 	fanBits   = 6
 	fan       = 1 << fanBits
-	numShards = fan * fan
+	topBits   = 5
+	topFan    = 1 << topBits
+	numShards = topFan * fan
 	// slotShift drops the hash bits that chose the shard.
-	slotShift = 2 * fanBits
+	slotShift = fanBits + topBits
 )
 
-type cowTop[K comparable, V any] [fan]*cowMid[K, V]
+type cowTop[K comparable, V any] [topFan]*cowMid[K, V]
 
 // cowMid holds 64 shards: each a table of size[i] slots from slots[i] on
 // (nil when empty) holding n[i] keys. Lookups read only slots and size.
@@ -151,18 +155,20 @@ func (t *flatTable[K, V]) resize(size int) {
 	}
 }
 
-// fitSize is the size a table of n keys is left at: about 80% full, so
-// that most keys sit in their home slot and no probe run is long.
+// fitSize is the size a table of n keys is left at: one slot more than
+// it has keys (and an eighth more for a big one), so that a probe run
+// always ends; a shard holds few keys, so most still sit in their home
+// slot.
 func fitSize(n int) int {
 	if n == 0 {
 		return 0
 	}
-	return n + n/4 + 1
+	return n + n/8 + 1
 }
 
-// fit trims t to fitSize when it has grown past half as big again.
+// fit trims t to fitSize.
 func (t *flatTable[K, V]) fit() {
-	if f := fitSize(t.n); len(t.slots) > f+f/2 || t.n == 0 {
+	if f := fitSize(t.n); len(t.slots) > f {
 		t.resize(f)
 	}
 }
@@ -204,11 +210,11 @@ func (m cowMap[K, V]) start(h uint64) probe[K, V] {
 	if m.top == nil {
 		return probe[K, V]{}
 	}
-	mid := m.top[h&(fan-1)]
+	mid := m.top[(h>>fanBits)&(topFan-1)]
 	if mid == nil {
 		return probe[K, V]{}
 	}
-	si := (h >> fanBits) & (fan - 1)
+	si := h & (fan - 1)
 	first, size := mid.slots[si], mid.size[si]
 	if first == nil {
 		return probe[K, V]{}
@@ -241,8 +247,8 @@ func (p *probe[K, V]) find(h uint64, k K) *V {
 // get returns the value of k, whose hash is h.
 func (m cowMap[K, V]) get(h uint64, k K) (V, bool) {
 	if m.top != nil {
-		if mid := m.top[h&(fan-1)]; mid != nil {
-			t := mid.table((h >> fanBits) & (fan - 1))
+		if mid := m.top[(h>>fanBits)&(topFan-1)]; mid != nil {
+			t := mid.table(h & (fan - 1))
 			if i := t.find(h, k); i >= 0 {
 				return t.slots[i].val, true
 			}
@@ -258,7 +264,7 @@ func (m cowMap[K, V]) get(h uint64, k K) (V, bool) {
 type cowMapBuilder[K comparable, V any] struct {
 	top      *cowTop[K, V]
 	ownTop   bool
-	ownMid   [fan]bool
+	ownMid   [topFan]bool
 	ownShard [numShards / 64]uint64
 }
 
@@ -280,7 +286,7 @@ func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
 		}
 		b.top, b.ownTop = t, true
 	}
-	mi, si := h&(fan-1), (h>>fanBits)&(fan-1)
+	mi, si := (h>>fanBits)&(topFan-1), h&(fan-1)
 	if !b.ownMid[mi] {
 		mid := new(cowMid[K, V])
 		if old := b.top[mi]; old != nil {
