@@ -15,7 +15,8 @@ func (ix *Index) Check(org, user string, entity model.EntityRef, level model.Lev
 
 // Known says which arguments of a check the index found: an id the index
 // holds came from a validated write, so it is well-formed, and the caller
-// need validate only the others.
+// need validate only the others (the org too, when neither was found: a
+// found user or entity proves its org was stored).
 type Known uint8
 
 // The arguments CheckKnown may have found.

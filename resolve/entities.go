@@ -30,7 +30,7 @@ type entityRec struct {
 	// is dropped when the revision is done (entityBuilder.dropChecks).
 	checkInline bool
 	denies      int32 // deny entries among entries
-	key          entityKey
+	key         entityKey
 	// link holds the entity's parents, children and ancestor keys, nil when
 	// it has no link (links.go).
 	link *entityNode
