@@ -6,10 +6,10 @@ import (
 	"unsafe"
 )
 
-// cowMap is an immutable hash map shared between revisions: 4,096 shards,
-// each a small open-addressing table, under a two-level array of 64 x 64
+// cowMap is an immutable hash map shared between revisions: 2,048 shards,
+// each a small open-addressing table, under a two-level array of 32 x 64
 // shards. The next revision copies only what its commit touches — the top
-// array (512 bytes), one middle array (1 KiB) and the shards written — so a
+// array (256 bytes), one middle array (1 KiB) and the shards written — so a
 // one-grant commit costs a few microseconds however big the map, and a
 // million-grant commit copies each shard once and then writes in place.
 //
@@ -18,13 +18,14 @@ import (
 // (whose key holds a short id's bytes, keyID), where a Go map would chase
 // three more pointers (map header, directory, table) first. A middle array
 // holds each shard as a pointer to its first slot and a size (12 bytes,
-// not a 32-byte table header), so that the directory of a map is 48 KiB and
+// not a 32-byte table header), so that the directory of a map is 24 KiB and
 // mostly stays in L2 under a uniform mix: reaching the slot is one miss.
 //
 // A table's size is any number, not a power of two (the home slot is
 // found by multiplying, not masking), and a revision's builder leaves each
-// table it wrote at about 80% full: a shard holds a few keys, and the empty
-// slots of power-of-two tables were half the maps' bytes.
+// table it wrote one slot over full (fitSize): the slots hold what a check
+// reads next, so they are big, and a shard holds a few keys; the empty
+// slots of power-of-two tables were most of the maps' bytes.
 //
 // The caller supplies each key's hash, so that the hot path hashes a key once,
 // with a function of its choice.
@@ -124,7 +125,8 @@ func (t *flatTable[K, V]) set(h uint64, k K, v V) {
 }
 
 // add puts k, which t does not hold. A table being built doubles when it
-// is 7/8 full; fit trims it when the revision is done.
+// is 7/8 full (so a probe run always ends at an empty slot); fit trims it
+// when the revision is done.
 func (t *flatTable[K, V]) add(h uint64, k K, v V) {
 	if (t.n+1)*8 > len(t.slots)*7 {
 		t.resize(max(4, 2*len(t.slots)))
