@@ -89,6 +89,22 @@ func (ix *Index) mapKeyOf(k entityKey) (mapKey, bool) {
 type nameBuilder struct {
 	m *cowMapBuilder[string, uint32]
 	n uint32
+	// org and typ remember the last org and entity type numbered: a
+	// commit's keys mostly repeat them.
+	org, typ cachedName
+}
+
+type cachedName struct {
+	name string
+	num  uint32
+}
+
+// cached returns the number of name, remembering it in c.
+func (b *nameBuilder) cached(c *cachedName, name string) uint32 {
+	if c.num == 0 || c.name != name {
+		*c = cachedName{name, b.num(name)}
+	}
+	return c.num
 }
 
 func newNameBuilder(ix *Index) *nameBuilder {
@@ -110,11 +126,11 @@ func (b *nameBuilder) num(name string) uint32 {
 func (b *nameBuilder) lookup(name string) (uint32, bool) { return b.m.get(hashName(name), name) }
 
 func (b *nameBuilder) subjectKey(org string, s model.Subject) mapKey {
-	return mapKey{b.num(org), subjectTypeCode(s.Type), keyIDOf(s.ID)}
+	return mapKey{b.cached(&b.org, org), subjectTypeCode(s.Type), keyIDOf(s.ID)}
 }
 
 func (b *nameBuilder) mapKey(k entityKey) mapKey {
-	return mapKey{b.num(k.org), b.num(k.typ), keyIDOf(k.id)}
+	return mapKey{b.cached(&b.org, k.org), b.cached(&b.typ, k.typ), keyIDOf(k.id)}
 }
 
 // keyID is an id as a map key holds it: its bytes inline, zero-padded,
