@@ -318,6 +318,9 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		next[i] = heads.get(runHash, k, gcs)
 	}
 	heads.set(runHash, run, int32(len(gcs)-1), gcs)
+	if len(gcs) >= 1024 {
+		b.ents.m.reserve(heads.hashes)
+	}
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
 	var rows []grantRow // reused from entity to entity
@@ -418,6 +421,15 @@ type entityHeads struct {
 type headSlot struct {
 	hash uint64
 	head int32 // the change's index + 1; 0: empty
+}
+
+// hashes yields the hash of every entity the table holds.
+func (t *entityHeads) hashes(yield func(uint64) bool) {
+	for _, s := range t.slots {
+		if s.head != 0 && !yield(s.hash) {
+			return
+		}
+	}
 }
 
 func newEntityHeads(changes int) *entityHeads {

@@ -307,6 +307,29 @@ func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
 	return mid, si
 }
 
+// reserve makes room in each shard for the keys of hashes (some of which
+// the map may hold already), so that a large commit's tables grow once,
+// to about their final size, rather than doubling on the way.
+func (b *cowMapBuilder[K, V]) reserve(hashes func(yield func(uint64) bool)) {
+	counts := make([]uint32, numShards)
+	for h := range hashes {
+		counts[(h>>fanBits)&(topFan-1)<<fanBits|h&(fan-1)]++
+	}
+	for n, c := range counts {
+		if c == 0 {
+			continue
+		}
+		// A hash whose low bits choose shard n.
+		h := uint64(n>>fanBits)<<fanBits | uint64(n&(fan-1))
+		mid, si := b.shard(h)
+		t := mid.table(si)
+		if want := fitSize(t.n + int(c)); len(t.slots) < want {
+			t.resize(want)
+			mid.setTable(si, t)
+		}
+	}
+}
+
 // write runs f on the writable table of hash h.
 func (b *cowMapBuilder[K, V]) write(h uint64, f func(t *flatTable[K, V])) {
 	mid, si := b.shard(h)
