@@ -202,12 +202,14 @@ func (t *flatTable[K, V]) delete(h uint64, k K) {
 type probe[K comparable, V any] struct {
 	slots []flatSlot[K, V] // nil: the key is not in the map
 	i     uint64           // the home slot
-	home  flatSlot[K, V]   // a copy of it, read by start
+	touch uint64           // a byte of each cache line of it, read by start
 }
 
-// start begins the lookup of hash h: it reads the shard and the whole home
-// slot (which may span two cache lines: the reads of both are issued
-// together).
+// start begins the lookup of hash h: it reads the shard and a byte of
+// every cache line of the home slot, so that the misses of all its lines
+// are issued together, without waiting for any (a copy of the slot would
+// fill the core's reorder buffer with loads and stores that wait, and
+// hold back the next lookup's reads).
 func (m cowMap[K, V]) start(h uint64) probe[K, V] {
 	if m.top == nil {
 		return probe[K, V]{}
@@ -223,22 +225,31 @@ func (m cowMap[K, V]) start(h uint64) probe[K, V] {
 	}
 	slots := unsafe.Slice(first, size)
 	i := homeIn(h, int(size))
-	return probe[K, V]{slots: slots, i: i, home: slots[i]}
+	s := &slots[i]
+	return probe[K, V]{slots: slots, i: i, touch: touchLines(unsafe.Pointer(s), unsafe.Sizeof(*s))}
+}
+
+// touchLines reads a byte of every 64-byte cache line of the n bytes at p.
+func touchLines(p unsafe.Pointer, n uintptr) uint64 {
+	x := uint64(*(*byte)(unsafe.Add(p, n-1)))
+	for off := uintptr(0); off < n; off += 64 {
+		x += uint64(*(*byte)(unsafe.Add(p, off)))
+	}
+	return x
 }
 
 // find ends the lookup begun by start: it returns the value of k, whose
 // hash is h, or nil. The value lives in the immutable table; the caller
 // must not change it.
 func (p *probe[K, V]) find(h uint64, k K) *V {
-	if p.slots == nil || p.home.tag == 0 {
+	// touch is a sum of a few bytes, never all ones: the test only keeps
+	// the compiler from dropping start's reads.
+	if p.slots == nil || p.touch == ^uint64(0) {
 		return nil
 	}
 	tag := tagOf(h)
-	if p.home.tag == tag && p.home.key == k {
-		return &p.slots[p.i].val
-	}
 	t := flatTable[K, V]{slots: p.slots}
-	for i := t.next(p.i); p.slots[i].tag != 0; i = t.next(i) {
+	for i := p.i; p.slots[i].tag != 0; i = t.next(i) {
 		if s := &p.slots[i]; s.tag == tag && s.key == k {
 			return &s.val
 		}
