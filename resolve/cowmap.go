@@ -17,9 +17,10 @@ import (
 // bound by cache misses: a lookup reads the middle array and one slot
 // (whose key holds a short id's bytes, keyID), where a Go map would chase
 // three more pointers (map header, directory, table) first. A middle array
-// holds each shard as a pointer to its first slot and a size (12 bytes,
-// not a 32-byte table header), so that the directory of a map is 24 KiB and
-// mostly stays in L2 under a uniform mix: reaching the slot is one miss.
+// holds each shard as a pointer to its first slot, a size and a count (16
+// bytes, not a 32-byte table header), so that the directory of a map is
+// 32 KiB and mostly stays in L2 under a uniform mix: reaching the slot is
+// one miss.
 //
 // A table's size is any number, not a power of two (the home slot is
 // found by multiplying, not masking), and a revision's builder leaves each
@@ -47,25 +48,28 @@ const (
 
 type cowTop[K comparable, V any] [topFan]*cowMid[K, V]
 
-// cowMid holds 64 shards: each a table of size[i] slots from slots[i] on
-// (nil when empty) holding n[i] keys. Lookups read only slots and size.
-type cowMid[K comparable, V any] struct {
-	slots [fan]*flatSlot[K, V]
-	size  [fan]uint32
-	n     [fan]uint32
+// cowMid holds 64 shards: each a table of size slots from first on (nil
+// when empty) holding n keys, in 16 bytes, so that a lookup reads one line
+// of the directory.
+type cowMid[K comparable, V any] [fan]shardRef[K, V]
+
+type shardRef[K comparable, V any] struct {
+	first   *flatSlot[K, V]
+	size, n uint32
 }
 
 func (m *cowMid[K, V]) table(i uint64) flatTable[K, V] {
-	if m.slots[i] == nil {
+	r := &m[i]
+	if r.first == nil {
 		return flatTable[K, V]{}
 	}
-	return flatTable[K, V]{slots: unsafe.Slice(m.slots[i], m.size[i]), n: int(m.n[i])}
+	return flatTable[K, V]{slots: unsafe.Slice(r.first, r.size), n: int(r.n)}
 }
 
 func (m *cowMid[K, V]) setTable(i uint64, t flatTable[K, V]) {
-	m.slots[i], m.size[i], m.n[i] = nil, 0, 0
+	m[i] = shardRef[K, V]{}
 	if len(t.slots) > 0 {
-		m.slots[i], m.size[i], m.n[i] = &t.slots[0], uint32(len(t.slots)), uint32(t.n)
+		m[i] = shardRef[K, V]{&t.slots[0], uint32(len(t.slots)), uint32(t.n)}
 	}
 }
 
@@ -219,7 +223,7 @@ func (m cowMap[K, V]) start(h uint64) probe[K, V] {
 		return probe[K, V]{}
 	}
 	si := h & (fan - 1)
-	first, size := mid.slots[si], mid.size[si]
+	first, size := mid[si].first, mid[si].size
 	if first == nil {
 		return probe[K, V]{}
 	}
