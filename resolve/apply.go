@@ -26,11 +26,14 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 		next.rev = cs.Revision
 		return &next
 	}
+	names := newNameBuilder(ix)
 	b := &indexBuilder{
 		ents: &entityBuilder{
 			m:     newCowMapBuilder(ix.entities),
+			names: names,
 			owned: make(map[*entityRec]bool),
 		},
+		names:    names,
 		subjects: newCowMapBuilder(ix.subjects),
 		nodes:    newNodeVecBuilder(ix.nodes),
 		owned:    make(map[sid]bool),
@@ -72,10 +75,13 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	// else no record holds a grant, before or after: every check array is
 	// empty, and stays so whatever moved (an organisation's links loaded
 	// before its grants rebuild none).
+	b.ents.dropChecks()
 	return &Index{
 		rev:       cs.Revision,
 		entities:  b.ents.m.done(),
 		subjects:  b.subjects.done(),
+		names:     names.m.done(),
+		nameCount: names.n,
 		nodes:     b.nodes.done(),
 		grants:    b.grants,
 		linkCount: linkCount,
@@ -86,7 +92,8 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 // indexBuilder derives one revision from the previous one.
 type indexBuilder struct {
 	ents     *entityBuilder
-	subjects *cowMapBuilder[subjectKey, subjectVal]
+	subjects *cowMapBuilder[mapKey, subjectVal]
+	names    *nameBuilder
 	nodes    *nodeVecBuilder
 	// owned are the nodes of the previous revision copied in this one, and
 	// firstNew the first sid this revision created: the nodes of both may be
@@ -131,7 +138,12 @@ func (b *indexBuilder) settle(s sid) {
 }
 
 func (b *indexBuilder) lookup(org string, s model.Subject) sid {
-	if v, ok := b.subjects.get(hashSubject(org, s.ID), subjectKeyOf(org, s)); ok {
+	o, ok := b.names.lookup(org)
+	if !ok {
+		return 0
+	}
+	k := mapKey{o, subjectTypeCode(s.Type), keyIDOf(s.ID)}
+	if v, ok := b.subjects.get(hashSubject(org, s.ID), k); ok {
 		return v.id
 	}
 	return 0
@@ -139,11 +151,11 @@ func (b *indexBuilder) lookup(org string, s model.Subject) sid {
 
 // intern returns the sid of s in org, adding a node for it when it is new.
 func (b *indexBuilder) intern(org string, s model.Subject) sid {
-	h, k := hashSubject(org, s.ID), subjectKeyOf(org, s)
+	h, k := hashSubject(org, s.ID), b.names.subjectKey(org, s)
 	if v, ok := b.subjects.get(h, k); ok {
 		return v.id
 	}
-	n := &node{subject: s, org: org}
+	n := &node{subject: s, org: org, orgNum: k.org}
 	n.id = b.nodes.add(n)
 	if s.Type.IsGroup() {
 		n.setAncestors([]sid{n.id})
@@ -186,14 +198,15 @@ func (b *indexBuilder) settleUser(s sid) {
 	b.closure = set
 	h, k := n.key()
 	v, _ := b.subjects.get(h, k)
-	if slices.Equal(v.closure, set) {
+	if old := v.closure(); slices.Equal(old, set) {
 		if !b.isOwned(s) {
 			return // neither node nor closure changed: the map value stands
 		}
-	} else {
-		v.closure = slices.Clone(set)
 	}
-	b.subjects.set(h, k, userVal(n, v.closure))
+	if len(set) > inlineClosure {
+		set = slices.Clone(set)
+	}
+	b.subjects.set(h, k, userVal(n, set))
 }
 
 func (b *indexBuilder) membership(mc *store.MembershipChange) {
@@ -321,6 +334,9 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		next[i] = heads.get(runHash, k, gcs)
 	}
 	heads.set(runHash, run, int32(len(gcs)-1), gcs)
+	if len(gcs) >= 1024 {
+		b.ents.m.reserve(heads.hashes)
+	}
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
 	var rows []grantRow // reused from entity to entity
@@ -331,7 +347,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		h, head := hs.hash, hs.head-1
 		g := gcs[head].Grant
 		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
-		mk := k.mapKey()
+		mk := b.names.mapKey(k)
 		oldVal, _ := b.ents.m.get(h, mk)
 		old := oldVal.rec
 		// The last change per grantee wins; with few changes a slice is
@@ -394,7 +410,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		case r.link != nil:
 			// Its check array holds the entries of the entities above it,
 			// and those below it hold its own: refreshChecks rebuilds them.
-			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+			b.ents.put(h, mk, r)
 			b.ents.changed = append(b.ents.changed, k)
 		case len(r.entries) == 0:
 			if old != nil {
@@ -403,8 +419,8 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		default:
 			// No entity above or below it (a link this commit adds marks
 			// it for refreshChecks then): its check array is its entries.
-			r.check, r.checkWindows = r.entries, r.windows
-			b.ents.m.set(h, mk, entityVal{check: r.check, rec: r})
+			r.check, r.checkWindows, r.checkInline = r.entries, r.windows, false
+			b.ents.put(h, mk, r)
 		}
 	}
 }
@@ -421,6 +437,15 @@ type entityHeads struct {
 type headSlot struct {
 	hash uint64
 	head int32 // the change's index + 1; 0: empty
+}
+
+// hashes yields the hash of every entity the table holds.
+func (t *entityHeads) hashes(yield func(uint64) bool) {
+	for _, s := range t.slots {
+		if s.head != 0 && !yield(s.hash) {
+			return
+		}
+	}
 }
 
 func newEntityHeads(changes int) *entityHeads {

@@ -43,20 +43,24 @@ func userMatcher(v *subjectVal) matcher {
 		return matcher{unknown: true, user: &unknownUser}
 	}
 	m := matcher{user: v}
-	if len(v.closure) > 0 {
-		m.first = v.closure[0]
+	if c := v.closure(); len(c) > 0 {
+		m.first = c[0]
 	}
 	return m
 }
 
-func (m *matcher) applies(e *entry) bool {
+func (m *matcher) applies(e *entry) bool { return m.appliesTo(e.grantee, e.toUser) }
+
+// appliesTo reports whether an entry to grantee reaches the subject;
+// toUser says the grantee is a user.
+func (m *matcher) appliesTo(grantee sid, toUser bool) bool {
 	if m.group != nil {
-		return !e.toUser && m.group.hasAncestor(e.grantee)
+		return !toUser && m.group.hasAncestor(grantee)
 	}
-	if e.grantee == m.user.id {
+	if grantee == m.user.id {
 		return true
 	}
-	return !e.toUser && e.grantee >= m.first && m.user.reaches(e.grantee)
+	return !toUser && grantee >= m.first && m.user.reaches(grantee)
 }
 
 // CheckSubject reports whether subject s has at least level on entity in org
@@ -77,7 +81,7 @@ func (ix *Index) CheckSubject(org string, s model.Subject, entity model.EntityRe
 	}
 	v := ix.entity(org, entity)
 	m := matcher{group: g}
-	return checkVal(v, &m, level, now)
+	return checkVal(&v, &m, level, now)
 }
 
 // Denies is the number of deny grants the index holds, in every

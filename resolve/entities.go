@@ -25,19 +25,69 @@ type entityRec struct {
 	// windows does for entries.
 	check        []entry
 	checkWindows []window
-	denies       int32 // deny entries among entries
-	key          entityKey
+	// checkInline says the check array is held only in the map slot
+	// (check is nil): a separate array that fits inline and has no window
+	// is dropped when the revision is done (entityBuilder.dropChecks).
+	checkInline bool
+	denies      int32 // deny entries among entries
+	key         entityKey
 	// link holds the entity's parents, children and ancestor keys, nil when
 	// it has no link (links.go).
 	link *entityNode
 }
 
-// entityVal is what the entity map holds: the array Check scans, in the
-// slot itself (one miss fewer than reading it through the record), and the
-// record.
+// entityVal is what the entity map holds: the record and, inline when it
+// has at most inlineChecks entries (most entities' have), a copy of the
+// check array that Check scans, so that a check reads the entity's slot
+// (256 bytes, four adjacent cache lines whose misses overlap) and nothing
+// after it, unless an entry has a window. The copy holds each entry as its
+// grantee and a byte of the rest (entryMeta); a longer array is read from
+// the record.
 type entityVal struct {
-	check []entry
-	rec   *entityRec
+	rec      *entityRec
+	n        uint32 // entries in the check array
+	grantees [inlineChecks]sid
+	metas    [inlineChecks]entryMeta
+}
+
+// inlineChecks is the most check entries an entity slot holds inline: what
+// fills it to 256 bytes.
+const inlineChecks = 29
+
+// entryMeta is an entry without its grantee: the level in the low bits,
+// then the flags below.
+type entryMeta uint8
+
+const (
+	metaLevel  entryMeta = 3
+	metaDeny   entryMeta = 1 << 2
+	metaToUser entryMeta = 1 << 3
+	metaWindow entryMeta = 1 << 4 // active only within its window (win)
+)
+
+func metaOf(e entry) entryMeta {
+	m := entryMeta(e.level) & metaLevel
+	if e.effect == effectDeny {
+		m |= metaDeny
+	}
+	if e.toUser {
+		m |= metaToUser
+	}
+	if e.win != 0 {
+		m |= metaWindow
+	}
+	return m
+}
+
+// entityValOf returns the map value of r.
+func entityValOf(r *entityRec) entityVal {
+	v := entityVal{rec: r, n: uint32(len(r.check))}
+	if len(r.check) <= inlineChecks {
+		for i, e := range r.check {
+			v.grantees[i], v.metas[i] = e.grantee, metaOf(e)
+		}
+	}
+	return v
 }
 
 // entry is one grant on an entity in the form the hot path reads: eight
@@ -188,6 +238,7 @@ type checkRow struct {
 // records above it (get gives a record by key); rows is scratch space,
 // returned for the next record.
 func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []checkRow {
+	r.checkInline = false
 	if r.link == nil || len(r.link.ancestors) == 0 {
 		r.check, r.checkWindows = r.entries, r.windows
 		return rows
@@ -216,19 +267,28 @@ func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []
 // entity returns the map value of entity in org, zero when the index holds
 // nothing for it.
 func (ix *Index) entity(org string, e model.EntityRef) entityVal {
-	v, _ := ix.entities.get(hashEntity(org, e.ID), entityMapKey{org, e.Type, keyIDOf(e.ID)})
+	k, ok := ix.mapKeyOf(keyOfEntity(org, e))
+	if !ok {
+		return entityVal{}
+	}
+	v, _ := ix.entities.get(hashEntity(org, e.ID), k)
 	return v
 }
 
 // entityRec returns the record of k, or nil.
 func (ix *Index) entityRec(k entityKey) *entityRec {
-	v, _ := ix.entities.get(hashEntityKey(k), k.mapKey())
+	mk, ok := ix.mapKeyOf(k)
+	if !ok {
+		return nil
+	}
+	v, _ := ix.entities.get(hashEntityKey(k), mk)
 	return v.rec
 }
 
 // entityBuilder derives the next revision's entity records.
 type entityBuilder struct {
-	m *cowMapBuilder[entityMapKey, entityVal]
+	m     *cowMapBuilder[mapKey, entityVal]
+	names *nameBuilder
 	// owned are the records copied (or created) in this revision, which may
 	// be changed in place.
 	owned map[*entityRec]bool
@@ -238,14 +298,40 @@ type entityBuilder struct {
 }
 
 func (b *entityBuilder) get(k entityKey) *entityRec {
-	v, _ := b.m.get(hashEntityKey(k), k.mapKey())
+	v, _ := b.m.get(hashEntityKey(k), b.names.mapKey(k))
 	return v.rec
+}
+
+// put makes r the value of its key, whose hash is h and map key mk.
+func (b *entityBuilder) put(h uint64, mk mapKey, r *entityRec) {
+	if r.checkInline {
+		// The slot holds the check array: only the record changed.
+		v, _ := b.m.get(h, mk)
+		v.rec = r
+		b.m.set(h, mk, v)
+		return
+	}
+	b.m.set(h, mk, entityValOf(r))
+}
+
+// dropChecks drops the check arrays of the records this revision built
+// that the map slots hold inline (and need no window from): an entity
+// below others would otherwise hold its check array twice.
+func (b *entityBuilder) dropChecks() {
+	for r := range b.owned {
+		c := r.check
+		if r.checkInline || len(c) == 0 || len(c) > inlineChecks || r.checkWindows != nil ||
+			(len(r.entries) > 0 && &c[0] == &r.entries[0]) {
+			continue
+		}
+		r.check, r.checkInline = nil, true
+	}
 }
 
 // own returns the record of k, copied first unless this revision already
 // owns it, or created.
 func (b *entityBuilder) own(k entityKey) *entityRec {
-	h, mk := hashEntityKey(k), k.mapKey()
+	h, mk := hashEntityKey(k), b.names.mapKey(k)
 	v, ok := b.m.get(h, mk)
 	r := v.rec
 	if ok && b.owned[r] {
@@ -256,7 +342,7 @@ func (b *entityBuilder) own(k entityKey) *entityRec {
 	} else {
 		r = &entityRec{key: k}
 	}
-	b.m.set(h, mk, entityVal{check: r.check, rec: r})
+	b.put(h, mk, r)
 	b.owned[r] = true
 	return r
 }
@@ -266,7 +352,7 @@ func (b *entityBuilder) settle(r *entityRec) {
 	if len(r.entries) > 0 || r.link != nil {
 		return
 	}
-	b.m.delete(hashEntityKey(r.key), r.key.mapKey())
+	b.m.delete(hashEntityKey(r.key), b.names.mapKey(r.key))
 }
 
 // refreshChecks rebuilds the check arrays of the changed records and of
@@ -283,7 +369,7 @@ func (b *entityBuilder) refreshChecks() {
 			if r != nil {
 				r = b.own(k)
 				r.setCheck(b.get, nil)
-				b.m.set(hashEntityKey(k), k.mapKey(), entityVal{check: r.check, rec: r})
+				b.put(hashEntityKey(k), b.names.mapKey(k), r)
 			}
 			return
 		}
@@ -303,7 +389,7 @@ func (b *entityBuilder) refreshChecks() {
 		}
 		r := b.own(k)
 		rows = r.setCheck(b.get, rows)
-		b.m.set(hashEntityKey(k), k.mapKey(), entityVal{check: r.check, rec: r})
+		b.put(hashEntityKey(k), b.names.mapKey(k), r)
 		if r.link != nil {
 			stack = append(stack, r.link.children...)
 		}

@@ -29,6 +29,7 @@ type node struct {
 	// inline holds a user's parents or a group's ancestors when they fit.
 	inline [inlineSids]sid
 	id     sid
+	orgNum uint32 // the org's number in the names map
 	// children are the groups that are direct members of this group, and
 	// members the users that are (groups only): what a change of the
 	// group's ancestors reaches.
@@ -43,8 +44,8 @@ const inlineSids = 8
 func (n *node) isGroup() bool { return n.subject.Type.IsGroup() }
 
 // key returns the node's key and hash in the subject map.
-func (n *node) key() (uint64, subjectKey) {
-	return hashSubject(n.org, n.subject.ID), subjectKeyOf(n.org, n.subject)
+func (n *node) key() (uint64, mapKey) {
+	return hashSubject(n.org, n.subject.ID), mapKey{n.orgNum, subjectTypeCode(n.subject.Type), keyIDOf(n.subject.ID)}
 }
 
 // setAncestors makes set the group's ancestors, inline when it fits.
