@@ -49,12 +49,13 @@ func TestSortByGroupWholeWords(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	rows := make([]*membershipRow, 300)
 	for i := range rows {
-		rows[i] = &membershipRow{key: fmt.Sprint(i), org: "o", m: model.Membership{Group: subjects[r.IntN(len(subjects))]}}
+		m := model.Membership{Member: model.User(fmt.Sprint(i)), Group: subjects[r.IntN(len(subjects))]}
+		rows[i] = &membershipRow{key: membershipKey("o", m), m: m}
 	}
 	cmpGroups := func(a, b *membershipRow) int { return cmpSubject(a.m.Group, b.m.Group) }
 	want := slices.Clone(rows)
 	slices.SortStableFunc(want, cmpGroups)
-	sortByGroup(rows, func(r *membershipRow) string { return r.org },
+	sortByGroup(rows, (*membershipRow).org,
 		func(r *membershipRow) (uint64, uint64, bool, bool) { return subjectWords(r.m.Group) }, cmpGroups)
 	assert.Equal(t, want, rows)
 }

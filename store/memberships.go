@@ -11,8 +11,15 @@ import (
 // membershipRow is a stored membership.
 type membershipRow struct {
 	key string
-	org string
 	m   model.Membership
+}
+
+// org is the row's organisation: the first field of its key, which is
+// membershipKey(org, m), so that its length follows from m's. It is not a
+// field of its own: that would cost 16 bytes a membership.
+func (r *membershipRow) org() string {
+	n := len(r.key) - 4*len(sep) - len(r.m.Member.Type) - len(r.m.Member.ID) - len(r.m.Group.Type) - len(r.m.Group.ID)
+	return r.key[:n]
 }
 
 // HasMembership reports whether the membership is stored in org.
@@ -79,7 +86,7 @@ func (w *WriteTxn) AddMembership(org string, m model.Membership) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	row := &membershipRow{key: key, org: org, m: m}
+	row := &membershipRow{key: key, m: m}
 	owner.put(row)
 	w.gx.membersByGroup.put(row)
 	w.changes.Memberships = append(w.changes.Memberships, MembershipChange{Org: org, Membership: m})
@@ -272,7 +279,7 @@ func newMembershipRows(org string, ms []model.Membership) []pendingMembership {
 	block := make([]membershipRow, len(ms))
 	rows := make([]pendingMembership, len(ms))
 	for i, m := range ms {
-		block[i] = membershipRow{key: keys[i], org: org, m: m}
+		block[i] = membershipRow{key: keys[i], m: m}
 		member := len(org) + len(sep) + len(m.Member.Type) + len(sep) + len(m.Member.ID)
 		rows[i] = pendingMembership{row: &block[i], pos: int32(i), member: int32(member)}
 	}

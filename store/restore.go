@@ -95,7 +95,7 @@ func (r *Restore) Row(p RestoreRow) error {
 
 // Membership stores m in org.
 func (r *Restore) Membership(org string, m model.Membership) error {
-	row := &membershipRow{key: membershipKey(org, m), org: org, m: m}
+	row := &membershipRow{key: membershipKey(org, m), m: m}
 	owner, err := r.w.ownMember(entityKeyOf(row.key))
 	if err != nil {
 		return fmt.Errorf("store: restore membership: %w", err)
@@ -180,7 +180,7 @@ func (r *Restore) Rows(rev uint64) ChangeSet {
 	}
 	cs.Memberships = make([]MembershipChange, len(r.members))
 	for i, row := range r.members {
-		cs.Memberships[i] = MembershipChange{Org: row.org, Membership: row.m}
+		cs.Memberships[i] = MembershipChange{Org: row.org(), Membership: row.m}
 	}
 	return cs
 }

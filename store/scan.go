@@ -39,7 +39,7 @@ func (r *ReadTxn) EachMembership(fn func(org string, m model.Membership) bool) e
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		for _, row := range raw.(*memberRow).rows {
-			if !fn(row.org, row.m) {
+			if !fn(row.org(), row.m) {
 				return nil
 			}
 		}

@@ -32,7 +32,7 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 	}
 	grant := &entityRow{key: entityKeyOf(newGrantRow(g).key), grants: []*grantRow{newGrantRow(g)}}
 	m := model.Membership{Member: model.User("ann"), Group: model.Department("eng")}
-	member := &memberRow{key: "org_xyz789\x00user\x00ann", rows: []*membershipRow{{key: membershipKey("org_xyz789", m), org: "org_xyz789", m: m}}}
+	member := &memberRow{key: "org_xyz789\x00user\x00ann", rows: []*membershipRow{{key: membershipKey("org_xyz789", m), m: m}}}
 	l := model.EntityLink{Child: model.EntityRef{Type: "document", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
 	link := &linkRow{key: linkKey("org_xyz789", l), org: "org_xyz789", l: l}
 	job := &jobRow{key: jobKey("org_xyz789", "job_1"), j: Job{Org: "org_xyz789", ID: "job_1"}}
@@ -131,4 +131,21 @@ func TestGrantRowSharesItsKey(t *testing.T) {
 		assert.True(t, p >= lo && p < hi, "%q is not inside the key", s)
 	}
 	assert.Equal(t, unsafe.StringData(string(model.SubjectRole)), unsafe.StringData(string(row.g.Grantee.Type)))
+}
+
+// TestMembershipRowOrg: a membership row keeps no org of its own; it reads
+// it from its key, whatever the lengths of the member's and group's fields.
+func TestMembershipRowOrg(t *testing.T) {
+	for _, tc := range []struct {
+		org string
+		m   model.Membership
+	}{
+		{"o", model.Membership{Member: model.User("a"), Group: model.Department("d")}},
+		{"org_xyz789", model.Membership{Member: model.Department("engineering"), Group: model.Department("all")}},
+		{"org_with_a_long_identifier_0123456789", model.Membership{Member: model.User("u_0123456789abcdef0123456789abcdef"), Group: model.Role("r")}},
+	} {
+		row := membershipRow{key: membershipKey(tc.org, tc.m), m: tc.m}
+		assert.Equal(t, tc.org, row.org())
+	}
+	assert.Equal(t, uintptr(80), unsafe.Sizeof(membershipRow{}), "a row is its key and its membership")
 }

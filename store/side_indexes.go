@@ -99,7 +99,7 @@ func (g *groupIndex) own(org string, group model.Subject) *groupRow {
 
 // put adds m, not stored yet, to its group.
 func (g *groupIndex) put(m *membershipRow) {
-	row := g.own(m.org, m.m.Group)
+	row := g.own(m.org(), m.m.Group)
 	i, _ := slices.BinarySearchFunc(row.rows, m, cmpMembers)
 	row.rows = slices.Insert(row.rows, i, m)
 }
@@ -107,7 +107,7 @@ func (g *groupIndex) put(m *membershipRow) {
 // remove takes m, stored, out of its group, and the group's row out of the
 // tree when it was its last member.
 func (g *groupIndex) remove(m *membershipRow) {
-	row := g.own(m.org, m.m.Group)
+	row := g.own(m.org(), m.m.Group)
 	if i, found := slices.BinarySearchFunc(row.rows, m, cmpMembers); found {
 		row.rows = slices.Delete(row.rows, i, i+1)
 	}
@@ -134,7 +134,7 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 	ids := make(map[groupOf]int32)
 	var groups []groupOf // by id
 	for i, r := range rows {
-		k := groupOf{r.org, r.m.Group}
+		k := groupOf{r.org(), r.m.Group}
 		id, ok := ids[k]
 		if !ok {
 			id = int32(len(groups))
@@ -158,7 +158,7 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 	start := 0
 	for _, id := range order {
 		end := start
-		for end < len(sorted) && sorted[end].org == groups[id].org && sorted[end].m.Group == groups[id].group {
+		for end < len(sorted) && sorted[end].org() == groups[id].org && sorted[end].m.Group == groups[id].group {
 			end++
 		}
 		row := g.own(groups[id].org, groups[id].group)
