@@ -80,14 +80,7 @@ func (b *ptrVecBuilder[T]) add(x *T) uint32 {
 
 // set stores x as the element of id i.
 func (b *ptrVecBuilder[T]) set(i uint32, x *T) {
-	if !b.ownChunks {
-		b.v.chunks = slices.Clone(b.v.chunks)
-		b.ownChunks = true
-	}
-	c := i >> chunkBits
-	for int(c) >= len(b.v.chunks) {
-		b.v.chunks = append(b.v.chunks, new([chunkLen]*T))
-	}
+	c := b.reach(i)
 	if c < b.newChunks && !b.ownChunk[c] {
 		cp := *b.v.chunks[c]
 		b.v.chunks[c] = &cp
@@ -103,6 +96,12 @@ func (b *ptrVecBuilder[T]) set(i uint32, x *T) {
 // (see add): in place when its chunk is shared, since no other revision
 // reads that slot.
 func (b *ptrVecBuilder[T]) store(i uint32, x *T) {
+	b.v.chunks[b.reach(i)][i&(chunkLen-1)] = x
+}
+
+// reach makes the chunk list b's own and long enough to hold id i, and
+// returns i's chunk.
+func (b *ptrVecBuilder[T]) reach(i uint32) uint32 {
 	if !b.ownChunks {
 		b.v.chunks = slices.Clone(b.v.chunks)
 		b.ownChunks = true
@@ -111,7 +110,7 @@ func (b *ptrVecBuilder[T]) store(i uint32, x *T) {
 	for int(c) >= len(b.v.chunks) {
 		b.v.chunks = append(b.v.chunks, new([chunkLen]*T))
 	}
-	b.v.chunks[c][i&(chunkLen-1)] = x
+	return c
 }
 
 func (b *ptrVecBuilder[T]) done() ptrVec[T] { return b.v }
