@@ -172,9 +172,6 @@ func (s *revisionSignal) notify() {
 	}
 }
 
-// allGroups has a bit set for each group of watchers.
-const allGroups = 1<<watchGroups - 1
-
 // fanOutPoll is how long the fan-out waits at most, while some kind of
 // waiter is owed a wake-up, before it looks again whether a commit has
 // made another kind owed one: that kind's wake-up comes at most this late.

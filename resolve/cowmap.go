@@ -120,14 +120,6 @@ func (t *flatTable[K, V]) find(h uint64, k K) int {
 	}
 }
 
-func (t *flatTable[K, V]) set(h uint64, k K, v V) {
-	if i := t.find(h, k); i >= 0 {
-		t.slots[i].val = v
-		return
-	}
-	t.add(h, k, v)
-}
-
 // add puts k, which t does not hold. A table being built doubles when it
 // is 7/8 full (so a probe run always ends at an empty slot); fit trims it
 // when the revision is done.
