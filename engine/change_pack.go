@@ -25,16 +25,46 @@ type packedChanges struct {
 	// it replaced under its key (see replacesAnother); nil when none did.
 	replaced map[int32]*model.Grant
 
-	subjects []model.Subject
-	// memberships are (member, group) positions in subjects, two a
-	// membership, in commit order.
-	memberships       []uint32
-	membershipDeletes bitSet
+	// memberships are (member, group) pairs, links (child, parent) pairs.
+	memberships packedPairs[model.Subject]
+	links       packedPairs[model.EntityRef]
+}
 
-	entities []model.EntityRef
-	// links are (child, parent) positions in entities, two a link.
-	links       []uint32
-	linkDeletes bitSet
+// packedPairs is a part's memberships or links, in commit order: two
+// positions a change into a table of the part's distinct values
+// (pairTable), and a bit a delete.
+type packedPairs[T comparable] struct {
+	values  []T
+	pairs   []uint32
+	deletes bitSet
+}
+
+// packPairs packs n changes, the pair and deletion of the i-th given by
+// at.
+func packPairs[T comparable](n int, at func(i int) (a, b T, deleted bool)) packedPairs[T] {
+	var p packedPairs[T]
+	if n == 0 {
+		return p
+	}
+	p.pairs = make([]uint32, 2*n)
+	t := newPairTable[T]()
+	for i := range n {
+		a, b, deleted := at(i)
+		p.pairs[2*i], p.pairs[2*i+1] = t.add(a, b)
+		if deleted {
+			p.deletes.set(i, n)
+		}
+	}
+	p.values = slices.Clone(t.values) // no room to spare
+	return p
+}
+
+// len is how many changes p holds.
+func (p *packedPairs[T]) len() int { return len(p.pairs) / 2 }
+
+// at returns the pair of the i-th change and whether it is a delete.
+func (p *packedPairs[T]) at(i int) (a, b T, deleted bool) {
+	return p.values[p.pairs[2*i]], p.values[p.pairs[2*i+1]], p.deletes.has(i)
 }
 
 // packChanges packs one part's changes.
@@ -56,30 +86,14 @@ func packChanges(grants []store.GrantChange, memberships []store.MembershipChang
 			}
 		}
 	}
-	if len(memberships) > 0 {
-		pc.memberships = make([]uint32, 2*len(memberships))
-		t := newPairTable[model.Subject]()
-		for i := range memberships {
-			mc := &memberships[i]
-			pc.memberships[2*i], pc.memberships[2*i+1] = t.add(mc.Membership.Member, mc.Membership.Group)
-			if mc.Deleted {
-				pc.membershipDeletes.set(i, len(memberships))
-			}
-		}
-		pc.subjects = slices.Clone(t.values) // no room to spare
-	}
-	if len(links) > 0 {
-		pc.links = make([]uint32, 2*len(links))
-		t := newPairTable[model.EntityRef]()
-		for i := range links {
-			lc := &links[i]
-			pc.links[2*i], pc.links[2*i+1] = t.add(lc.Link.Child, lc.Link.Parent)
-			if lc.Deleted {
-				pc.linkDeletes.set(i, len(links))
-			}
-		}
-		pc.entities = slices.Clone(t.values)
-	}
+	pc.memberships = packPairs(len(memberships), func(i int) (model.Subject, model.Subject, bool) {
+		mc := &memberships[i]
+		return mc.Membership.Member, mc.Membership.Group, mc.Deleted
+	})
+	pc.links = packPairs(len(links), func(i int) (model.EntityRef, model.EntityRef, bool) {
+		lc := &links[i]
+		return lc.Link.Child, lc.Link.Parent, lc.Deleted
+	})
 	return pc
 }
 
@@ -123,7 +137,7 @@ func (t *pairTable[T]) add(a, b T) (uint32, uint32) {
 
 // items is how many changes the part holds.
 func (pc *packedChanges) items() int {
-	return len(pc.grants) + len(pc.memberships)/2 + len(pc.links)/2
+	return len(pc.grants) + pc.memberships.len() + pc.links.len()
 }
 
 // feedGrants is feedGrants of the packed grants.
@@ -137,24 +151,20 @@ func (pc *packedChanges) feedGrants() []model.GrantChange {
 
 // feedMemberships is feedMemberships of the packed memberships.
 func (pc *packedChanges) feedMemberships() []model.MembershipChange {
-	all := make([]model.MembershipChange, len(pc.memberships)/2)
+	all := make([]model.MembershipChange, pc.memberships.len())
 	for i := range all {
-		all[i] = model.MembershipChange{
-			Op:         changeOp(pc.membershipDeletes.has(i)),
-			Membership: model.Membership{Member: pc.subjects[pc.memberships[2*i]], Group: pc.subjects[pc.memberships[2*i+1]]},
-		}
+		member, group, deleted := pc.memberships.at(i)
+		all[i] = model.MembershipChange{Op: changeOp(deleted), Membership: model.Membership{Member: member, Group: group}}
 	}
 	return lastOfEach(all, func(c *model.MembershipChange) model.Membership { return c.Membership })
 }
 
 // feedLinks is feedLinks of the packed links.
 func (pc *packedChanges) feedLinks() []model.LinkChange {
-	all := make([]model.LinkChange, len(pc.links)/2)
+	all := make([]model.LinkChange, pc.links.len())
 	for i := range all {
-		all[i] = model.LinkChange{
-			Op:   changeOp(pc.linkDeletes.has(i)),
-			Link: model.EntityLink{Child: pc.entities[pc.links[2*i]], Parent: pc.entities[pc.links[2*i+1]]},
-		}
+		child, parent, deleted := pc.links.at(i)
+		all[i] = model.LinkChange{Op: changeOp(deleted), Link: model.EntityLink{Child: child, Parent: parent}}
 	}
 	return lastOfEach(all, func(c *model.LinkChange) model.EntityLink { return c.Link })
 }

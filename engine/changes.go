@@ -116,10 +116,10 @@ func (p *orgPart) makeChange() *model.Change {
 		if len(pc.grants) > 0 {
 			sc.change.Grants = pc.feedGrants()
 		}
-		if len(pc.memberships) > 0 {
+		if pc.memberships.len() > 0 {
 			sc.change.Memberships = pc.feedMemberships()
 		}
-		if len(pc.links) > 0 {
+		if pc.links.len() > 0 {
 			sc.change.Links = pc.feedLinks()
 		}
 		return &sc.change

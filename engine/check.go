@@ -17,10 +17,7 @@ import (
 func (e *Engine) Check(ctx context.Context, org, user string, entity model.EntityRef, level model.Level) (bool, error) {
 	// What admit checks, with the org validated last: an index lookup that
 	// finds the user or the entity proves the org was stored, so valid.
-	if e.closed.Load() {
-		return false, closedError()
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.live(ctx); err != nil {
 		return false, err
 	}
 	v := e.current.Load()

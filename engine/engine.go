@@ -170,13 +170,19 @@ func (e *Engine) clock() time.Time { return e.cfg.now().UTC() }
 // that does work before write (validating and sorting a batch outside the
 // lock) calls it first too, so that a bad org is refused before that work.
 func (e *Engine) admit(ctx context.Context, org string) error {
-	if e.closed.Load() {
-		return closedError()
-	}
-	if err := ctx.Err(); err != nil {
+	if err := e.live(ctx); err != nil {
 		return err
 	}
 	return e.val.Org(org)
+}
+
+// live is admit without the org: the engine is open and ctx is live. Check
+// uses it, and validates the org only when its lookups found nothing.
+func (e *Engine) live(ctx context.Context) error {
+	if e.closed.Load() {
+		return closedError()
+	}
+	return ctx.Err()
 }
 
 // read returns the published revision for a read call on org, once admit

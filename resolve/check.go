@@ -115,7 +115,10 @@ func checkVal(v *entityVal, m *matcher, level model.Level, now int64) bool {
 	return true
 }
 
-// checkEntries is checkVal for a check array too long to be held inline.
+// checkEntries is checkVal for a check array too long to be held inline. It
+// repeats checkVal's two passes over the record's entries rather than share
+// them: one loop over both layouts would add a branch or an indirection to
+// every entry the hot path reads.
 func checkEntries(r *entityRec, m *matcher, level model.Level, now int64) bool {
 	es := r.check
 	i := 0
