@@ -18,7 +18,7 @@ func TestThroughputIndexes(t *testing.T) {
 	const goroutines = 3
 	var mu sync.Mutex
 	seen := map[int]int{}
-	rate := throughput(goroutines, 20*time.Millisecond, func(i int) {
+	rate := throughput(goroutines, 50*time.Millisecond, func(i int) {
 		mu.Lock()
 		seen[i]++
 		mu.Unlock()
