@@ -221,7 +221,7 @@ func (w *WriteTxn) stageRows(rows []*grantRow, lookups bool) (ends []int32, err 
 
 // storeStaged stores the rows stageGrants made: each entity's at once,
 // merged with the stored ones (one memdb insert per entity). The side
-// indexes get the rows at commit (grant_pending.go), the grantee btree in
+// indexes get the rows at commit (grant_pending.go), the grantee index in
 // grantee order: the keys ascend in entity order, which would land each row
 // at a random leaf of that tree (a few cache misses per comparison), while
 // sorted inserts walk it once.

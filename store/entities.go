@@ -11,7 +11,7 @@ import (
 // costs a radix insert per entity, not per grant: a radix insert allocates
 // a node, a leaf and a channel for each (about 0.4 KB, most of the store's
 // memory when it was a row per grant), and an entity has ~10 grants. Each
-// grant stays its own immutable *grantRow, which the btrees by id, grantee
+// grant stays its own immutable *grantRow, which the indexes by id, grantee
 // and end and the change sets point at.
 //
 // A committed entityRow is immutable. A write transaction that changes an

@@ -7,35 +7,36 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/google/btree"
 	"github.com/grantdb/grantdb/model"
 )
 
 // grantIndexes are the grant lookups kept beside memdb rather than in it: by
 // id, by (org, grantee, entity), and by end (the grants that have an
-// EffectiveTo, by it: what the expiry sweeper removes). Each is a google/btree of pointers to
-// the immutable rows, cloned (copy-on-write) per write transaction and per
-// published snapshot, so they are exactly as versioned as memdb's tables.
+// EffectiveTo, by it: what the expiry sweeper removes). Each is a runIndex
+// of pointers to the immutable rows, cloned (copy-on-write) per write
+// transaction and per published snapshot, so they are exactly as versioned
+// as memdb's tables.
 //
 // Why not memdb indexes: a memdb index costs ~0.4 KB and several µs per
 // grant, and a bulk insert in entity order lands at random places of a
 // grantee-ordered radix tree, copying a path (a node and a channel per level)
-// for almost every grant: about 10 s of a 1M-grant batch. A btree holds an
-// 8-byte pointer per grant, compares fields in place (no key to build), and
-// a write transaction copies each node at most once.
+// for almost every grant: about 10 s of a 1M-grant batch. A runIndex holds
+// about 8 bytes a grant, compares fields in place (no key to build), takes
+// a sorted batch in one pass, and a write transaction copies each run at
+// most once.
 type grantIndexes struct {
-	byID      *btree.BTreeG[*grantRow]
-	byGrantee *btree.BTreeG[*grantRow]
-	byEnd     *btree.BTreeG[*grantRow]
+	byID      *runIndex[*grantRow]
+	byGrantee *runIndex[*grantRow]
+	byEnd     *runIndex[*grantRow]
 }
 
 const grantIndexDegree = 32
 
 func newGrantIndexes() grantIndexes {
 	return grantIndexes{
-		byID:      btree.NewG(grantIndexDegree, lessByID),
-		byGrantee: btree.NewG(grantIndexDegree, lessByGrantee),
-		byEnd:     btree.NewG(grantIndexDegree, lessByEnd),
+		byID:      newRunIndex(cmpByID),
+		byGrantee: newRunIndex(cmpByGrantee),
+		byEnd:     newRunIndex(cmpByEnd),
 	}
 }
 
@@ -52,7 +53,7 @@ func (x grantIndexes) put(row, old *grantRow) {
 	x.byGrantee.ReplaceOrInsert(row)
 }
 
-// putExceptGrantee is put without the grantee btree (putByGrantee).
+// putExceptGrantee is put without the grantee index (putByGrantee).
 func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 	if old != nil && old.g.ID != row.g.ID {
 		x.byID.Delete(old)
@@ -66,36 +67,59 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 	}
 }
 
-// putByGrantee adds rows to the grantee btree, each replacing the row of
-// its grantee key, as put does; rows must hold distinct keys and come in key
-// order (entity, grantee, effect). It puts them in grantee order first, so
-// that consecutive inserts touch the same leaves: each grantee's rows are in
-// entity order already, so only the grantees need sorting.
-//
-// Sorted runs go into a btree last first (here, at commit and at restore):
-// a full node splits in the middle, and the half that keeps its slice is the
-// one that goes on taking the next inserts. Ascending, that half stays
-// behind half full with room for twice its items (16 bytes a row, 8 of them
-// unused, for as long as the rows are stored: 1.7 MB of the report's medium
-// load); descending, the halves left behind are the new nodes, full, in
-// slices of their size.
-func (x grantIndexes) putByGrantee(rows []*grantRow) {
-	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
-	for i := len(rows) - 1; i >= 0; i-- {
-		x.byGrantee.ReplaceOrInsert(rows[i])
+// putAllExceptGrantee is putExceptGrantee of each row in place of
+// replaced[i], a batch at a time: the rows go into each index in its own
+// order, a sorted batch that the index cuts into runs. A batch's new ids
+// ascend with its keys, so its rows are mostly in id order already.
+func (x grantIndexes) putAllExceptGrantee(rows, replaced []*grantRow) {
+	if len(rows) < runMax {
+		for i := len(rows) - 1; i >= 0; i-- {
+			x.putExceptGrantee(rows[i], replaced[i])
+		}
+		return
 	}
+	byID := slices.Clone(rows)
+	var ends []*grantRow
+	for i, row := range rows {
+		if old := replaced[i]; old != nil {
+			if old.g.ID != row.g.ID {
+				x.byID.Delete(old)
+			}
+			if !old.g.EffectiveTo.IsZero() {
+				x.byEnd.Delete(old)
+			}
+		}
+		if !row.g.EffectiveTo.IsZero() {
+			ends = append(ends, row)
+		}
+	}
+	if !slices.IsSortedFunc(byID, cmpByID) {
+		slices.SortFunc(byID, cmpByID)
+	}
+	x.byID.putSorted(byID)
+	slices.SortFunc(ends, cmpByEnd)
+	x.byEnd.putSorted(ends)
 }
 
-// restoreGrants indexes the rows of a Restore, refusing a second grant with
-// an id: a restore holds each grant once (its entity row refused a second
-// grant under a key already). Each btree gets the rows in its own order, so
-// that the inserts walk it once instead of landing at random leaves. It
-// reorders rows.
+// putByGrantee adds rows to the grantee index, each replacing the row of
+// its grantee key, as put does; rows must hold distinct keys and come in key
+// order (entity, grantee, effect). It sorts them into grantee order (each
+// grantee's rows are in entity order already, so only the grantees need
+// sorting) and puts them as one sorted batch.
+func (x grantIndexes) putByGrantee(rows []*grantRow) {
+	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
+	x.byGrantee.putSorted(rows)
+}
+
+// restoreGrants indexes the rows of a Restore (into a new store), refusing a
+// second grant with an id: a restore holds each grant once (its entity row
+// refused a second grant under a key already). Each index gets the rows
+// sorted its way, as one batch. It reorders rows.
 func (x grantIndexes) restoreGrants(rows []*grantRow) error {
 	if !slices.IsSortedFunc(rows, cmpRowKeys) {
 		slices.SortFunc(rows, cmpRowKeys)
 	}
-	// The trees are independent: the grantee tree is built on a second
+	// The indexes are independent: the grantee index is built on a second
 	// goroutine, from its own copy of the slice, while this one builds the
 	// others.
 	byGrantee := slices.Clone(rows)
@@ -106,15 +130,18 @@ func (x grantIndexes) restoreGrants(rows []*grantRow) error {
 	}()
 	defer func() { <-done }()
 	sortByString(rows, func(r *grantRow) string { return r.g.ID })
-	for i := len(rows) - 1; i >= 0; i-- { // last first: see putByGrantee
-		row := rows[i]
-		if _, dup := x.byID.ReplaceOrInsert(row); dup {
+	var ends []*grantRow
+	for i, row := range rows {
+		if i > 0 && row.g.ID == rows[i-1].g.ID {
 			return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
 		}
 		if !row.g.EffectiveTo.IsZero() {
-			x.byEnd.ReplaceOrInsert(row)
+			ends = append(ends, row)
 		}
 	}
+	x.byID.putSorted(rows)
+	slices.SortFunc(ends, cmpByEnd)
+	x.byEnd.putSorted(ends)
 	return nil
 }
 
@@ -136,26 +163,23 @@ func granteeWords(r *grantRow) (uint64, uint64, bool, bool) { return subjectWord
 
 func cmpGrantees(a, b *grantRow) int { return cmpSubject(a.g.Grantee, b.g.Grantee) }
 
-func lessByID(a, b *grantRow) bool { return a.g.ID < b.g.ID }
+func cmpByID(a, b *grantRow) int { return strings.Compare(a.g.ID, b.g.ID) }
 
-// lessByEnd orders by EffectiveTo, then id (unique), so that grants ending
+// cmpByEnd orders by EffectiveTo, then id (unique), so that grants ending
 // at the same instant are all kept.
-func lessByEnd(a, b *grantRow) bool {
+func cmpByEnd(a, b *grantRow) int {
 	if c := a.g.EffectiveTo.Compare(b.g.EffectiveTo); c != 0 {
-		return c < 0
+		return c
 	}
-	return a.g.ID < b.g.ID
+	return cmpByID(a, b)
 }
 
-// lessByGrantee orders by org, grantee type, grantee id, entity type, entity
-// id, effect: the order of granteeKeyEffect.
-func lessByGrantee(a, b *grantRow) bool { return cmpByGrantee(a, b) < 0 }
-
-// cmpByGrantee compares in lessByGrantee's order. The organisation and the
+// cmpByGrantee orders by org, grantee type, grantee id, entity type, entity
+// id, effect: the order of granteeKeyEffect. The organisation and the
 // two types are usually one string shared by both rows (rows of a batch
 // share them, and grantee types are the model's constants), which cmpShared
-// decides without a call; a batch's grantee btree inserts make tens of
-// these comparisons a grant.
+// decides without a call; every search of the index and merge of a batch
+// into it makes these comparisons.
 func cmpByGrantee(a, b *grantRow) int {
 	x, y := &a.g, &b.g
 	if c := cmpShared(x.Org, y.Org); c != 0 {

@@ -33,7 +33,7 @@ const granteeEarlyAt = 1024
 // byGranteeEarly starts making the grantee entries of rows (the rows about
 // to be stored, in key order) on another goroutine when they are many; the
 // flush of those rows then waits for it. Nothing else uses the grantee
-// btree of the transaction meanwhile: every use goes through grantIdx,
+// index of the transaction meanwhile: every use goes through grantIdx,
 // which flushes first.
 func (w *WriteTxn) byGranteeEarly(rows []*grantRow) chan struct{} {
 	if len(rows) < granteeEarlyAt || runtime.GOMAXPROCS(0) < 2 {
@@ -62,9 +62,7 @@ func (r *ReadTxn) grantIdx() grantIndexes {
 func (p *pendingGrants) flush(x grantIndexes) {
 	rows, replaced, grantee := p.rows, p.replaced, p.grantee
 	p.rows, p.replaced, p.grantee = nil, nil, nil
-	for i := len(rows) - 1; i >= 0; i-- { // last first: see putByGrantee
-		x.putExceptGrantee(rows[i], replaced[i])
-	}
+	x.putAllExceptGrantee(rows, replaced)
 	if grantee != nil {
 		<-grantee
 		return

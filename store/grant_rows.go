@@ -16,7 +16,7 @@ import (
 // rather than allocated one by one: a hundred thousand rows cost a few
 // hundred allocations instead of two hundred thousand, and every later pass
 // in key order (the decision, the change set, the derived index, the
-// btrees) reads memory in order instead of jumping to wherever each key was
+// indexes) reads memory in order instead of jumping to wherever each key was
 // allocated. The price is that a block stays in memory while any of its
 // rows is stored: a row replaced or deleted later frees its memory only
 // with its block's other rows.

@@ -26,7 +26,7 @@ func newGrantRow(g model.Grant) *grantRow {
 
 // rowOnKey makes the row of g stored under key, whose fields are f, pointing
 // g's strings into the key so that one allocation holds them. The grantee
-// type is the package constant of its name, so that the btrees' comparisons
+// type is the package constant of its name, so that the indexes' comparisons
 // of two types are mostly of one pointer with itself, which is not read.
 func rowOnKey(key string, f *[5]string, g model.Grant) *grantRow {
 	g.Org = f[0]
@@ -83,7 +83,7 @@ func (r *ReadTxn) MaxGrantID() string {
 }
 
 // grantRowAt returns the row of (org, entity, grantee, effect), or nil. It
-// reads the btree rather than memdb: a read of a memdb index inside a write
+// reads the grantee index rather than memdb: a read of a memdb index inside a write
 // transaction makes memdb forget the nodes the transaction already copied.
 func (r *ReadTxn) grantRowAt(org string, e model.EntityRef, s model.Subject, eff model.Effect) *grantRow {
 	row, _ := r.grantIdx().byGrantee.Get(&grantRow{g: model.Grant{Org: org, Entity: e, Grantee: s, Effect: eff}})

@@ -15,7 +15,7 @@ import (
 // those scans yield them, loading is fastest. Two rows under the same key
 // (or two grants with the same id) are an error: a restore holds each row
 // once. A repeated key is refused by the call that adds the row, a repeated
-// grant id by Commit, which builds the id btree in id order. The caller has
+// grant id by Commit, which builds the id index in id order. The caller has
 // validated every row.
 //
 //	r, err := s.Restore()
@@ -30,7 +30,7 @@ type Restore struct {
 	// members are the memberships restored, for the group btree at Commit:
 	// they come in member order, and sorted by group they walk it once.
 	members []*membershipRow
-	// grants are the grants restored, for the id and grantee btrees at
+	// grants are the grants restored, for the id and grantee indexes at
 	// Commit, for the same reason: a snapshot's grants come in key order,
 	// which lands each at a random leaf of either tree.
 	grants []*grantRow

@@ -79,7 +79,7 @@ func (r *ReadTxn) EachJobStep(fn func(s JobStep) bool) error {
 
 // EachGrantTo calls fn with every grant to grantee in org, ordered by entity
 // type, entity id, then effect, until fn returns false: what ScanGrants by
-// grantee yields, read from the grantee btree without making each row's
+// grantee yields, read from the grantee index without making each row's
 // key. The grant is the stored row, to read and never change.
 func (r *ReadTxn) EachGrantTo(org string, grantee model.Subject, fn func(g *model.Grant) bool) {
 	pivot := &grantRow{g: model.Grant{Org: org, Grantee: grantee}}

@@ -15,7 +15,7 @@ const (
 	// indexID is memdb's primary index. Grants are stored a row per entity
 	// (entities.go), under (org, entity), which also serves "by
 	// organisation" as a prefix; grants by id and by grantee are found
-	// through btrees beside memdb (grant_indexes.go says why). For
+	// through indexes beside memdb (grant_indexes.go says why). For
 	// memberships it is (org, member), a row per member carrying its
 	// memberships (members.go); memberships by group are a btree beside
 	// memdb too (side_indexes.go).
