@@ -3,7 +3,9 @@ package resolve
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/grantdb/grantdb/model"
 )
@@ -376,7 +378,7 @@ func (b *entityBuilder) refreshChecks() {
 	}
 	seen := make(map[entityKey]bool, len(b.changed))
 	stack := b.changed
-	var rows []checkRow
+	var todo []*entityRec
 	for len(stack) > 0 {
 		k := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -388,10 +390,74 @@ func (b *entityBuilder) refreshChecks() {
 			continue // dropped
 		}
 		r := b.own(k)
-		rows = r.setCheck(b.get, rows)
-		b.put(hashEntityKey(k), b.names.mapKey(k), r)
+		todo = append(todo, r)
 		if r.link != nil {
 			stack = append(stack, r.link.children...)
 		}
 	}
+	b.setChecks(todo)
+	for _, r := range todo {
+		b.put(hashEntityKey(r.key), b.names.mapKey(r.key), r)
+	}
+}
+
+// parallelChecksAt is how many check arrays a commit rebuilds before it
+// rebuilds them on two goroutines: below it, starting one costs more than
+// it saves.
+const parallelChecksAt = 2048
+
+// setChecks rebuilds the check array of every record of rs, which this
+// revision owns and the map holds already: each reads the entries of the
+// records above it (which no longer change) and writes only its own check
+// array, so the records split between two goroutines when they are many
+// (a bulk load under folders rebuilds one per entity).
+func (b *entityBuilder) setChecks(rs []*entityRec) {
+	if len(rs) < parallelChecksAt || runtime.GOMAXPROCS(0) < 2 {
+		b.reader().setChecks(rs)
+		return
+	}
+	half := len(rs) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { b.reader().setChecks(rs[half:]) })
+	b.reader().setChecks(rs[:half])
+	wg.Wait()
+}
+
+// entityReader reads the records of a builder that nothing writes
+// meanwhile, with a name cache of its own (the builder's mapKey writes its
+// cache, and may number a name): one per goroutine.
+type entityReader struct {
+	b        *entityBuilder
+	org, typ cachedName
+}
+
+func (b *entityBuilder) reader() *entityReader { return &entityReader{b: b} }
+
+func (r *entityReader) setChecks(rs []*entityRec) {
+	var rows []checkRow
+	for _, x := range rs {
+		rows = x.setCheck(r.get, rows)
+	}
+}
+
+// get returns the record of k, or nil.
+func (r *entityReader) get(k entityKey) *entityRec {
+	o, ok1 := r.num(&r.org, k.org)
+	t, ok2 := r.num(&r.typ, k.typ)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	v, _ := r.b.m.get(hashEntityKey(k), mapKey{o, t, keyIDOf(k.id)})
+	return v.rec
+}
+
+func (r *entityReader) num(c *cachedName, name string) (uint32, bool) {
+	if c.num != 0 && c.name == name {
+		return c.num, true
+	}
+	n, ok := r.b.names.lookup(name)
+	if ok {
+		*c = cachedName{name, n}
+	}
+	return n, ok
 }
