@@ -17,6 +17,22 @@ import (
 // commit as the grants, then revocations that empty some entities) and as
 // one commit per change, and compares every decision, and Check with it.
 func TestLargeCommitMatchesSmallOnes(t *testing.T) {
+	tests := []struct {
+		name       string
+		docs       int
+		userStride int // the users compared: every userStride-th
+	}{
+		{"few entities", 300, 1},
+		// A third are filed, in 7 folders that get grants: every filed
+		// document's check array is rebuilt, on two goroutines.
+		{"check arrays rebuilt on two goroutines", 6300, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { testLargeCommitMatchesSmallOnes(t, tt.docs, tt.userStride) })
+	}
+}
+
+func testLargeCommitMatchesSmallOnes(t *testing.T, docs, userStride int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	folder := func(i int) model.EntityRef { return model.EntityRef{Type: "folder", ID: fmt.Sprintf("f%d", i)} }
 	user := func(i int) string { return fmt.Sprintf("u%d", i) }
@@ -26,7 +42,7 @@ func TestLargeCommitMatchesSmallOnes(t *testing.T) {
 			Member: model.User(user(u)), Group: model.Department(fmt.Sprintf("dept%d", u%6)),
 		}})
 	}
-	for d := range 300 {
+	for d := range docs {
 		if d%3 == 0 { // a third of the documents are filed
 			first.Links = append(first.Links, store.LinkChange{Org: org, Link: model.EntityLink{Child: docRef(fmt.Sprintf("d%d", d)), Parent: folder(d % 7)}})
 		}
@@ -37,7 +53,7 @@ func TestLargeCommitMatchesSmallOnes(t *testing.T) {
 		if i%10 == 0 {
 			entity = folder(r.IntN(7))
 		} else {
-			entity = docRef(fmt.Sprintf("d%d", r.IntN(300)))
+			entity = docRef(fmt.Sprintf("d%d", r.IntN(docs)))
 		}
 		grantee := model.User(user(r.IntN(50))) // u40..u49 are in no group
 		if r.IntN(4) == 0 {
@@ -72,11 +88,11 @@ func TestLargeCommitMatchesSmallOnes(t *testing.T) {
 	}
 	assert.Equal(t, small.Grants(), large.Grants())
 	at := now.UnixNano()
-	for u := range 51 { // u50 is unknown
-		for e := range 307 {
+	for u := 0; u <= 50; u += userStride { // u50 is unknown
+		for e := range docs + 7 {
 			entity := docRef(fmt.Sprintf("d%d", e))
-			if e >= 300 {
-				entity = folder(e - 300)
+			if e >= docs {
+				entity = folder(e - docs)
 			}
 			want, got := small.Resolve(org, user(u), entity, at), large.Resolve(org, user(u), entity, at)
 			if !assert.Equal(t, want, got, "%s on %s", user(u), entity) {
