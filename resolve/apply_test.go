@@ -106,3 +106,35 @@ func testLargeCommitMatchesSmallOnes(t *testing.T, docs, userStride int) {
 		}
 	}
 }
+
+// TestCommitDeletingItsOwnNewGrants applies one commit that creates grants
+// to subjects the index does not know yet and then deletes half of them
+// (each delete must find the subject an earlier change of the same commit
+// added): only the grants not deleted remain, in a small commit and in one
+// large enough to take the paths of a bulk load.
+func TestCommitDeletingItsOwnNewGrants(t *testing.T) {
+	for _, n := range []int{10, 3000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var cs store.ChangeSet
+			var grants []*model.Grant
+			for i := range n {
+				g := &model.Grant{
+					ID: fmt.Sprintf("g%05d", i), Org: org, Entity: docRef(fmt.Sprintf("d%d", i%50)),
+					Grantee: model.User(fmt.Sprintf("new%d", i)), Level: model.LevelRead, Effect: model.EffectAllow,
+					CreatedAt: now, UpdatedAt: now,
+				}
+				grants = append(grants, g)
+				cs.Grants = append(cs.Grants, store.GrantChange{Grant: g})
+			}
+			for i := 0; i < n; i += 2 {
+				cs.Grants = append(cs.Grants, store.GrantChange{Grant: grants[i], Deleted: true})
+			}
+			ix := (*resolve.Index)(nil).Apply(cs)
+			assert.Equal(t, n/2, ix.Grants())
+			at := now.UnixNano()
+			for i, g := range grants {
+				assert.Equal(t, i%2 == 1, ix.Check(org, g.Grantee.ID, g.Entity, model.LevelRead, at), "%s on %s", g.Grantee.ID, g.Entity)
+			}
+		})
+	}
+}

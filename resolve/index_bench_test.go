@@ -219,6 +219,34 @@ func BenchmarkIndexApplyRichGrants(b *testing.B) {
 	}
 }
 
+// BenchmarkIndexApplyRichLinks applies the entity links of an organisation
+// of the generator's rich model as one commit to the index of its
+// memberships: the index bench/report's LinkEntities derives.
+//
+//	go test -run '^$' -bench 'IndexApplyRichLinks/medium' -count 5 ./resolve/
+func BenchmarkIndexApplyRichLinks(b *testing.B) {
+	for _, size := range sizes {
+		b.Run(size.String(), func(b *testing.B) {
+			if size == gen.Large && testing.Short() {
+				b.Skip("the large organisation is too big for -short")
+			}
+			o := gen.Generate(1, size)
+			cs := changeSet(o)
+			links := store.ChangeSet{Revision: 2, Links: cs.Links}
+			base := (*resolve.Index)(nil).Apply(store.ChangeSet{Revision: 1, Memberships: cs.Memberships})
+			runtime.GC()
+			var cpu time.Duration
+			for b.Loop() {
+				start := cpuTime()
+				sinkIndex = base.Apply(links)
+				cpu += cpuTime() - start
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(len(links.Links)), "links")
+		})
+	}
+}
+
 // BenchmarkIndexApplyOne applies one-grant commits (alternately a new grant
 // and its revocation) on top of the full index.
 func BenchmarkIndexApplyOne(b *testing.B) {
