@@ -36,7 +36,8 @@ func (e *Engine) BulkCreate(ctx context.Context, org string, items []model.Grant
 	_, err = e.write(ctx, org, func(tx *store.WriteTxn) error {
 		now := e.clock()
 		var err error
-		res, err = batch.ApplyThen(ctx, tx, now, func() string { return e.ids.next(now) }, func() { e.deriveEarly(tx) })
+		ids := batchIDs{g: &e.ids}
+		res, err = batch.ApplyThen(ctx, tx, now, func() string { return ids.next(now) }, func() { e.deriveEarly(tx) })
 		return err
 	})
 	if err != nil {

@@ -167,3 +167,29 @@ func withByte(s string, i int, c byte) string {
 	b[i] = c
 	return string(b)
 }
+
+// TestBatchIDsShareBlocksAndStayIntact draws a batch's ids across several
+// blocks, alternating with ids drawn one by one from the same generator:
+// every id is well formed, they sort by creation whichever way they were
+// drawn, and an id drawn early still reads the same once later ids have
+// filled its block.
+func TestBatchIDsShareBlocksAndStayIntact(t *testing.T) {
+	var g idGen
+	ids := batchIDs{g: &g}
+	var all, early []string
+	for i := range 3*idBlockIDs + 7 {
+		now := idT0.Add(time.Duration(i/100) * time.Millisecond)
+		id := ids.next(now)
+		all = append(all, id)
+		early = append(early, strings.Clone(id))
+		if i%50 == 0 {
+			all = append(all, g.next(now))
+			early = append(early, all[len(all)-1])
+		}
+	}
+	requireSorted(t, all)
+	assert.Equal(t, early, all, "a later id wrote over an earlier one")
+	ms, seq, ok := parseID(all[len(all)-1])
+	require.True(t, ok)
+	assert.Equal(t, g.mark(), idMark{ms, seq}, "the batch's ids advance the generator")
+}
