@@ -103,12 +103,48 @@ func (x grantIndexes) putAllExceptGrantee(rows, replaced []*grantRow) {
 
 // putByGrantee adds rows to the grantee index, each replacing the row of
 // its grantee key, as put does; rows must hold distinct keys and come in key
-// order (entity, grantee, effect). It sorts them into grantee order (each
-// grantee's rows are in entity order already, so only the grantees need
-// sorting) and puts them as one sorted batch.
+// order (organisation, entity, grantee, effect). It puts them as one batch
+// sorted into grantee order (sortByGrantee).
 func (x grantIndexes) putByGrantee(rows []*grantRow) {
-	sortByGroup(rows, grantOrg, granteeWords, cmpGrantees)
-	x.byGrantee.putSorted(rows)
+	x.byGrantee.putSorted(sortByGrantee(rows))
+}
+
+// sortByGrantee returns rows (distinct keys, in key order) in the grantee
+// index's order. Each grantee's rows are in entity order already, so only
+// the grantees need sorting: it hashes the rows into their grantees, sorts
+// the distinct ones (a batch holds several grants per grantee) and lays
+// each grantee's rows out in their order, a counting sort. Sorting every
+// row was the longest part of building the grantee index.
+func sortByGrantee(rows []*grantRow) []*grantRow {
+	if len(rows) < 2 {
+		return rows
+	}
+	type grantee struct {
+		org string
+		s   model.Subject
+	}
+	bucket := make([]int32, len(rows))
+	ids := make(map[grantee]int32, len(rows)/4)
+	var firsts []*grantRow // a row of each grantee, by bucket
+	for i, r := range rows {
+		k := grantee{r.g.Org, r.g.Grantee}
+		id, ok := ids[k]
+		if !ok {
+			id = int32(len(firsts))
+			ids[k] = id
+			firsts = append(firsts, r)
+		}
+		bucket[i] = id
+	}
+	// The grantees come in organisation order, as the rows do.
+	order := make([]int32, len(firsts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sortByGroup(order, func(id int32) string { return firsts[id].g.Org },
+		func(id int32) (uint64, uint64, bool, bool) { return granteeWords(firsts[id]) },
+		func(a, b int32) int { return cmpGrantees(firsts[a], firsts[b]) })
+	return scatter(rows, bucket, order)
 }
 
 // restoreGrants indexes the rows of a Restore (into a new store), refusing a

@@ -40,7 +40,7 @@ func (w *WriteTxn) byGranteeEarly(rows []*grantRow) chan struct{} {
 		return nil
 	}
 	x := w.gx.grantIndexes
-	rows = slices.Clone(rows) // putByGrantee reorders them
+	rows = slices.Clone(rows) // the goroutine reads them while the batch goes on
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -59,3 +59,26 @@ func TestSortByGroupWholeWords(t *testing.T) {
 		func(r *membershipRow) (uint64, uint64, bool, bool) { return subjectWords(r.m.Group) }, cmpGroups)
 	assert.Equal(t, want, rows)
 }
+
+// TestSortByGrantee checks that sortByGrantee orders rows in key order
+// (organisation, entity, grantee) by organisation, then grantee, each
+// grantee's rows keeping their order: the grantee index's order.
+func TestSortByGrantee(t *testing.T) {
+	subjects := []model.Subject{model.User("a"), model.User("b"), model.Role("a"), model.Department("z"),
+		model.User("abcdefghijklmno"), model.User("abcdefghijklmnop"), model.User("abcdefghijklmnopq"), {Type: "bot", ID: "a"}}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 100, 3000} {
+		var rows []*grantRow
+		for i := range n {
+			g := model.Grant{Org: []string{"o1", "o2"}[r.IntN(2)], Entity: model.EntityRef{Type: "doc", ID: fmt.Sprintf("d%04d", i)},
+				Grantee: subjects[r.IntN(len(subjects))], Effect: model.EffectAllow}
+			rows = append(rows, newGrantRow(g))
+		}
+		slices.SortFunc(rows, cmpRowKeys)
+		want := slices.Clone(rows)
+		slices.SortStableFunc(want, func(a, b *grantRow) int {
+			return cmp.Or(cmp.Compare(a.g.Org, b.g.Org), cmpGrantees(a, b))
+		})
+		assert.Equal(t, want, sortByGrantee(rows), "%d rows", n)
+	}
+}
