@@ -192,8 +192,6 @@ func (x grantIndexes) remove(row *grantRow) {
 	}
 }
 
-func grantOrg(r *grantRow) string { return r.g.Org }
-
 // granteeWords lead the grantee order within an organisation.
 func granteeWords(r *grantRow) (uint64, uint64, bool, bool) { return subjectWords(r.g.Grantee) }
 
