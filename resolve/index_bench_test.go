@@ -189,34 +189,45 @@ func BenchmarkIndexApplyAll(b *testing.B) {
 //
 //	go test -run '^$' -bench 'IndexApplyRichGrants/medium' -count 5 ./resolve/
 func BenchmarkIndexApplyRichGrants(b *testing.B) {
+	forEachRichOrg(b, func(b *testing.B, cs store.ChangeSet) {
+		// In key order, as BulkCreate's change set lists them.
+		grants := store.ChangeSet{Revision: 2, Grants: cs.Grants}
+		slices.SortFunc(grants.Grants, func(a, b store.GrantChange) int {
+			x, y := a.Grant, b.Grant
+			return cmp.Or(strings.Compare(x.Entity.Type, y.Entity.Type), strings.Compare(x.Entity.ID, y.Entity.ID),
+				strings.Compare(string(x.Grantee.Type), string(y.Grantee.Type)), strings.Compare(x.Grantee.ID, y.Grantee.ID),
+				cmp.Compare(x.Effect, y.Effect))
+		})
+		cs.Grants = nil
+		benchApplyOn(b, (*resolve.Index)(nil).Apply(cs), grants, "grants", len(grants.Grants))
+	})
+}
+
+// forEachRichOrg runs bench at every size on the change set of an
+// organisation of the generator's rich model (bench/gen's default).
+func forEachRichOrg(b *testing.B, bench func(*testing.B, store.ChangeSet)) {
 	for _, size := range sizes {
 		b.Run(size.String(), func(b *testing.B) {
 			if size == gen.Large && testing.Short() {
 				b.Skip("the large organisation is too big for -short")
 			}
-			o := gen.Generate(1, size)
-			cs := changeSet(o)
-			// In key order, as BulkCreate's change set lists them.
-			grants := store.ChangeSet{Revision: 2, Grants: cs.Grants}
-			slices.SortFunc(grants.Grants, func(a, b store.GrantChange) int {
-				x, y := a.Grant, b.Grant
-				return cmp.Or(strings.Compare(x.Entity.Type, y.Entity.Type), strings.Compare(x.Entity.ID, y.Entity.ID),
-					strings.Compare(string(x.Grantee.Type), string(y.Grantee.Type)), strings.Compare(x.Grantee.ID, y.Grantee.ID),
-					cmp.Compare(x.Effect, y.Effect))
-			})
-			cs.Grants = nil
-			base := (*resolve.Index)(nil).Apply(cs)
-			runtime.GC()
-			var cpu time.Duration
-			for b.Loop() {
-				start := cpuTime()
-				sinkIndex = base.Apply(grants)
-				cpu += cpuTime() - start
-			}
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(len(grants.Grants)), "grants")
+			bench(b, changeSet(gen.Generate(1, size)))
 		})
 	}
+}
+
+// benchApplyOn times the commit cs applied to base, and reports its CPU
+// time and how many items (the unit names them) it applies.
+func benchApplyOn(b *testing.B, base *resolve.Index, cs store.ChangeSet, unit string, items int) {
+	runtime.GC()
+	var cpu time.Duration
+	for b.Loop() {
+		start := cpuTime()
+		sinkIndex = base.Apply(cs)
+		cpu += cpuTime() - start
+	}
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(items), unit)
 }
 
 // BenchmarkIndexApplyRichLinks applies the entity links of an organisation
@@ -225,26 +236,11 @@ func BenchmarkIndexApplyRichGrants(b *testing.B) {
 //
 //	go test -run '^$' -bench 'IndexApplyRichLinks/medium' -count 5 ./resolve/
 func BenchmarkIndexApplyRichLinks(b *testing.B) {
-	for _, size := range sizes {
-		b.Run(size.String(), func(b *testing.B) {
-			if size == gen.Large && testing.Short() {
-				b.Skip("the large organisation is too big for -short")
-			}
-			o := gen.Generate(1, size)
-			cs := changeSet(o)
-			links := store.ChangeSet{Revision: 2, Links: cs.Links}
-			base := (*resolve.Index)(nil).Apply(store.ChangeSet{Revision: 1, Memberships: cs.Memberships})
-			runtime.GC()
-			var cpu time.Duration
-			for b.Loop() {
-				start := cpuTime()
-				sinkIndex = base.Apply(links)
-				cpu += cpuTime() - start
-			}
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-			b.ReportMetric(float64(len(links.Links)), "links")
-		})
-	}
+	forEachRichOrg(b, func(b *testing.B, cs store.ChangeSet) {
+		links := store.ChangeSet{Revision: 2, Links: cs.Links}
+		base := (*resolve.Index)(nil).Apply(store.ChangeSet{Revision: 1, Memberships: cs.Memberships})
+		benchApplyOn(b, base, links, "links", len(links.Links))
+	})
 }
 
 // BenchmarkIndexApplyOne applies one-grant commits (alternately a new grant

@@ -123,24 +123,9 @@ func sortByGrantee(rows []*grantRow) []*grantRow {
 		org string
 		s   model.Subject
 	}
-	bucket := make([]int32, len(rows))
-	ids := make(map[grantee]int32, len(rows)/4)
-	var firsts []*grantRow // a row of each grantee, by bucket
-	for i, r := range rows {
-		k := grantee{r.g.Org, r.g.Grantee}
-		id, ok := ids[k]
-		if !ok {
-			id = int32(len(firsts))
-			ids[k] = id
-			firsts = append(firsts, r)
-		}
-		bucket[i] = id
-	}
+	bucket, firsts := bucketBy(rows, func(r *grantRow) grantee { return grantee{r.g.Org, r.g.Grantee} }, len(rows)/4)
 	// The grantees come in organisation order, as the rows do.
-	order := make([]int32, len(firsts))
-	for i := range order {
-		order[i] = int32(i)
-	}
+	order := identity(len(firsts))
 	sortByGroup(order, func(id int32) string { return firsts[id].g.Org },
 		func(id int32) (uint64, uint64, bool, bool) { return granteeWords(firsts[id]) },
 		func(a, b int32) int { return cmpGrantees(firsts[a], firsts[b]) })

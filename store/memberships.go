@@ -215,10 +215,7 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 		}
 		bucket[i], prev = id, mk
 	}
-	order := make([]int32, len(members))
-	for i := range order {
-		order[i] = int32(i)
-	}
+	order := identity(len(members))
 	sortByString(order, func(id int32) string { return members[id] })
 	sorted := scatter(rows, bucket, order)
 	for start := 0; start < len(sorted); {
@@ -233,6 +230,35 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 		start = end
 	}
 	return sorted
+}
+
+// bucketBy numbers the distinct keys of rows in the order they first come
+// (bucket[i] is row i's) and returns each key's number and first row: what
+// scatter needs once the distinct keys are put in order, so that only they
+// are sorted. hint is a guess at how many keys there are.
+func bucketBy[R any, K comparable](rows []R, key func(R) K, hint int) (bucket []int32, firsts []R) {
+	bucket = make([]int32, len(rows))
+	ids := make(map[K]int32, hint)
+	for i, r := range rows {
+		k := key(r)
+		id, ok := ids[k]
+		if !ok {
+			id = int32(len(firsts))
+			ids[k] = id
+			firsts = append(firsts, r)
+		}
+		bucket[i] = id
+	}
+	return bucket, firsts
+}
+
+// identity returns 0, 1, …, n-1, the order of n buckets to sort.
+func identity(n int) []int32 {
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	return order
 }
 
 // scatter returns rows ordered by their buckets (bucket[i] is row i's), the

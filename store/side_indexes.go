@@ -130,23 +130,12 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 		org   string
 		group model.Subject
 	}
-	bucket := make([]int32, len(rows))
-	ids := make(map[groupOf]int32)
-	var groups []groupOf // by id
-	for i, r := range rows {
-		k := groupOf{r.org(), r.m.Group}
-		id, ok := ids[k]
-		if !ok {
-			id = int32(len(groups))
-			ids[k] = id
-			groups = append(groups, k)
-		}
-		bucket[i] = id
+	bucket, firsts := bucketBy(rows, func(r *membershipRow) groupOf { return groupOf{r.org(), r.m.Group} }, 0)
+	groups := make([]groupOf, len(firsts)) // by id
+	for id, r := range firsts {
+		groups[id] = groupOf{r.org(), r.m.Group}
 	}
-	order := make([]int32, len(groups))
-	for i := range order {
-		order[i] = int32(i)
-	}
+	order := identity(len(groups))
 	slices.SortFunc(order, func(a, b int32) int {
 		if c := strings.Compare(groups[a].org, groups[b].org); c != 0 {
 			return c
