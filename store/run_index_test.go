@@ -197,3 +197,47 @@ func TestRunIndex_Lookups(t *testing.T) {
 	require.True(t, ok)
 	assert.Same(t, rows[len(rows)-1], last)
 }
+
+// TestRunIndex_ReadersOfACloneSource reads an index on one goroutine while
+// another writes to its clone (puts, deletes and sorted batches, which copy
+// the runs they touch): the reader always sees what the index held when it
+// was cloned, and -race sees no write to a run the reader reads.
+func TestRunIndex_ReadersOfACloneSource(t *testing.T) {
+	x := newRunIndex(cmpTestRunRows)
+	m := runModel{}
+	var rows []*testRunRow
+	for k := 0; k < 20*runMax; k += 2 {
+		rows = append(rows, &testRunRow{k: k})
+		m[k] = rows[len(rows)-1]
+	}
+	x.putSorted(rows)
+	want := m.sorted()
+	w := x.Clone()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rng := rand.New(rand.NewPCG(9, 10))
+		for i := range 3000 {
+			k := rng.IntN(22 * runMax)
+			switch i % 3 {
+			case 0:
+				w.ReplaceOrInsert(&testRunRow{k, i})
+			case 1:
+				w.Delete(&testRunRow{k: k})
+			default:
+				w.putSorted([]*testRunRow{{k, i}, {k + 1, i}})
+			}
+		}
+	}()
+	for reading := true; reading; {
+		select {
+		case <-done:
+			reading = false
+		default:
+		}
+		var got []*testRunRow
+		x.Ascend(func(r *testRunRow) bool { got = append(got, r); return true })
+		require.Equal(t, want, got)
+	}
+	requireRunIndex(t, m, x)
+}
