@@ -30,8 +30,6 @@ type grantIndexes struct {
 	byEnd     *runIndex[*grantRow]
 }
 
-const grantIndexDegree = 32
-
 func newGrantIndexes() grantIndexes {
 	return grantIndexes{
 		byID:      newRunIndex(cmpByID),
@@ -68,18 +66,14 @@ func (x grantIndexes) putExceptGrantee(row, old *grantRow) {
 }
 
 // putAllExceptGrantee is putExceptGrantee of each row in place of
-// replaced[i], a batch at a time: the rows go into each index in its own
-// order, a sorted batch that the index cuts into runs. A batch's new ids
-// ascend with its keys, so its rows are mostly in id order already.
+// replaced[i], a batch at a time (putByIDAndEnd).
 func (x grantIndexes) putAllExceptGrantee(rows, replaced []*grantRow) {
 	if len(rows) < runMax {
-		for i := len(rows) - 1; i >= 0; i-- {
-			x.putExceptGrantee(rows[i], replaced[i])
+		for i, row := range rows {
+			x.putExceptGrantee(row, replaced[i])
 		}
 		return
 	}
-	byID := slices.Clone(rows)
-	var ends []*grantRow
 	for i, row := range rows {
 		if old := replaced[i]; old != nil {
 			if old.g.ID != row.g.ID {
@@ -89,14 +83,25 @@ func (x grantIndexes) putAllExceptGrantee(rows, replaced []*grantRow) {
 				x.byEnd.Delete(old)
 			}
 		}
+	}
+	x.putByIDAndEnd(slices.Clone(rows))
+}
+
+// putByIDAndEnd adds rows (distinct grants, none of them in the id and end
+// indexes under another id) to those two indexes, each getting them as one
+// batch sorted its way. A batch's new ids ascend with its keys, so its rows
+// are mostly in id order already. It reorders rows.
+func (x grantIndexes) putByIDAndEnd(rows []*grantRow) {
+	if !slices.IsSortedFunc(rows, cmpByID) {
+		slices.SortFunc(rows, cmpByID)
+	}
+	var ends []*grantRow
+	for _, row := range rows {
 		if !row.g.EffectiveTo.IsZero() {
 			ends = append(ends, row)
 		}
 	}
-	if !slices.IsSortedFunc(byID, cmpByID) {
-		slices.SortFunc(byID, cmpByID)
-	}
-	x.byID.putSorted(byID)
+	x.byID.putSorted(rows)
 	slices.SortFunc(ends, cmpByEnd)
 	x.byEnd.putSorted(ends)
 }
@@ -123,12 +128,12 @@ func sortByGrantee(rows []*grantRow) []*grantRow {
 		org string
 		s   model.Subject
 	}
-	bucket, firsts := bucketBy(rows, func(r *grantRow) grantee { return grantee{r.g.Org, r.g.Grantee} }, len(rows)/4)
+	bucket, grantees := bucketBy(rows, func(r *grantRow) grantee { return grantee{r.g.Org, r.g.Grantee} }, len(rows)/4)
 	// The grantees come in organisation order, as the rows do.
-	order := identity(len(firsts))
-	sortByGroup(order, func(id int32) string { return firsts[id].g.Org },
-		func(id int32) (uint64, uint64, bool, bool) { return granteeWords(firsts[id]) },
-		func(a, b int32) int { return cmpGrantees(firsts[a], firsts[b]) })
+	order := identity(len(grantees))
+	sortByGroup(order, func(id int32) string { return grantees[id].org },
+		func(id int32) (uint64, uint64, bool, bool) { return subjectWords(grantees[id].s) },
+		func(a, b int32) int { return cmpSubject(grantees[a].s, grantees[b].s) })
 	return scatter(rows, bucket, order)
 }
 
@@ -151,18 +156,12 @@ func (x grantIndexes) restoreGrants(rows []*grantRow) error {
 	}()
 	defer func() { <-done }()
 	sortByString(rows, func(r *grantRow) string { return r.g.ID })
-	var ends []*grantRow
-	for i, row := range rows {
-		if i > 0 && row.g.ID == rows[i-1].g.ID {
-			return fmt.Errorf("store: restore: a second grant with id %s", row.g.ID)
-		}
-		if !row.g.EffectiveTo.IsZero() {
-			ends = append(ends, row)
+	for i := 1; i < len(rows); i++ {
+		if rows[i].g.ID == rows[i-1].g.ID {
+			return fmt.Errorf("store: restore: a second grant with id %s", rows[i].g.ID)
 		}
 	}
-	x.byID.putSorted(rows)
-	slices.SortFunc(ends, cmpByEnd)
-	x.byEnd.putSorted(ends)
+	x.putByIDAndEnd(rows)
 	return nil
 }
 
@@ -176,11 +175,6 @@ func (x grantIndexes) remove(row *grantRow) {
 		x.byEnd.Delete(row)
 	}
 }
-
-// granteeWords lead the grantee order within an organisation.
-func granteeWords(r *grantRow) (uint64, uint64, bool, bool) { return subjectWords(r.g.Grantee) }
-
-func cmpGrantees(a, b *grantRow) int { return cmpSubject(a.g.Grantee, b.g.Grantee) }
 
 func cmpByID(a, b *grantRow) int { return strings.Compare(a.g.ID, b.g.ID) }
 

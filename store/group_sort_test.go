@@ -77,7 +77,7 @@ func TestSortByGrantee(t *testing.T) {
 		slices.SortFunc(rows, cmpRowKeys)
 		want := slices.Clone(rows)
 		slices.SortStableFunc(want, func(a, b *grantRow) int {
-			return cmp.Or(cmp.Compare(a.g.Org, b.g.Org), cmpGrantees(a, b))
+			return cmp.Or(cmp.Compare(a.g.Org, b.g.Org), cmpSubject(a.g.Grantee, b.g.Grantee))
 		})
 		assert.Equal(t, want, sortByGrantee(rows), "%d rows", n)
 	}

@@ -233,23 +233,23 @@ func sortMembershipsByKey(rows []pendingMembership) []pendingMembership {
 }
 
 // bucketBy numbers the distinct keys of rows in the order they first come
-// (bucket[i] is row i's) and returns each key's number and first row: what
-// scatter needs once the distinct keys are put in order, so that only they
-// are sorted. hint is a guess at how many keys there are.
-func bucketBy[R any, K comparable](rows []R, key func(R) K, hint int) (bucket []int32, firsts []R) {
+// (bucket[i] is row i's number) and returns them by number: what scatter
+// needs once the distinct keys are put in order, so that only they are
+// sorted. hint is a guess at how many keys there are.
+func bucketBy[R any, K comparable](rows []R, key func(R) K, hint int) (bucket []int32, keys []K) {
 	bucket = make([]int32, len(rows))
 	ids := make(map[K]int32, hint)
 	for i, r := range rows {
 		k := key(r)
 		id, ok := ids[k]
 		if !ok {
-			id = int32(len(firsts))
+			id = int32(len(keys))
 			ids[k] = id
-			firsts = append(firsts, r)
+			keys = append(keys, k)
 		}
 		bucket[i] = id
 	}
-	return bucket, firsts
+	return bucket, keys
 }
 
 // identity returns 0, 1, …, n-1, the order of n buckets to sort.

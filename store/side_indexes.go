@@ -27,6 +27,9 @@ type sideIndexes struct {
 	linksByParent  *btree.BTreeG[*linkRow]
 }
 
+// grantIndexDegree is the degree of the side btrees.
+const grantIndexDegree = 32
+
 func newSideIndexes() sideIndexes {
 	return sideIndexes{
 		grantIndexes:   newGrantIndexes(),
@@ -130,11 +133,7 @@ func (x sideIndexes) putMembers(rows []*membershipRow) {
 		org   string
 		group model.Subject
 	}
-	bucket, firsts := bucketBy(rows, func(r *membershipRow) groupOf { return groupOf{r.org(), r.m.Group} }, 0)
-	groups := make([]groupOf, len(firsts)) // by id
-	for id, r := range firsts {
-		groups[id] = groupOf{r.org(), r.m.Group}
-	}
+	bucket, groups := bucketBy(rows, func(r *membershipRow) groupOf { return groupOf{r.org(), r.m.Group} }, 0)
 	order := identity(len(groups))
 	slices.SortFunc(order, func(a, b int32) int {
 		if c := strings.Compare(groups[a].org, groups[b].org); c != 0 {
