@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/grantdb/grantdb/model"
@@ -339,7 +338,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 	}
 	var seen []grantSlot
 	var seenSet map[grantSlot]bool
-	var rows []grantRow // reused from entity to entity
+	var rows, sorted []grantRow // reused from entity to entity
 	for _, hs := range heads.slots {
 		if hs.head == 0 {
 			continue
@@ -395,7 +394,7 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		} else if len(rows) == 0 {
 			continue // deletes of grants the index never held
 		}
-		sortRows(rows)
+		sorted = sortRows(rows, sorted)
 		var r *entityRec
 		if old == nil {
 			r = &entityRec{key: k}
@@ -504,14 +503,3 @@ func (t *entityHeads) set(h uint64, k entityKey, i int32, gcs []store.GrantChang
 type grantSlot uint64
 
 func slotOf(s sid, f effect) grantSlot { return grantSlot(s)<<1 | grantSlot(f) }
-
-// sortRows orders an entity's grants for the hot path: highest level
-// first, then by grant id.
-func sortRows(rows []grantRow) {
-	slices.SortFunc(rows, func(a, b grantRow) int {
-		if a.e.level != b.e.level {
-			return cmp.Compare(b.e.level, a.e.level)
-		}
-		return cmp.Compare(a.g.ID, b.g.ID)
-	})
-}

@@ -257,12 +257,19 @@ func (r *entityRec) setCheck(get func(entityKey) *entityRec, rows []checkRow) []
 			add(x)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b checkRow) int { return cmp.Compare(b.e.level, a.e.level) })
-	r.check = make([]entry, len(rows))
-	for i := range rows {
-		r.check[i] = rows[i].e
+	// The second half of rows holds them in check order.
+	n := len(rows)
+	rows = slices.Grow(rows, n)[:2*n]
+	placed := rows[n:]
+	if !placeByLevel(rows[:n], placed, func(c *checkRow) model.Level { return c.e.level }) {
+		copy(placed, rows[:n])
+		slices.SortStableFunc(placed, func(a, b checkRow) int { return cmp.Compare(b.e.level, a.e.level) })
 	}
-	r.checkWindows = packWindows(r.check, func(i int) window { return rows[i].w })
+	r.check = make([]entry, n)
+	for i := range placed {
+		r.check[i] = placed[i].e
+	}
+	r.checkWindows = packWindows(r.check, func(i int) window { return placed[i].w })
 	return rows
 }
 
