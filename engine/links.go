@@ -23,7 +23,7 @@ func (e *Engine) LinkEntities(ctx context.Context, org string, links ...model.En
 			}
 		}
 		// The transaction has written nothing yet: reading it is reading
-		// what is stored, and costs no insert its copied nodes.
+		// what is stored.
 		if err := newLinkGraph(&tx.ReadTxn, org, links).refuseCycle(); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 // Package store is grantdb's state: the go-memdb tables of grants,
-// memberships and bulk access jobs, the indexes beside them (grants by id,
-// by grantee and by end), and the typed transactions through which every
+// memberships and bulk access jobs, the structures beside them (grants by
+// id, by grantee and by end, memberships by group, and the entity links,
+// by child and by parent), and the typed transactions through which every
 // other package reads and writes them. It is used by package engine (and by
 // the layers engine is made of: bulk, resolve, store/disk); applications use
 // engine and model, never store.

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -17,8 +16,7 @@ type linkRow struct {
 
 // HasLink reports whether the link is stored in org.
 func (r *ReadTxn) HasLink(org string, l model.EntityLink) bool {
-	raw, err := r.txn.First(tableLinks, indexID, linkKey(org, l))
-	return err == nil && raw != nil
+	return r.gx.linksByChild.Has(&linkRow{key: linkKey(org, l)})
 }
 
 // ParentsOf calls fn with each direct parent of child, in key order, until fn
@@ -48,32 +46,16 @@ func (r *ReadTxn) Links(org string, fn func(l model.EntityLink) bool) error {
 // EachLink calls fn with every link of every organisation, ordered by
 // organisation then child, until fn returns false.
 func (r *ReadTxn) EachLink(fn func(org string, l model.EntityLink) bool) error {
-	it, err := r.txn.Get(tableLinks, indexID)
-	if err != nil {
-		return fmt.Errorf("store: scan all links: %w", err)
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*linkRow)
-		if !fn(row.org, row.l) {
-			return nil
-		}
-	}
+	r.gx.linksByChild.Ascend(func(row *linkRow) bool { return fn(row.org, row.l) })
 	return nil
 }
 
 // scanLinks calls fn with each link whose key starts with pre, in key order,
 // until fn returns false.
 func (r *ReadTxn) scanLinks(pre string, fn func(l model.EntityLink) bool) error {
-	it, err := r.txn.LowerBound(tableLinks, indexID, pre)
-	if err != nil {
-		return fmt.Errorf("store: scan links: %w", err)
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		row := raw.(*linkRow)
-		if !strings.HasPrefix(row.key, pre) || !fn(row.l) {
-			return nil
-		}
-	}
+	r.gx.linksByChild.AscendGreaterOrEqual(&linkRow{key: pre}, func(row *linkRow) bool {
+		return strings.HasPrefix(row.key, pre) && fn(row.l)
+	})
 	return nil
 }
 
@@ -84,19 +66,16 @@ func (w *WriteTxn) AddLink(org string, l model.EntityLink) (bool, error) {
 	if w.HasLink(org, l) {
 		return false, nil
 	}
-	if err := w.putLink(&linkRow{key: linkKey(org, l), org: org, l: l}); err != nil {
-		return false, err
-	}
+	w.putLink(&linkRow{key: linkKey(org, l), org: org, l: l})
 	w.changes.Links = append(w.changes.Links, LinkChange{Org: org, Link: l})
 	return true, nil
 }
 
 // AddLinks stores each of ls in org as AddLink would, returning how many
 // were new, in one pass that is much faster than an AddLink per link: it
-// reads what is stored before it writes anything (a read of memdb through
-// the transaction between inserts makes memdb forget the nodes it already
-// copied), then inserts the new rows into memdb in key order and into the
-// parent btree in parent order, so that each walks its tree once. The
+// reads what is stored before it writes anything (so that the change set
+// is whole first), then inserts the new rows into the child btree in key
+// order and into the parent btree in parent order. The
 // change set lists them in the order of ls. The caller has validated ls and
 // checked that none closes a cycle. After an error the transaction must be
 // aborted.
@@ -127,14 +106,8 @@ func (w *WriteTxn) AddLinksThen(org string, ls []model.EntityLink, staged func()
 		if i > 0 && p.row.key == rows[i-1].row.key {
 			continue // a second copy in ls: the first one stands
 		}
-		if orgHasLinks {
-			raw, err := w.txn.First(tableLinks, indexID, p.row.key)
-			if err != nil {
-				return 0, fmt.Errorf("store: add links: %w", err)
-			}
-			if raw != nil {
-				continue
-			}
+		if orgHasLinks && w.gx.linksByChild.Has(p.row) {
+			continue
 		}
 		fresh[p.pos] = true
 		kept = append(kept, p)
@@ -149,9 +122,7 @@ func (w *WriteTxn) AddLinksThen(org string, ls []model.EntityLink, staged func()
 		staged()
 	}
 	for _, p := range kept {
-		if err := w.txn.Insert(tableLinks, p.row); err != nil {
-			return 0, fmt.Errorf("store: add links: %w", err)
-		}
+		w.gx.linksByChild.ReplaceOrInsert(p.row)
 	}
 	for _, p := range byParent(kept) {
 		w.gx.linksByParent.ReplaceOrInsert(p.row)
@@ -208,29 +179,19 @@ func newLinkRows(org string, ls []model.EntityLink) []pendingLink {
 	return rows
 }
 
-// putLink stores row, which is not stored yet, in memdb and the parent
-// btree.
-func (w *WriteTxn) putLink(row *linkRow) error {
-	if err := w.txn.Insert(tableLinks, row); err != nil {
-		return fmt.Errorf("store: add link: %w", err)
-	}
+// putLink stores row, which is not stored yet, in both link btrees.
+func (w *WriteTxn) putLink(row *linkRow) {
+	w.gx.linksByChild.ReplaceOrInsert(row)
 	w.gx.linksByParent.ReplaceOrInsert(row)
-	return nil
 }
 
 // RemoveLink deletes l from org, reporting whether it was there.
 func (w *WriteTxn) RemoveLink(org string, l model.EntityLink) (bool, error) {
-	raw, err := w.txn.First(tableLinks, indexID, linkKey(org, l))
-	if err != nil {
-		return false, fmt.Errorf("store: remove link: %w", err)
-	}
-	if raw == nil {
+	row, found := w.gx.linksByChild.Delete(&linkRow{key: linkKey(org, l)})
+	if !found {
 		return false, nil
 	}
-	if err := w.txn.Delete(tableLinks, raw); err != nil {
-		return false, fmt.Errorf("store: remove link: %w", err)
-	}
-	w.gx.linksByParent.Delete(raw.(*linkRow))
+	w.gx.linksByParent.Delete(row)
 	w.changes.Links = append(w.changes.Links, LinkChange{Deleted: true, Org: org, Link: l})
 	return true, nil
 }

@@ -26,7 +26,6 @@ func newDBSchema() *memdb.DBSchema {
 	return &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{
 		tableGrants:      grantsTableSchema(),
 		tableMemberships: membershipsTableSchema(),
-		tableLinks:       linksTableSchema(),
 		tableJobs:        jobsTableSchema(),
 		tableJobSpecs:    jobSpecsTableSchema(),
 		tableJobSteps:    jobStepsTableSchema(),

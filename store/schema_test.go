@@ -33,8 +33,6 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 	grant := &entityRow{key: entityKeyOf(newGrantRow(g).key), grants: []*grantRow{newGrantRow(g)}}
 	m := model.Membership{Member: model.User("ann"), Group: model.Department("eng")}
 	member := &memberRow{key: "org_xyz789\x00user\x00ann", rows: []*membershipRow{{key: membershipKey("org_xyz789", m), m: m}}}
-	l := model.EntityLink{Child: model.EntityRef{Type: "document", ID: "d1"}, Parent: model.EntityRef{Type: "folder", ID: "f1"}}
-	link := &linkRow{key: linkKey("org_xyz789", l), org: "org_xyz789", l: l}
 	job := &jobRow{key: jobKey("org_xyz789", "job_1"), j: Job{Org: "org_xyz789", ID: "job_1"}}
 	spec := &jobSpecRow{key: jobKey("org_xyz789", "job_1"), s: JobSpec{Org: "org_xyz789", JobID: "job_1"}}
 	step := &jobStepRow{key: jobStepKey("org_xyz789", "job_1", 17), s: JobStep{Org: "org_xyz789", JobID: "job_1", Index: 17}}
@@ -45,9 +43,6 @@ func TestNewDBSchema_Indexers(t *testing.T) {
 		},
 		tableMemberships: {
 			indexID: {member, "org_xyz789\x00user\x00ann"},
-		},
-		tableLinks: {
-			indexID: {link, "org_xyz789\x00document\x00d1\x00folder\x00f1"},
 		},
 		tableJobs: {
 			indexID:    {job, "org_xyz789\x00job_1"},

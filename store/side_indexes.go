@@ -24,7 +24,10 @@ import (
 type sideIndexes struct {
 	grantIndexes
 	membersByGroup *groupIndex
-	linksByParent  *btree.BTreeG[*linkRow]
+	// The entity links, by child (their key) and by parent: they have no
+	// memdb table (link_keys.go).
+	linksByChild  *btree.BTreeG[*linkRow]
+	linksByParent *btree.BTreeG[*linkRow]
 }
 
 // grantIndexDegree is the degree of the side btrees.
@@ -34,6 +37,7 @@ func newSideIndexes() sideIndexes {
 	return sideIndexes{
 		grantIndexes:   newGrantIndexes(),
 		membersByGroup: &groupIndex{tree: btree.NewG(grantIndexDegree, lessGroupRow)},
+		linksByChild:   btree.NewG(grantIndexDegree, lessLinkKeys),
 		linksByParent:  btree.NewG(grantIndexDegree, lessByParent),
 	}
 }
@@ -43,6 +47,7 @@ func (x sideIndexes) clone() sideIndexes {
 	return sideIndexes{
 		grantIndexes:   x.grantIndexes.clone(),
 		membersByGroup: &groupIndex{tree: x.membersByGroup.tree.Clone()},
+		linksByChild:   x.linksByChild.Clone(),
 		linksByParent:  x.linksByParent.Clone(),
 	}
 }
