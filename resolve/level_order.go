@@ -21,7 +21,8 @@ func placeByLevel[T any](items, out []T, level func(*T) model.Level) bool {
 		if l > model.LevelAdmin {
 			return false
 		}
-		// start[n] counts the items above level n-1, once summed below.
+		// Bucket n (admin's is 0) is counted in start[n+1]; summed,
+		// start[n] is where bucket n begins.
 		start[model.LevelAdmin-l+1]++
 	}
 	for n := 1; n < len(start); n++ {
