@@ -130,3 +130,47 @@ func TestAddLinks(t *testing.T) {
 	require.NoError(t, snap3.Read().ChildrenOf("org", f1, func(c model.EntityRef) bool { children = append(children, c); return true }))
 	assert.Equal(t, []model.EntityRef{d1}, children)
 }
+
+// Links live in btrees beside memdb, cloned per transaction: a snapshot
+// keeps the links it was taken with, by child and by parent, whatever later
+// commits add or remove, and an aborted write leaves no trace.
+func TestLinksAreVersionedWithTheSnapshot(t *testing.T) {
+	s := newTestStore(t)
+	d1, d2, f1 := ent("document", "d1"), ent("document", "d2"), ent("folder", "f1")
+	w := s.Write()
+	_, err := w.AddLinks("org", []model.EntityLink{link(d1, f1)})
+	require.NoError(t, err)
+	_, before := w.Commit()
+
+	w = s.Write()
+	_, err = w.AddLinks("org", []model.EntityLink{link(d2, f1)})
+	require.NoError(t, err)
+	removed, err := w.RemoveLink("org", link(d1, f1))
+	require.NoError(t, err)
+	require.True(t, removed)
+	_, after := w.Commit()
+
+	aborted := s.Write()
+	_, err = aborted.AddLinks("org", []model.EntityLink{link(d1, ent("folder", "f9"))})
+	require.NoError(t, err)
+	aborted.Abort()
+
+	linksOf := func(snap *store.Snapshot) (all []model.EntityLink, children []model.EntityRef) {
+		r := snap.Read()
+		require.NoError(t, r.EachLink(func(_ string, l model.EntityLink) bool { all = append(all, l); return true }))
+		require.NoError(t, r.ChildrenOf("org", f1, func(c model.EntityRef) bool { children = append(children, c); return true }))
+		return all, children
+	}
+	all, children := linksOf(before)
+	assert.Equal(t, []model.EntityLink{link(d1, f1)}, all)
+	assert.Equal(t, []model.EntityRef{d1}, children)
+	assert.True(t, before.Read().HasLink("org", link(d1, f1)))
+
+	all, children = linksOf(after)
+	assert.Equal(t, []model.EntityLink{link(d2, f1)}, all)
+	assert.Equal(t, []model.EntityRef{d2}, children)
+	assert.False(t, after.Read().HasLink("org", link(d1, f1)))
+
+	all, _ = linksOf(s.Snapshot())
+	assert.Equal(t, []model.EntityLink{link(d2, f1)}, all, "the aborted write left nothing")
+}
