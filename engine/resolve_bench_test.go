@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -231,7 +230,7 @@ func benchCheckKinds(b *testing.B, f *genFixture) {
 
 func benchCheck(b *testing.B, f *genFixture, qs []gen.Query) {
 	ctx, org := context.Background(), f.org.ID
-	qs = requestQueries(qs)
+	qs = gen.AsRequests(qs)
 	b.ReportAllocs()
 	i, start := 0, cpuTime()
 	for b.Loop() {
@@ -247,32 +246,8 @@ func benchCheck(b *testing.B, f *genFixture, qs []gen.Query) {
 	reportCPU(b, start)
 }
 
-// requestQueries copies the strings of qs into one buffer, each query's
-// beside each other, as a request decoded from the wire holds them: the
-// generator's strings lie scattered over the heap, and reading them would
-// cost the benchmark cache misses that a service's Check never pays.
-func requestQueries(qs []gen.Query) []gen.Query {
-	var sb strings.Builder
-	for _, q := range qs {
-		sb.WriteString(q.User)
-		sb.WriteString(q.Entity.Type)
-		sb.WriteString(q.Entity.ID)
-	}
-	buf, at := sb.String(), 0
-	take := func(n int) string {
-		at += n
-		return buf[at-n : at]
-	}
-	out := make([]gen.Query, len(qs))
-	for i, q := range qs {
-		q.User, q.Entity.Type, q.Entity.ID = take(len(q.User)), take(len(q.Entity.Type)), take(len(q.Entity.ID))
-		out[i] = q
-	}
-	return out
-}
-
 func benchCheckParallel(b *testing.B, f *genFixture) {
-	ctx, org, qs := context.Background(), f.org.ID, requestQueries(f.queries)
+	ctx, org, qs := context.Background(), f.org.ID, gen.AsRequests(f.queries)
 	var worker atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
