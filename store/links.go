@@ -22,9 +22,10 @@ func (r *ReadTxn) HasLink(org string, l model.EntityLink) bool {
 // ParentsOf calls fn with each direct parent of child, in key order, until fn
 // returns false.
 func (r *ReadTxn) ParentsOf(org string, child model.EntityRef, fn func(parent model.EntityRef) bool) error {
-	return r.scanLinks(prefix(org, child.Type, child.ID), func(l model.EntityLink) bool {
+	r.scanLinks(prefix(org, child.Type, child.ID), func(l model.EntityLink) bool {
 		return fn(l.Parent)
 	})
+	return nil
 }
 
 // ChildrenOf calls fn with each direct child of parent, in key order, until
@@ -40,7 +41,8 @@ func (r *ReadTxn) ChildrenOf(org string, parent model.EntityRef, fn func(child m
 // Links calls fn with each link of org, ordered by child, until fn returns
 // false.
 func (r *ReadTxn) Links(org string, fn func(l model.EntityLink) bool) error {
-	return r.scanLinks(prefix(org), fn)
+	r.scanLinks(prefix(org), fn)
+	return nil
 }
 
 // EachLink calls fn with every link of every organisation, ordered by
@@ -52,11 +54,10 @@ func (r *ReadTxn) EachLink(fn func(org string, l model.EntityLink) bool) error {
 
 // scanLinks calls fn with each link whose key starts with pre, in key order,
 // until fn returns false.
-func (r *ReadTxn) scanLinks(pre string, fn func(l model.EntityLink) bool) error {
+func (r *ReadTxn) scanLinks(pre string, fn func(l model.EntityLink) bool) {
 	r.gx.linksByChild.AscendGreaterOrEqual(&linkRow{key: pre}, func(row *linkRow) bool {
 		return strings.HasPrefix(row.key, pre) && fn(row.l)
 	})
-	return nil
 }
 
 // AddLink stores l in org, reporting whether it was new (adding an existing
@@ -96,7 +97,7 @@ func (w *WriteTxn) AddLinksThen(org string, ls []model.EntityLink, staged func()
 		sortByString(rows, func(p pendingLink) string { return p.row.key })
 	}
 	orgHasLinks := false
-	_ = w.scanLinks(prefix(org), func(model.EntityLink) bool {
+	w.scanLinks(prefix(org), func(model.EntityLink) bool {
 		orgHasLinks = true
 		return false
 	})
@@ -179,10 +180,16 @@ func newLinkRows(org string, ls []model.EntityLink) []pendingLink {
 	return rows
 }
 
-// putLink stores row, which is not stored yet, in both link btrees.
-func (w *WriteTxn) putLink(row *linkRow) {
-	w.gx.linksByChild.ReplaceOrInsert(row)
+// putLink stores row in both link btrees, reporting false, with the parent
+// btree untouched, when a row under its key was stored already (the child
+// btree then holds row in its place): one walk of the child btree, not a
+// lookup and an insert.
+func (w *WriteTxn) putLink(row *linkRow) bool {
+	if _, repeated := w.gx.linksByChild.ReplaceOrInsert(row); repeated {
+		return false
+	}
 	w.gx.linksByParent.ReplaceOrInsert(row)
+	return true
 }
 
 // RemoveLink deletes l from org, reporting whether it was there.

@@ -110,12 +110,10 @@ func (r *Restore) Membership(org string, m model.Membership) error {
 // Link stores the entity link l in org.
 func (r *Restore) Link(org string, l model.EntityLink) error {
 	row := &linkRow{key: linkKey(org, l), org: org, l: l}
-	// A repeated link replaces the first in the child btree (the restore
-	// then fails and is aborted): one walk of it, not a lookup and an insert.
-	if _, repeated := r.w.gx.linksByChild.ReplaceOrInsert(row); repeated {
+	// A repeated link fails the restore, which is then aborted.
+	if !r.w.putLink(row) {
 		return fmt.Errorf("store: restore links: a second row under key %q", row.key)
 	}
-	r.w.gx.linksByParent.ReplaceOrInsert(row)
 	r.links = append(r.links, LinkChange{Org: org, Link: l})
 	return nil
 }
