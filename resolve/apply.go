@@ -1,7 +1,9 @@
 package resolve
 
 import (
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/grantdb/grantdb/model"
 	"github.com/grantdb/grantdb/store"
@@ -62,6 +64,9 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
 		lb := newLinkBuilder(b.ents, ix.linkCount, len(cs.Links))
+		if len(cs.Links) >= 1024 {
+			lb.reserve(cs.Links)
+		}
 		for i := range cs.Links {
 			lb.change(&cs.Links[i])
 		}
@@ -329,99 +334,176 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		if i > 0 {
 			heads.set(runHash, run, int32(i-1), gcs)
 		}
+		// The entity passes only look names up (entityReader).
+		b.names.cached(&b.names.org, k.org)
+		b.names.cached(&b.names.typ, k.typ)
 		run, runHash = k, hashEntityKey(k)
 		next[i] = heads.get(runHash, k, gcs)
 	}
 	heads.set(runHash, run, int32(len(gcs)-1), gcs)
-	if len(gcs) >= 1024 {
-		b.ents.m.reserve(heads.hashes)
+	pass := func(part int) *entityPass {
+		return &entityPass{ents: b.ents, names: b.ents.reader(), gcs: gcs, next: next, grantees: grantees, part: part}
 	}
-	var seen []grantSlot
-	var seenSet map[grantSlot]bool
-	var rows, sorted []grantRow // reused from entity to entity
+	if len(gcs) < parallelEntitiesAt || runtime.GOMAXPROCS(0) < 2 {
+		p := pass(-1)
+		p.run(heads)
+		b.merge(p)
+		return
+	}
+	// The entities' passes are independent but for the maps they write:
+	// the entity map's shards are split between two goroutines by their
+	// middle array (partOf), with the top array this revision's own before
+	// they start, so that neither writes it; the name map is only read.
+	b.ents.m.ownTopArray()
+	low, high := pass(0), pass(1)
+	var wg sync.WaitGroup
+	wg.Go(func() { high.run(heads) })
+	low.run(heads)
+	wg.Wait()
+	b.merge(low)
+	b.merge(high)
+}
+
+// parallelEntitiesAt is how many grant changes a commit has before its
+// entities' records are built on two goroutines.
+const parallelEntitiesAt = 8192
+
+// merge takes in what p did: the records it made, the entities whose check
+// arrays need rebuilding, and the grants and denies it added or removed.
+func (b *indexBuilder) merge(p *entityPass) {
+	for _, r := range p.owned {
+		b.ents.owned[r] = true
+	}
+	b.ents.changed = append(b.ents.changed, p.changed...)
+	b.grants += p.grants
+	b.denies += p.denies
+}
+
+// entityPass rebuilds the records of the entities a commit's grant changes
+// touch, each once from its old entries and the last change per (grantee,
+// effect): all of them, or those of one half of the entity map's shards.
+// It writes only those shards of the map and its own fields.
+type entityPass struct {
+	ents     *entityBuilder
+	names    *entityReader // of its own: a reader only looks names up
+	gcs      []store.GrantChange
+	next     []int32 // the change before each to the same entity, or -1
+	grantees []sid
+	part     int // -1: every entity; else those of one part of the map (partOf)
+
+	seen         []grantSlot
+	seenSet      map[grantSlot]bool
+	rows, sorted []grantRow // reused from entity to entity
+
+	owned   []*entityRec
+	changed []entityKey
+	grants  int
+	denies  int
+}
+
+// run builds the records of the entities of heads that are p's, after
+// making room for them in the map when they are many.
+func (p *entityPass) run(heads *entityHeads) {
+	if len(p.gcs) >= 1024 {
+		p.ents.m.reserve(heads.hashes, p.part)
+	}
 	for _, hs := range heads.slots {
-		if hs.head == 0 {
+		if hs.head == 0 || p.part >= 0 && partOf(hs.hash) != p.part {
 			continue
 		}
-		h, head := hs.hash, hs.head-1
-		g := gcs[head].Grant
-		k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
-		mk := b.names.mapKey(k)
-		oldVal, _ := b.ents.m.get(h, mk)
-		old := oldVal.rec
-		// The last change per grantee wins; with few changes a slice is
-		// cheaper than a set.
-		seen, seenSet = seen[:0], nil
-		rows = rows[:0]
-		for i := head; i >= 0; i = next[i] {
-			s := slotOf(grantees[i], effectOf(gcs[i].Grant.Effect))
-			if seenSet != nil {
-				if seenSet[s] {
-					continue
-				}
-				seenSet[s] = true
-			} else {
-				if slices.Contains(seen, s) {
-					continue
-				}
-				if len(seen) == 16 {
-					seenSet = make(map[grantSlot]bool)
-					for _, x := range seen {
-						seenSet[x] = true
-					}
-					seenSet[s] = true
-				}
+		p.entity(hs.hash, hs.head-1)
+	}
+}
+
+// entity rebuilds the record of the entity whose hash is h and whose latest
+// change is head.
+func (p *entityPass) entity(h uint64, head int32) {
+	gcs, next, grantees := p.gcs, p.next, p.grantees
+	g := gcs[head].Grant
+	k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
+	mk, _ := p.names.mapKey(k) // the commit's names are numbered before
+	oldVal, _ := p.ents.m.get(h, mk)
+	old := oldVal.rec
+	// The last change per grantee wins; with few changes a slice is
+	// cheaper than a set.
+	p.seen, p.seenSet = p.seen[:0], nil
+	rows := p.rows[:0]
+	for i := head; i >= 0; i = next[i] {
+		s := slotOf(grantees[i], effectOf(gcs[i].Grant.Effect))
+		if p.seenSet != nil {
+			if p.seenSet[s] {
+				continue
 			}
-			seen = append(seen, s)
-			if !gcs[i].Deleted {
-				rows = append(rows, newGrantRow(gcs[i].Grant, grantees[i]))
-			}
-		}
-		changed := func(s grantSlot) bool {
-			if seenSet != nil {
-				return seenSet[s]
-			}
-			return slices.Contains(seen, s)
-		}
-		oldLen, oldDenies := 0, 0
-		if old != nil {
-			oldLen, oldDenies = len(old.entries), int(old.denies)
-			for i, e := range old.entries {
-				if !changed(slotOf(e.grantee, e.effect)) {
-					rows = append(rows, grantRow{e: e, g: old.grants[i], w: old.window(i)})
-				}
-			}
-		} else if len(rows) == 0 {
-			continue // deletes of grants the index never held
-		}
-		sorted = sortRows(rows, sorted)
-		var r *entityRec
-		if old == nil {
-			r = &entityRec{key: k}
-			b.ents.owned[r] = true
+			p.seenSet[s] = true
 		} else {
-			r = b.ents.own(k)
-		}
-		r.setRows(rows)
-		b.grants += len(rows) - oldLen
-		b.denies += int(r.denies) - oldDenies
-		switch {
-		case r.link != nil:
-			// Its check array holds the entries of the entities above it,
-			// and those below it hold its own: refreshChecks rebuilds them.
-			b.ents.put(h, mk, r)
-			b.ents.changed = append(b.ents.changed, k)
-		case len(r.entries) == 0:
-			if old != nil {
-				b.ents.m.delete(h, mk)
+			if slices.Contains(p.seen, s) {
+				continue
 			}
-		default:
-			// No entity above or below it (a link this commit adds marks
-			// it for refreshChecks then): its check array is its entries.
-			r.check, r.checkWindows, r.checkInline = r.entries, r.windows, false
-			b.ents.put(h, mk, r)
+			if len(p.seen) == 16 {
+				p.seenSet = make(map[grantSlot]bool)
+				for _, x := range p.seen {
+					p.seenSet[x] = true
+				}
+				p.seenSet[s] = true
+			}
+		}
+		p.seen = append(p.seen, s)
+		if !gcs[i].Deleted {
+			rows = append(rows, newGrantRow(gcs[i].Grant, grantees[i]))
 		}
 	}
+	oldLen, oldDenies := 0, 0
+	if old != nil {
+		oldLen, oldDenies = len(old.entries), int(old.denies)
+		for i, e := range old.entries {
+			if !p.touched(slotOf(e.grantee, e.effect)) {
+				rows = append(rows, grantRow{e: e, g: old.grants[i], w: old.window(i)})
+			}
+		}
+	} else if len(rows) == 0 {
+		p.rows = rows
+		return // deletes of grants the index never held
+	}
+	p.rows = rows
+	p.sorted = sortRows(rows, p.sorted)
+	var r *entityRec
+	switch {
+	case old == nil:
+		r = &entityRec{key: k}
+		p.owned = append(p.owned, r)
+	case p.ents.owned[old]:
+		r = old
+	default:
+		r = old.clone()
+		p.owned = append(p.owned, r)
+	}
+	r.setRows(rows)
+	p.grants += len(rows) - oldLen
+	p.denies += int(r.denies) - oldDenies
+	switch {
+	case r.link != nil:
+		// Its check array holds the entries of the entities above it,
+		// and those below it hold its own: refreshChecks rebuilds them.
+		p.ents.put(h, mk, r)
+		p.changed = append(p.changed, k)
+	case len(r.entries) == 0:
+		if old != nil {
+			p.ents.m.delete(h, mk)
+		}
+	default:
+		// No entity above or below it (a link this commit adds marks
+		// it for refreshChecks then): its check array is its entries.
+		r.check, r.checkWindows, r.checkInline = r.entries, r.windows, false
+		p.ents.put(h, mk, r)
+	}
+}
+
+// touched reports whether the entity's changes include one to slot s.
+func (p *entityPass) touched(s grantSlot) bool {
+	if p.seenSet != nil {
+		return p.seenSet[s]
+	}
+	return slices.Contains(p.seen, s)
 }
 
 // entityHeads maps an entity, by its hash in the entity map, to the latest

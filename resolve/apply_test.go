@@ -18,21 +18,24 @@ import (
 // one commit per change, and compares every decision, and Check with it.
 func TestLargeCommitMatchesSmallOnes(t *testing.T) {
 	tests := []struct {
-		name       string
-		docs       int
-		userStride int // the users compared: every userStride-th
+		name         string
+		docs, grants int
+		userStride   int // the users compared: every userStride-th
 	}{
-		{"few entities", 300, 1},
+		{"few entities", 300, 3000, 1},
 		// A third are filed, in 7 folders that get grants: every filed
 		// document's check array is rebuilt, on two goroutines.
-		{"check arrays rebuilt on two goroutines", 6300, 5},
+		{"check arrays rebuilt on two goroutines", 6300, 3000, 5},
+		// Enough grant changes that the entities' records are built on two
+		// goroutines, each writing half of the entity map.
+		{"records built on two goroutines", 6300, 12000, 7},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { testLargeCommitMatchesSmallOnes(t, tt.docs, tt.userStride) })
+		t.Run(tt.name, func(t *testing.T) { testLargeCommitMatchesSmallOnes(t, tt.docs, tt.grants, tt.userStride) })
 	}
 }
 
-func testLargeCommitMatchesSmallOnes(t *testing.T, docs, userStride int) {
+func testLargeCommitMatchesSmallOnes(t *testing.T, docs, grantCount, userStride int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	folder := func(i int) model.EntityRef { return model.EntityRef{Type: "folder", ID: fmt.Sprintf("f%d", i)} }
 	user := func(i int) string { return fmt.Sprintf("u%d", i) }
@@ -48,7 +51,7 @@ func testLargeCommitMatchesSmallOnes(t *testing.T, docs, userStride int) {
 		}
 	}
 	var grants []*model.Grant
-	for i := range 3000 {
+	for i := range grantCount {
 		var entity model.EntityRef
 		if i%10 == 0 {
 			entity = folder(r.IntN(7))

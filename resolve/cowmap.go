@@ -288,23 +288,8 @@ func (b *cowMapBuilder[K, V]) get(h uint64, k K) (V, bool) {
 // shard returns the writable shard of hash h, copying what it must: its
 // middle array and the index of the shard in it.
 func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
-	if !b.ownTop {
-		t := new(cowTop[K, V])
-		if b.top != nil {
-			*t = *b.top
-		}
-		b.top, b.ownTop = t, true
-	}
-	mi, si := (h>>fanBits)&(topFan-1), h&(fan-1)
-	if !b.ownMid[mi] {
-		mid := new(cowMid[K, V])
-		if old := b.top[mi]; old != nil {
-			*mid = *old
-		}
-		b.top[mi], b.ownMid[mi] = mid, true
-	}
-	mid := b.top[mi]
-	n := mi<<fanBits | si
+	mid, si := b.mid(h)
+	n := (h>>fanBits)&(topFan-1)<<fanBits | si
 	if b.ownShard[n/64]&(1<<(n%64)) == 0 {
 		t := mid.table(si)
 		t.slots = slices.Clone(t.slots)
@@ -314,13 +299,72 @@ func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
 	return mid, si
 }
 
+// mid returns the writable middle array of hash h, copied first unless this
+// revision owns it, and the index of h's shard in it.
+func (b *cowMapBuilder[K, V]) mid(h uint64) (*cowMid[K, V], uint64) {
+	b.ownTopArray()
+	mi, si := (h>>fanBits)&(topFan-1), h&(fan-1)
+	if !b.ownMid[mi] {
+		mid := new(cowMid[K, V])
+		if old := b.top[mi]; old != nil {
+			*mid = *old
+		}
+		b.top[mi], b.ownMid[mi] = mid, true
+	}
+	return b.top[mi], si
+}
+
+// shardWithRoom makes the shard of hash h writable, as shard does, with
+// room in its table for extra more keys: a shard it copies is copied at
+// that size, in one pass.
+func (b *cowMapBuilder[K, V]) shardWithRoom(h uint64, extra int) {
+	mid, si := b.mid(h)
+	n := (h>>fanBits)&(topFan-1)<<fanBits | si
+	t := mid.table(si)
+	want := fitSize(t.n + extra)
+	switch {
+	case b.ownShard[n/64]&(1<<(n%64)) == 0:
+		if len(t.slots) < want {
+			t.resize(want) // into new slots: the old ones stay the old revision's
+		} else {
+			t.slots = slices.Clone(t.slots)
+		}
+		mid.setTable(si, t)
+		b.ownShard[n/64] |= 1 << (n % 64)
+	case len(t.slots) < want:
+		t.resize(want)
+		mid.setTable(si, t)
+	}
+}
+
+// ownTopArray makes the top array this revision's own. Two goroutines may
+// then write the shards of different middle arrays at once.
+func (b *cowMapBuilder[K, V]) ownTopArray() {
+	if !b.ownTop {
+		t := new(cowTop[K, V])
+		if b.top != nil {
+			*t = *b.top
+		}
+		b.top, b.ownTop = t, true
+	}
+}
+
+// partOf is which half of the middle arrays hash h falls in, 0 or 1: the
+// part of the map one of two goroutines may write.
+func partOf(h uint64) int { return int(h>>fanBits&(topFan-1)) / (topFan / 2) }
+
 // reserve makes room in each shard for the keys of hashes (some of which
 // the map may hold already), so that a large commit's tables grow once,
-// to about their final size, rather than doubling on the way.
-func (b *cowMapBuilder[K, V]) reserve(hashes func(yield func(uint64) bool)) {
+// to about their final size, rather than doubling on the way. With part 0
+// or 1 it reserves only in that part's shards (partOf), and may run on two
+// goroutines at once, one per part, once the top array is owned
+// (ownTopArray); with -1, in every shard.
+func (b *cowMapBuilder[K, V]) reserve(hashes func(yield func(uint64) bool), part int) {
 	counts := make([]uint32, numShards)
 	for h := range hashes {
-		counts[(h>>fanBits)&(topFan-1)<<fanBits|h&(fan-1)]++
+		if part < 0 || partOf(h) == part {
+			counts[(h>>fanBits)&(topFan-1)<<fanBits|h&(fan-1)]++
+		}
 	}
 	for n, c := range counts {
 		if c == 0 {
@@ -328,12 +372,7 @@ func (b *cowMapBuilder[K, V]) reserve(hashes func(yield func(uint64) bool)) {
 		}
 		// A hash whose low bits choose shard n.
 		h := uint64(n>>fanBits)<<fanBits | uint64(n&(fan-1))
-		mid, si := b.shard(h)
-		t := mid.table(si)
-		if want := fitSize(t.n + int(c)); len(t.slots) < want {
-			t.resize(want)
-			mid.setTable(si, t)
-		}
+		b.shardWithRoom(h, int(c))
 	}
 }
 

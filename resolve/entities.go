@@ -306,8 +306,11 @@ type entityBuilder struct {
 	changed []entityKey
 }
 
-func (b *entityBuilder) get(k entityKey) *entityRec {
-	v, _ := b.m.get(hashEntityKey(k), b.names.mapKey(k))
+func (b *entityBuilder) get(k entityKey) *entityRec { return b.getHashed(hashEntityKey(k), k) }
+
+// getHashed is get of k, whose hash is h.
+func (b *entityBuilder) getHashed(h uint64, k entityKey) *entityRec {
+	v, _ := b.m.get(h, b.names.mapKey(k))
 	return v.rec
 }
 
@@ -339,8 +342,11 @@ func (b *entityBuilder) dropChecks() {
 
 // own returns the record of k, copied first unless this revision already
 // owns it, or created.
-func (b *entityBuilder) own(k entityKey) *entityRec {
-	h, mk := hashEntityKey(k), b.names.mapKey(k)
+func (b *entityBuilder) own(k entityKey) *entityRec { return b.ownHashed(hashEntityKey(k), k) }
+
+// ownHashed is own of k, whose hash is h.
+func (b *entityBuilder) ownHashed(h uint64, k entityKey) *entityRec {
+	mk := b.names.mapKey(k)
 	v, ok := b.m.get(h, mk)
 	r := v.rec
 	if ok && b.owned[r] {
@@ -383,29 +389,65 @@ func (b *entityBuilder) refreshChecks() {
 			return
 		}
 	}
-	seen := make(map[entityKey]bool, len(b.changed))
+	// Each entity is found once, by hash and map key, and told apart by
+	// the record the map holds for it; its copy is put in the map only
+	// once every check array is built, so that the walk reads an unchanged
+	// map (the entries it reads above a record are the same in the copy).
+	seen := make(map[*entityRec]bool, len(b.changed))
 	stack := b.changed
-	var todo []*entityRec
+	var todo []checkWork
+	var recs []*entityRec
 	for len(stack) > 0 {
 		k := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[k] {
-			continue
+		h, mk := hashEntityKey(k), b.names.mapKey(k)
+		v, ok := b.m.get(h, mk)
+		if !ok || seen[v.rec] {
+			continue // dropped, or done
 		}
-		seen[k] = true
-		if b.get(k) == nil {
-			continue // dropped
+		r := v.rec
+		seen[r] = true
+		if !b.owned[r] {
+			r = r.clone()
+			b.owned[r] = true
 		}
-		r := b.own(k)
-		todo = append(todo, r)
+		todo = append(todo, checkWork{h, mk, r})
+		recs = append(recs, r)
 		if r.link != nil {
 			stack = append(stack, r.link.children...)
 		}
 	}
-	b.setChecks(todo)
-	for _, r := range todo {
-		b.put(hashEntityKey(r.key), b.names.mapKey(r.key), r)
+	b.setChecks(recs)
+	b.putChecked(todo)
+}
+
+// checkWork is a record whose check array refreshChecks rebuilds, with its
+// hash and map key.
+type checkWork struct {
+	h  uint64
+	mk mapKey
+	r  *entityRec
+}
+
+// putChecked puts the records of todo in the map: on two goroutines when
+// they are many, each writing the shards of one part of the map (partOf).
+func (b *entityBuilder) putChecked(todo []checkWork) {
+	put := func(part int) {
+		for _, w := range todo {
+			if part < 0 || partOf(w.h) == part {
+				b.put(w.h, w.mk, w.r)
+			}
+		}
 	}
+	if len(todo) < parallelChecksAt || runtime.GOMAXPROCS(0) < 2 {
+		put(-1)
+		return
+	}
+	b.m.ownTopArray()
+	var wg sync.WaitGroup
+	wg.Go(func() { put(1) })
+	put(0)
+	wg.Wait()
 }
 
 // parallelChecksAt is how many check arrays a commit rebuilds before it
@@ -449,13 +491,20 @@ func (r *entityReader) setChecks(rs []*entityRec) {
 
 // get returns the record of k, or nil.
 func (r *entityReader) get(k entityKey) *entityRec {
-	o, ok1 := r.num(&r.org, k.org)
-	t, ok2 := r.num(&r.typ, k.typ)
-	if !ok1 || !ok2 {
+	mk, ok := r.mapKey(k)
+	if !ok {
 		return nil
 	}
-	v, _ := r.b.m.get(hashEntityKey(k), mapKey{o, t, keyIDOf(k.id)})
+	v, _ := r.b.m.get(hashEntityKey(k), mk)
 	return v.rec
+}
+
+// mapKey returns the map key of k, false when its org or type has no
+// number (so that the map holds nothing for it).
+func (r *entityReader) mapKey(k entityKey) (mapKey, bool) {
+	o, ok1 := r.num(&r.org, k.org)
+	t, ok2 := r.num(&r.typ, k.typ)
+	return mapKey{o, t, keyIDOf(k.id)}, ok1 && ok2
 }
 
 func (r *entityReader) num(c *cachedName, name string) (uint32, bool) {

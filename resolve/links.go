@@ -63,7 +63,12 @@ type linkBuilder struct {
 	// made), with their records: one map a touched entity is found in,
 	// whatever the step, instead of a lookup of the entity map and of a
 	// set of copied records at each.
-	work  map[entityKey]*linkWork
+	//
+	// It is keyed by the entity's hash in the entity map (entities whose
+	// hashes collide chain through linkWork.next): a map of three-string
+	// keys would hash every key again, and compare whole strings, at each
+	// of the several lookups a link makes.
+	work  map[uint64]*linkWork
 	moved []*linkWork
 	count int
 }
@@ -72,21 +77,33 @@ type linkBuilder struct {
 type linkWork struct {
 	key   entityKey
 	rec   *entityRec // this revision's own, whose link this revision owns
+	next  *linkWork  // another entity of the same hash
 	state uint8      // the step of recompute it is at
 }
 
 // newLinkBuilder returns a builder on ents for about changes link changes
 // to an index of count links.
 func newLinkBuilder(ents *entityBuilder, count, changes int) *linkBuilder {
-	return &linkBuilder{ents: ents, work: make(map[entityKey]*linkWork, 2*changes), count: count}
+	return &linkBuilder{ents: ents, work: make(map[uint64]*linkWork, 2*changes), count: count}
+}
+
+// owned returns k, whose hash is h, when this revision owns its node.
+func (b *linkBuilder) owned(h uint64, k entityKey) *linkWork {
+	for w := b.work[h]; w != nil; w = w.next {
+		if w.key == k {
+			return w
+		}
+	}
+	return nil
 }
 
 // node returns the node of k, or nil.
 func (b *linkBuilder) node(k entityKey) *entityNode {
-	if w, ok := b.work[k]; ok {
+	h := hashEntityKey(k)
+	if w := b.owned(h, k); w != nil {
 		return w.rec.link
 	}
-	if r := b.ents.get(k); r != nil {
+	if r := b.ents.getHashed(h, k); r != nil {
 		return r.link
 	}
 	return nil
@@ -94,19 +111,37 @@ func (b *linkBuilder) node(k entityKey) *entityNode {
 
 // own returns k with its node, copied first unless this revision already
 // owns it, or created.
-func (b *linkBuilder) own(k entityKey) *linkWork {
-	if w, ok := b.work[k]; ok {
+func (b *linkBuilder) own(k entityKey) *linkWork { return b.ownHashed(hashEntityKey(k), k) }
+
+// ownHashed is own of k, whose hash is h.
+func (b *linkBuilder) ownHashed(h uint64, k entityKey) *linkWork {
+	if w := b.owned(h, k); w != nil {
 		return w
 	}
-	r := b.ents.own(k)
+	r := b.ents.ownHashed(h, k)
 	if r.link != nil {
 		r.link = r.link.clone()
 	} else {
 		r.link = &entityNode{}
 	}
-	w := &linkWork{key: k, rec: r}
-	b.work[k] = w
+	w := &linkWork{key: k, rec: r, next: b.work[h]}
+	b.work[h] = w
 	return w
+}
+
+// reserve makes room in the entity map for the entities of links, so that
+// a large commit's tables grow once rather than doubling on the way.
+func (b *linkBuilder) reserve(links []store.LinkChange) {
+	hashes := make([]uint64, 0, 2*len(links))
+	for i := range links {
+		lc := &links[i]
+		hashes = append(hashes, hashEntity(lc.Org, lc.Link.Child.ID), hashEntity(lc.Org, lc.Link.Parent.ID))
+	}
+	// Each entity once: a parent holds many children, and a table sized
+	// for repeats would be trimmed, a copy, when the revision is done.
+	slices.Sort(hashes)
+	hashes = slices.Compact(hashes)
+	b.ents.m.reserve(slices.Values(hashes), -1)
 }
 
 func (b *linkBuilder) change(lc *store.LinkChange) {
@@ -114,12 +149,12 @@ func (b *linkBuilder) change(lc *store.LinkChange) {
 	// The store lists only links it added or removed, so the child is
 	// owned before looking: a no-op (which replaying a journal twice could
 	// give) leaves at worst a copied node, dropped by recompute when empty.
-	cw := b.own(child)
+	cw := b.ownHashed(hashEntity(lc.Org, lc.Link.Child.ID), child)
 	cn := cw.rec.link
 	if lc.Deleted != slices.Contains(cn.parents, parent) {
 		return // adding a link that is there, or removing one that is not
 	}
-	pn := b.own(parent).rec.link
+	pn := b.ownHashed(hashEntity(lc.Org, lc.Link.Parent.ID), parent).rec.link
 	if lc.Deleted {
 		cn.parents = slices.DeleteFunc(cn.parents, func(k entityKey) bool { return k == parent })
 		pn.children = slices.DeleteFunc(pn.children, func(k entityKey) bool { return k == child })
@@ -168,7 +203,7 @@ func (b *linkBuilder) recompute() {
 	// above returns the ancestors of p, computed first when p is below a
 	// moved entity.
 	above := func(p entityKey) []entityKey {
-		if pw, ok := b.work[p]; ok {
+		if pw := b.owned(hashEntityKey(p), p); pw != nil {
 			compute(pw)
 			return pw.rec.link.ancestors
 		}
@@ -211,10 +246,12 @@ func (b *linkBuilder) recompute() {
 
 // dropEmpty drops the nodes this revision left with no link.
 func (b *linkBuilder) dropEmpty() {
-	for _, w := range b.work {
-		if r := w.rec; len(r.link.parents) == 0 && len(r.link.children) == 0 {
-			r.link = nil
-			b.ents.settle(r)
+	for _, chain := range b.work {
+		for w := chain; w != nil; w = w.next {
+			if r := w.rec; len(r.link.parents) == 0 && len(r.link.children) == 0 {
+				r.link = nil
+				b.ents.settle(r)
+			}
 		}
 	}
 }
