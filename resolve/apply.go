@@ -64,7 +64,7 @@ func (ix *Index) Apply(cs store.ChangeSet) *Index {
 	linkCount := ix.linkCount
 	if len(cs.Links) > 0 {
 		lb := newLinkBuilder(b.ents, ix.linkCount, len(cs.Links))
-		if len(cs.Links) >= 1024 {
+		if len(cs.Links) >= reserveAt {
 			lb.reserve(cs.Links)
 		}
 		for i := range cs.Links {
@@ -334,7 +334,8 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 		if i > 0 {
 			heads.set(runHash, run, int32(i-1), gcs)
 		}
-		// The entity passes only look names up (entityReader).
+		// Numbered here, on one goroutine, because the entity passes
+		// that follow may run two at once and so only look names up.
 		b.names.cached(&b.names.org, k.org)
 		b.names.cached(&b.names.typ, k.typ)
 		run, runHash = k, hashEntityKey(k)
@@ -365,8 +366,15 @@ func (b *indexBuilder) grantChanges(gcs []store.GrantChange) {
 }
 
 // parallelEntitiesAt is how many grant changes a commit has before its
-// entities' records are built on two goroutines.
+// entities' records are built on two goroutines: a bulk write's, whose
+// thousand or so entities repay starting one and merging after; the few
+// entities of a smaller commit do not.
 const parallelEntitiesAt = 8192
+
+// reserveAt is how many changes a commit has before its entity map is
+// sized for them first: below it, counting per shard costs more than the
+// few tables that grow.
+const reserveAt = 1024
 
 // merge takes in what p did: the records it made, the entities whose check
 // arrays need rebuilding, and the grants and denies it added or removed.
@@ -402,9 +410,10 @@ type entityPass struct {
 }
 
 // run builds the records of the entities of heads that are p's, after
-// making room for them in the map when they are many.
+// making room for them in the map when they are many (a count per shard is
+// not worth it for a small commit, whose tables rarely grow).
 func (p *entityPass) run(heads *entityHeads) {
-	if len(p.gcs) >= 1024 {
+	if len(p.gcs) >= reserveAt {
 		p.ents.m.reserve(heads.hashes, p.part)
 	}
 	for _, hs := range heads.slots {
@@ -421,7 +430,12 @@ func (p *entityPass) entity(h uint64, head int32) {
 	gcs, next, grantees := p.gcs, p.next, p.grantees
 	g := gcs[head].Grant
 	k := entityKey{g.Org, g.Entity.Type, g.Entity.ID}
-	mk, _ := p.names.mapKey(k) // the commit's names are numbered before
+	mk, ok := p.names.mapKey(k)
+	if !ok {
+		// grantChanges numbers every org and type of the commit before
+		// the passes: a key without its numbers would land elsewhere.
+		panic("resolve: an entity's org or type has no number in its entity pass")
+	}
 	oldVal, _ := p.ents.m.get(h, mk)
 	old := oldVal.rec
 	// The last change per grantee wins; with few changes a slice is
@@ -466,17 +480,15 @@ func (p *entityPass) entity(h uint64, head int32) {
 	}
 	p.rows = rows
 	p.sorted = sortRows(rows, p.sorted)
+	// The grants are a revision's first step on entity records (Apply):
+	// no record is its own yet, so an old one is copied.
 	var r *entityRec
-	switch {
-	case old == nil:
-		r = &entityRec{key: k}
-		p.owned = append(p.owned, r)
-	case p.ents.owned[old]:
-		r = old
-	default:
+	if old != nil {
 		r = old.clone()
-		p.owned = append(p.owned, r)
+	} else {
+		r = &entityRec{key: k}
 	}
+	p.owned = append(p.owned, r)
 	r.setRows(rows)
 	p.grants += len(rows) - oldLen
 	p.denies += int(r.denies) - oldDenies

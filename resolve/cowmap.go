@@ -121,10 +121,11 @@ func (t *flatTable[K, V]) find(h uint64, k K) int {
 }
 
 // add puts k, which t does not hold. A table being built doubles when it
-// is 7/8 full (so a probe run always ends at an empty slot); fit trims it
-// when the revision is done.
+// would be fuller than fitSize leaves one (so that a probe run always ends
+// at an empty slot, and a table reserved at its final size never grows);
+// fit trims it when the revision is done.
 func (t *flatTable[K, V]) add(h uint64, k K, v V) {
-	if (t.n+1)*8 > len(t.slots)*7 {
+	if fitSize(t.n+1) > len(t.slots) {
 		t.resize(max(4, 2*len(t.slots)))
 	}
 	t.insert(flatSlot[K, V]{tag: tagOf(h), key: k, val: v})
@@ -338,7 +339,9 @@ func (b *cowMapBuilder[K, V]) shardWithRoom(h uint64, extra int) {
 }
 
 // ownTopArray makes the top array this revision's own. Two goroutines may
-// then write the shards of different middle arrays at once.
+// then write the shards of different middle arrays at once: each writes
+// only its middle arrays' entries of top and ownMid, and its shards'
+// ownership bits, which are one word per middle array (fan is 64).
 func (b *cowMapBuilder[K, V]) ownTopArray() {
 	if !b.ownTop {
 		t := new(cowTop[K, V])

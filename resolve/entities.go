@@ -390,9 +390,10 @@ func (b *entityBuilder) refreshChecks() {
 		}
 	}
 	// Each entity is found once, by hash and map key, and told apart by
-	// the record the map holds for it; its copy is put in the map only
-	// once every check array is built, so that the walk reads an unchanged
-	// map (the entries it reads above a record are the same in the copy).
+	// the record the map holds for it, which is why its copy is put in
+	// the map only after the walk (the map would then hand the walk the
+	// copy, which it has not seen). Meanwhile setChecks reads the entries
+	// above a record from the old records, the same as their copies'.
 	seen := make(map[*entityRec]bool, len(b.changed))
 	stack := b.changed
 	var todo []checkWork
@@ -456,10 +457,11 @@ func (b *entityBuilder) putChecked(todo []checkWork) {
 const parallelChecksAt = 2048
 
 // setChecks rebuilds the check array of every record of rs, which this
-// revision owns and the map holds already: each reads the entries of the
-// records above it (which no longer change) and writes only its own check
-// array, so the records split between two goroutines when they are many
-// (a bulk load under folders rebuilds one per entity).
+// revision owns (refreshChecks puts them in the map afterwards): each
+// reads the entries of the records above it, from the map as it stands
+// (they no longer change), and writes only its own check array, so the
+// records split between two goroutines when they are many (a bulk load
+// under folders rebuilds one per entity).
 func (b *entityBuilder) setChecks(rs []*entityRec) {
 	if len(rs) < parallelChecksAt || runtime.GOMAXPROCS(0) < 2 {
 		b.reader().setChecks(rs)
@@ -472,9 +474,11 @@ func (b *entityBuilder) setChecks(rs []*entityRec) {
 	wg.Wait()
 }
 
-// entityReader reads the records of a builder that nothing writes
-// meanwhile, with a name cache of its own (the builder's mapKey writes its
-// cache, and may number a name): one per goroutine.
+// entityReader reads the records of a builder, with a name cache of its
+// own (the builder's mapKey writes its cache, and may number a name): one
+// per goroutine. What it reads must not be written meanwhile: the whole
+// map while check arrays are built, its own part of the map (partOf) in an
+// entity pass, where the other goroutine writes the other part.
 type entityReader struct {
 	b        *entityBuilder
 	org, typ cachedName

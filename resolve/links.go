@@ -87,7 +87,8 @@ func newLinkBuilder(ents *entityBuilder, count, changes int) *linkBuilder {
 	return &linkBuilder{ents: ents, work: make(map[uint64]*linkWork, 2*changes), count: count}
 }
 
-// owned returns k, whose hash is h, when this revision owns its node.
+// owned returns the work of k, whose hash is h, when this revision owns
+// its node; nil otherwise.
 func (b *linkBuilder) owned(h uint64, k entityKey) *linkWork {
 	for w := b.work[h]; w != nil; w = w.next {
 		if w.key == k {
@@ -130,7 +131,10 @@ func (b *linkBuilder) ownHashed(h uint64, k entityKey) *linkWork {
 }
 
 // reserve makes room in the entity map for the entities of links, so that
-// a large commit's tables grow once rather than doubling on the way.
+// a large commit's tables grow once rather than doubling on the way. An
+// entity the map holds already is counted too (finding out would cost a
+// lookup each), and its table trimmed when the revision is done: a copy,
+// paid only where links join entities that hold something.
 func (b *linkBuilder) reserve(links []store.LinkChange) {
 	hashes := make([]uint64, 0, 2*len(links))
 	for i := range links {
