@@ -290,8 +290,7 @@ func (b *cowMapBuilder[K, V]) get(h uint64, k K) (V, bool) {
 // middle array and the index of the shard in it.
 func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
 	mid, si := b.mid(h)
-	n := (h>>fanBits)&(topFan-1)<<fanBits | si
-	if b.ownShard[n/64]&(1<<(n%64)) == 0 {
+	if n := shardOf(h); !b.ownsShard(n) {
 		t := mid.table(si)
 		t.slots = slices.Clone(t.slots)
 		mid.setTable(si, t)
@@ -299,6 +298,12 @@ func (b *cowMapBuilder[K, V]) shard(h uint64) (*cowMid[K, V], uint64) {
 	}
 	return mid, si
 }
+
+// shardOf is the number of the shard of hash h, 0 to numShards-1.
+func shardOf(h uint64) uint64 { return (h>>fanBits)&(topFan-1)<<fanBits | h&(fan-1) }
+
+// ownsShard reports whether this revision owns shard n (shardOf).
+func (b *cowMapBuilder[K, V]) ownsShard(n uint64) bool { return b.ownShard[n/64]&(1<<(n%64)) != 0 }
 
 // mid returns the writable middle array of hash h, copied first unless this
 // revision owns it, and the index of h's shard in it.
@@ -320,11 +325,11 @@ func (b *cowMapBuilder[K, V]) mid(h uint64) (*cowMid[K, V], uint64) {
 // that size, in one pass.
 func (b *cowMapBuilder[K, V]) shardWithRoom(h uint64, extra int) {
 	mid, si := b.mid(h)
-	n := (h>>fanBits)&(topFan-1)<<fanBits | si
+	n := shardOf(h)
 	t := mid.table(si)
 	want := fitSize(t.n + extra)
 	switch {
-	case b.ownShard[n/64]&(1<<(n%64)) == 0:
+	case !b.ownsShard(n):
 		if len(t.slots) < want {
 			t.resize(want) // into new slots: the old ones stay the old revision's
 		} else {
@@ -366,7 +371,7 @@ func (b *cowMapBuilder[K, V]) reserve(hashes func(yield func(uint64) bool), part
 	counts := make([]uint32, numShards)
 	for h := range hashes {
 		if part < 0 || partOf(h) == part {
-			counts[(h>>fanBits)&(topFan-1)<<fanBits|h&(fan-1)]++
+			counts[shardOf(h)]++
 		}
 	}
 	for n, c := range counts {
