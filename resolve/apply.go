@@ -474,11 +474,11 @@ func (p *entityPass) entity(h uint64, head int32) {
 				rows = append(rows, grantRow{e: e, g: old.grants[i], w: old.window(i)})
 			}
 		}
-	} else if len(rows) == 0 {
-		p.rows = rows
-		return // deletes of grants the index never held
 	}
 	p.rows = rows
+	if old == nil && len(rows) == 0 {
+		return // deletes of grants the index never held
+	}
 	p.sorted = sortRows(rows, p.sorted)
 	// The grants are a revision's first step on entity records (Apply):
 	// no record is its own yet, so an old one is copied.

@@ -40,27 +40,26 @@ func TestLargeCommitMatchesSmallOnes(t *testing.T) {
 func testLargeCommitMatchesSmallOnes(t *testing.T, docs, grantCount, userStride int) {
 	twoProcs(t)
 	r := rand.New(rand.NewPCG(1, 2))
-	folder, user := testFolder, testUser
 	var first, second store.ChangeSet
 	for u := range 40 {
 		first.Memberships = append(first.Memberships, store.MembershipChange{Org: org, Membership: model.Membership{
-			Member: model.User(user(u)), Group: model.Department(fmt.Sprintf("dept%d", u%6)),
+			Member: model.User(testUser(u)), Group: model.Department(fmt.Sprintf("dept%d", u%6)),
 		}})
 	}
 	for d := range docs {
 		if d%3 == 0 { // a third of the documents are filed
-			first.Links = append(first.Links, store.LinkChange{Org: org, Link: model.EntityLink{Child: docRef(fmt.Sprintf("d%d", d)), Parent: folder(d % 7)}})
+			first.Links = append(first.Links, store.LinkChange{Org: org, Link: model.EntityLink{Child: docRef(fmt.Sprintf("d%d", d)), Parent: testFolder(d % 7)}})
 		}
 	}
 	var grants []*model.Grant
 	for i := range grantCount {
 		var entity model.EntityRef
 		if i%10 == 0 {
-			entity = folder(r.IntN(7))
+			entity = testFolder(r.IntN(7))
 		} else {
 			entity = docRef(fmt.Sprintf("d%d", r.IntN(docs)))
 		}
-		grantee := model.User(user(r.IntN(50))) // u40..u49 are in no group
+		grantee := model.User(testUser(r.IntN(50))) // u40..u49 are in no group
 		if r.IntN(4) == 0 {
 			grantee = model.Department(fmt.Sprintf("dept%d", r.IntN(8)))
 		}

@@ -98,18 +98,6 @@ func (b *linkBuilder) owned(h uint64, k entityKey) *linkWork {
 	return nil
 }
 
-// node returns the node of k, or nil.
-func (b *linkBuilder) node(k entityKey) *entityNode {
-	h := hashEntityKey(k)
-	if w := b.owned(h, k); w != nil {
-		return w.rec.link
-	}
-	if r := b.ents.getHashed(h, k); r != nil {
-		return r.link
-	}
-	return nil
-}
-
 // own returns k with its node, copied first unless this revision already
 // owns it, or created.
 func (b *linkBuilder) own(k entityKey) *linkWork { return b.ownHashed(hashEntityKey(k), k) }
@@ -207,12 +195,13 @@ func (b *linkBuilder) recompute() {
 	// above returns the ancestors of p, computed first when p is below a
 	// moved entity.
 	above := func(p entityKey) []entityKey {
-		if pw := b.owned(hashEntityKey(p), p); pw != nil {
+		h := hashEntityKey(p)
+		if pw := b.owned(h, p); pw != nil {
 			compute(pw)
 			return pw.rec.link.ancestors
 		}
-		if pn := b.node(p); pn != nil {
-			return pn.ancestors
+		if r := b.ents.getHashed(h, p); r != nil && r.link != nil {
+			return r.link.ancestors
 		}
 		return nil
 	}
